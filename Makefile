@@ -1,0 +1,38 @@
+# pgloom: build, test, demo and benchmark entry points. Maven comes through ./mvnw; the JDK (>= 21)
+# is found by scripts/find-jdk.sh even when the default java is older.
+JAVA_HOME := $(shell scripts/find-jdk.sh)
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+MVN := ./mvnw -B -ntp
+# Extra Maven flags, e.g. make test MVNFLAGS=-Dpg.version=14
+MVNFLAGS ?=
+
+.PHONY: build test unit demo bench fuzz soak clean jdk
+
+jdk:
+	@echo "JAVA_HOME=$(JAVA_HOME)"; java -version
+
+## build: target/proxy.jar, runnable with java -jar target/proxy.jar conf/proxy.toml
+build:
+	$(MVN) $(MVNFLAGS) -DskipTests package
+
+## test: every unit and integration test against a real PostgreSQL
+test:
+	$(MVN) $(MVNFLAGS) verify
+
+## unit: only the fast unit tests
+unit:
+	$(MVN) $(MVNFLAGS) test
+
+## demo: a throwaway PostgreSQL with pgloom in front of it; Ctrl-C stops both
+demo: build
+	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
+	java -cp target/test-classes:target/classes:$$(cat target/test.classpath) io.pgloom.testkit.Demo target/proxy.jar
+
+## bench: JMH hot-path benchmarks, then the end-to-end pgbench comparison
+bench: build
+	$(MVN) $(MVNFLAGS) -Pbench -DskipTests test-compile exec:exec@jmh
+	bench/e2e.sh
+
+clean:
+	$(MVN) clean
