@@ -1,10 +1,87 @@
-// Entry point: argument parsing, wiring, signals and lifecycle of one pgloom process.
+// Entry point: argument parsing, logging setup, wiring of runtime, listener and janitor, signals
+// (SIGTERM/SIGINT graceful shutdown, SIGHUP reload) and the shutdown sequence.
 package io.pgloom;
+
+import io.pgloom.config.ConfigError;
+import io.pgloom.config.ConfigLoader;
+import io.pgloom.config.ProxyConfig;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.tinylog.Logger;
+import org.tinylog.configuration.Configuration;
+import sun.misc.Signal;
 
 public final class Main {
     private Main() {}
 
+    private static final String USAGE = """
+            usage: java -jar proxy.jar CONFIG.toml      run pgloom
+                   java -jar proxy.jar --check CONFIG.toml   validate a config and exit (0 valid, 1 invalid)
+                   java -jar proxy.jar --version""";
+
     public static void main(String[] args) {
-        System.out.println("pgloom (work in progress)");
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println("pgloom " + Version.get());
+            return;
+        }
+        if (args.length == 2 && args[0].equals("--check")) {
+            System.exit(check(Path.of(args[1])));
+        }
+        if (args.length != 1 || args[0].startsWith("-")) {
+            System.err.println(USAGE);
+            System.exit(2);
+        }
+        Path file = Path.of(args[0]);
+        ProxyConfig config;
+        try {
+            config = ConfigLoader.load(file);
+        } catch (ConfigError e) {
+            System.err.println("pgloom: invalid config:\n" + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        configureLogging(config);
+        try {
+            System.exit(run(config, file));
+        } catch (Exception e) {
+            Logger.error(e, "event=startup_failed error=\"{}\"", e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static int check(Path file) {
+        try {
+            ConfigLoader.load(file);
+            System.out.println(file + ": OK");
+            return 0;
+        } catch (ConfigError e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+    }
+
+    private static void configureLogging(ProxyConfig config) {
+        Configuration.set("writer", "console");
+        Configuration.set("writer.stream", "out");
+        Configuration.set("writer.level", config.log().level());
+        // Log writes happen off the pumps, on tinylog's own thread (file/console I/O would capture a carrier).
+        Configuration.set("writingthread", "true");
+        if ("json".equals(config.log().format())) {
+            Configuration.set("writer.format", "{\"time\":\"{date:yyyy-MM-dd'T'HH:mm:ss.SSSXXX}\",\"level\":\"{level}\",\"msg\":\"{message|escape}\"}");
+        } else {
+            Configuration.set("writer.format", "{date:yyyy-MM-dd HH:mm:ss.SSS} {level} {message}");
+        }
+    }
+
+    static int run(ProxyConfig config, Path file) throws Exception {
+        Pgloom pgloom = Pgloom.start(config, file);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("HUP"), s -> pgloom.reload());
+        stop.await();
+        pgloom.shutdown();
+        org.tinylog.provider.ProviderRegistry.getLoggingProvider().shutdown();
+        return 0;
     }
 }

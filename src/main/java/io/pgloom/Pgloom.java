@@ -1,0 +1,93 @@
+// One running pgloom: runtime, pools, listener (and later the admin HTTP server), with start, reload and the
+// graceful shutdown sequence. Main wraps it with arguments and signals; tests embed it directly.
+package io.pgloom;
+
+import io.pgloom.config.ConfigError;
+import io.pgloom.config.ConfigLoader;
+import io.pgloom.config.ProxyConfig;
+import io.pgloom.session.Listener;
+import io.pgloom.session.ProxyRuntime;
+import io.pgloom.util.Clock;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+public final class Pgloom implements AutoCloseable {
+    private final ProxyRuntime runtime;
+    private final Listener listener;
+    private final Path configFile;
+
+    private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile) {
+        this.runtime = runtime;
+        this.listener = listener;
+        this.configFile = configFile;
+    }
+
+    public static Pgloom start(ProxyConfig config, Path configFile) throws IOException {
+        ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM);
+        Listener listener = new Listener(runtime);
+        runtime.pools.start();
+        listener.start();
+        Logger.info("event=started version={} pool_mode={} max_client_conn={}", Version.get(),
+                config.proxy().poolMode().name().toLowerCase(), config.proxy().maxClientConn());
+        return new Pgloom(runtime, listener, configFile);
+    }
+
+    public int port() {
+        return listener.port();
+    }
+
+    public ProxyRuntime runtime() {
+        return runtime;
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    /** SIGHUP / RELOAD: a bad file is rejected whole and the running config stays. Returns the error or null. */
+    public String reload() {
+        try {
+            ProxyConfig c = ConfigLoader.load(configFile);
+            runtime.config(c);
+            Logger.info("event=reload result=ok file={}", configFile);
+            return null;
+        } catch (ConfigError e) {
+            Logger.error("event=reload result=rejected file={} error=\"{}\"", configFile, e.getMessage().replace('\n', ';'));
+            return e.getMessage();
+        }
+    }
+
+    /** Stop accepting; let sessions finish their transactions up to shutdown_timeout; then close everyone. */
+    public void shutdown() throws InterruptedException {
+        long timeoutMs = runtime.config().proxy().shutdownTimeout().toMillis();
+        Logger.info("event=shutdown_started sessions={} shutdown_timeout_ms={}", runtime.sessionCount(), timeoutMs);
+        listener.close();
+        runtime.beginShutdown();
+        if (!awaitSessions(timeoutMs)) {
+            Logger.warn("event=shutdown_timeout sessions_left={}", runtime.sessionCount());
+            runtime.forceCloseAll();
+            awaitSessions(2_000);
+        }
+        runtime.pools.close();
+        Logger.info("event=shutdown_complete");
+    }
+
+    private boolean awaitSessions(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (runtime.sessionCount() > 0) {
+            if (System.nanoTime() >= deadline) return false;
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    /** Immediate stop (tests): no waiting for transactions. */
+    @Override
+    public void close() {
+        listener.close();
+        runtime.forceCloseAll();
+        runtime.pools.close();
+    }
+}

@@ -1,0 +1,7 @@
+// The [admin] table: the HTTP endpoint for metrics and health, and who may use the admin console.
+package io.pgloom.config;
+
+import java.util.List;
+
+public record AdminSettings(String httpHost, int httpPort, boolean httpEnabled, List<String> users) {
+}

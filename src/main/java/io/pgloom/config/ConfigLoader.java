@@ -1,0 +1,283 @@
+// Reads proxy.toml into a ProxyConfig: defaults, types, ranges, cross-checks and secret sources
+// (password / password_env / password_file). All problems are collected and reported together.
+package io.pgloom.config;
+
+import com.moandjiezana.toml.Toml;
+import io.pgloom.auth.ScramVerifier;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    private static final double MAX_SECONDS = 365.0 * 24 * 3600;
+    private static final List<String> LEVELS = List.of("trace", "debug", "info", "warn", "error");
+
+    /** Environment lookup; tests substitute their own. */
+    static Function<String, String> env = System::getenv;
+
+    public static ProxyConfig load(Path file) throws ConfigError {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigError(file + ": cannot read: " + e.getMessage());
+        }
+        Map<String, Object> root;
+        try {
+            root = new Toml().read(text).toMap();
+        } catch (RuntimeException e) {
+            throw new ConfigError(file + ": not valid TOML: " + e.getMessage());
+        }
+        List<String> errors = new ArrayList<>();
+        ProxyConfig config = parse(root, file, errors);
+        if (!errors.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (String e : errors) {
+                if (!sb.isEmpty()) sb.append('\n');
+                sb.append(file).append(": ").append(e);
+            }
+            throw new ConfigError(sb.toString());
+        }
+        return config;
+    }
+
+    private static ProxyConfig parse(Map<String, Object> root, Path file, List<String> errors) {
+        TomlTable top = new TomlTable("", root, errors);
+        ProxySettings proxy = proxy(new TomlTable("proxy", top.table("proxy"), errors));
+        AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
+        LogSettings log = log(new TomlTable("log", top.table("log"), errors));
+        Path dir = file.toAbsolutePath().getParent();
+
+        Map<String, DatabaseConfig> dbs = new TreeMap<>();
+        Map<String, Object> dbTables = top.table("databases");
+        if (dbTables != null) {
+            dbTables.forEach((name, v) -> {
+                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir));
+                else errors.add("databases." + name + ": must be a table");
+            });
+        }
+        Map<String, UserConfig> users = new TreeMap<>();
+        Map<String, Object> userTables = top.table("users");
+        if (userTables != null) {
+            userTables.forEach((name, v) -> {
+                if (v instanceof Map<?, ?>) users.put(name, user(name, new TomlTable("users." + name, asMap(v), errors), dir));
+                else errors.add("users." + name + ": must be a table");
+            });
+        }
+        top.rejectUnknown();
+
+        for (String u : admin.users()) {
+            if (!users.containsKey(u)) errors.add("admin.users: \"" + u + "\" has no [users." + u + "] table");
+        }
+        for (DatabaseConfig db : dbs.values()) {
+            int size = db.poolSize() != null ? db.poolSize() : proxy.defaultPoolSize();
+            int min = db.minPoolSize() != null ? db.minPoolSize() : proxy.minPoolSize();
+            if (min > size) errors.add("databases." + db.name() + ".min_pool_size: " + min + " is more than the pool size " + size);
+            if (db.name().equals("pgloom")) errors.add("databases.pgloom: the name is reserved for the admin console");
+        }
+        if (proxy.minPoolSize() > proxy.defaultPoolSize()) {
+            errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
+        }
+        return new ProxyConfig(proxy, admin, log, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users), file);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    private static ProxySettings proxy(TomlTable t) {
+        String[] listen = hostPort(t, "listen", t.string("listen", Defaults.LISTEN), false);
+        String mode = t.string("pool_mode", Defaults.POOL_MODE);
+        String auth = t.string("auth_type", Defaults.AUTH_TYPE);
+        ProxySettings p = new ProxySettings(
+                listen[0], Integer.parseInt(listen[1]),
+                poolMode(t, "pool_mode", mode),
+                authType(t, auth),
+                (int) t.integer("max_client_conn", Defaults.MAX_CLIENT_CONN, 1, 1_000_000),
+                (int) t.integer("default_pool_size", Defaults.DEFAULT_POOL_SIZE, 1, 10_000),
+                (int) t.integer("min_pool_size", Defaults.MIN_POOL_SIZE, 0, 10_000),
+                (int) t.integer("reserve_pool_size", Defaults.RESERVE_POOL_SIZE, 0, 10_000),
+                t.seconds("reserve_pool_timeout", Defaults.RESERVE_POOL_TIMEOUT, MAX_SECONDS),
+                (int) t.integer("max_db_connections", Defaults.MAX_DB_CONNECTIONS, 0, 100_000),
+                (int) t.integer("max_user_connections", Defaults.MAX_USER_CONNECTIONS, 0, 100_000),
+                t.seconds("query_wait_timeout", Defaults.QUERY_WAIT_TIMEOUT, MAX_SECONDS),
+                t.seconds("query_timeout", Defaults.QUERY_TIMEOUT, MAX_SECONDS),
+                t.seconds("server_idle_timeout", Defaults.SERVER_IDLE_TIMEOUT, MAX_SECONDS),
+                t.seconds("server_lifetime", Defaults.SERVER_LIFETIME, MAX_SECONDS),
+                positive(t, "server_connect_timeout", t.seconds("server_connect_timeout", Defaults.SERVER_CONNECT_TIMEOUT, MAX_SECONDS)),
+                t.seconds("server_login_retry", Defaults.SERVER_LOGIN_RETRY, MAX_SECONDS),
+                t.string("server_reset_query", Defaults.SERVER_RESET_QUERY),
+                t.bool("server_reset_query_always", Defaults.SERVER_RESET_QUERY_ALWAYS),
+                t.seconds("server_check_delay", Defaults.SERVER_CHECK_DELAY, MAX_SECONDS),
+                t.string("server_check_query", Defaults.SERVER_CHECK_QUERY),
+                t.seconds("shutdown_timeout", Defaults.SHUTDOWN_TIMEOUT, MAX_SECONDS),
+                positive(t, "client_login_timeout", t.seconds("client_login_timeout", Defaults.CLIENT_LOGIN_TIMEOUT, MAX_SECONDS)),
+                t.seconds("client_idle_timeout", Defaults.CLIENT_IDLE_TIMEOUT, MAX_SECONDS),
+                t.seconds("idle_transaction_timeout", Defaults.IDLE_TRANSACTION_TIMEOUT, MAX_SECONDS),
+                (int) t.integer("max_packet_size", Defaults.MAX_PACKET_SIZE, 10_000, 1L << 30),
+                (int) t.integer("max_prepared_statements", Defaults.MAX_PREPARED_STATEMENTS, 0, 100_000),
+                t.bool("application_name_add_host", Defaults.APPLICATION_NAME_ADD_HOST),
+                t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
+                t.bool("so_reuseport", Defaults.SO_REUSEPORT));
+        t.rejectUnknown();
+        return p;
+    }
+
+    private static Duration positive(TomlTable t, String k, Duration d) {
+        if (d.isZero()) t.error(k, "must be more than 0");
+        return d.isZero() ? Duration.ofSeconds(1) : d;
+    }
+
+    private static AdminSettings admin(TomlTable t) {
+        String listen = t.string("http_listen", Defaults.HTTP_LISTEN);
+        List<String> users = t.stringList("users");
+        t.rejectUnknown();
+        if (listen.isEmpty()) return new AdminSettings("", 0, false, users);
+        String[] hp = hostPort(t, "http_listen", listen, true);
+        return new AdminSettings(hp[0], Integer.parseInt(hp[1]), true, users);
+    }
+
+    private static LogSettings log(TomlTable t) {
+        String level = t.string("level", Defaults.LOG_LEVEL).toLowerCase(Locale.ROOT);
+        if (!LEVELS.contains(level)) t.error("level", "must be one of " + LEVELS + " (got \"" + level + "\")");
+        String format = t.string("format", Defaults.LOG_FORMAT);
+        if (!format.equals("text") && !format.equals("json")) t.error("format", "must be \"text\" or \"json\" (got \"" + format + "\")");
+        t.rejectUnknown();
+        return new LogSettings(LEVELS.contains(level) ? level : Defaults.LOG_LEVEL, format);
+    }
+
+    private static DatabaseConfig database(String name, TomlTable t, Path dir) {
+        String host = t.string("host", null);
+        if (host == null || host.isBlank()) t.error("host", "is required");
+        int port = (int) t.integer("port", Defaults.DB_PORT, 1, 65535);
+        String dbname = t.string("dbname", name);
+        String user = t.string("user", null);
+        Secret password = secret(t, dir);
+        if (password != null && user == null) t.error("password", "needs user: a database password is for its forced user");
+        Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
+        Integer minPoolSize = t.optionalInt("min_pool_size", 0, 10_000);
+        Integer maxDb = t.optionalInt("max_db_connections", 0, 100_000);
+        PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
+        t.markSeen("pool_mode");
+        Map<String, String> params = t.stringMap("parameters");
+        t.rejectUnknown();
+        return new DatabaseConfig(name, host == null ? "" : host, port, dbname, user, password, poolSize, minPoolSize,
+                maxDb, mode, Collections.unmodifiableMap(params));
+    }
+
+    private static UserConfig user(String name, TomlTable t, Path dir) {
+        Secret password = secret(t, dir);
+        PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
+        t.markSeen("pool_mode");
+        Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
+        Integer maxUser = t.optionalInt("max_user_connections", 0, 100_000);
+        t.rejectUnknown();
+        return new UserConfig(name, password, mode, poolSize, maxUser);
+    }
+
+    /** Exactly one of password, password_env, password_file; the value itself never appears in an error. */
+    private static Secret secret(TomlTable t, Path dir) {
+        int sources = (t.has("password") ? 1 : 0) + (t.has("password_env") ? 1 : 0) + (t.has("password_file") ? 1 : 0);
+        if (sources > 1) t.error("password", "give only one of password, password_env, password_file");
+        String value = null;
+        if (t.has("password")) {
+            value = t.string("password", null);
+        } else if (t.has("password_env")) {
+            String var = t.string("password_env", "");
+            value = env.apply(var);
+            if (value == null) t.error("password_env", "environment variable " + var + " is not set");
+        } else if (t.has("password_file")) {
+            Path p = dir.resolve(t.string("password_file", ""));
+            try {
+                value = Files.readString(p, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                t.error("password_file", "cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+        t.markSeen("password");
+        t.markSeen("password_env");
+        t.markSeen("password_file");
+        if (value == null) return null;
+        if (value.isEmpty()) {
+            t.error("password", "is empty");
+            return null;
+        }
+        Secret s = new Secret(value);
+        if (s.kind() == Secret.Kind.SCRAM) {
+            try {
+                ScramVerifier.parse(value);
+            } catch (IllegalArgumentException e) {
+                t.error("password", e.getMessage());
+            }
+        }
+        return s;
+    }
+
+    private static PoolMode poolMode(TomlTable t, String k, String v) {
+        if (v == null) return PoolMode.SESSION;
+        return switch (v) {
+            case "session" -> PoolMode.SESSION;
+            case "transaction" -> PoolMode.TRANSACTION;
+            default -> {
+                t.error(k, "must be \"session\" or \"transaction\" (got \"" + v + "\")");
+                yield PoolMode.SESSION;
+            }
+        };
+    }
+
+    private static AuthType authType(TomlTable t, String v) {
+        return switch (v) {
+            case "trust" -> AuthType.TRUST;
+            case "md5" -> AuthType.MD5;
+            case "scram-sha-256" -> AuthType.SCRAM_SHA_256;
+            default -> {
+                t.error("auth_type", "must be \"scram-sha-256\", \"md5\" or \"trust\" (got \"" + v + "\")");
+                yield AuthType.SCRAM_SHA_256;
+            }
+        };
+    }
+
+    /** "host:port", "[v6]:port" or "*:port"; returns {host, port}. */
+    private static String[] hostPort(TomlTable t, String k, String v, boolean allowZero) {
+        String host;
+        String port;
+        if (v.startsWith("[")) {
+            int end = v.indexOf("]:");
+            if (end < 0) {
+                t.error(k, "expected \"[address]:port\" (got \"" + v + "\")");
+                return new String[] {"127.0.0.1", "0"};
+            }
+            host = v.substring(1, end);
+            port = v.substring(end + 2);
+        } else {
+            int colon = v.lastIndexOf(':');
+            if (colon <= 0 || v.indexOf(':') != colon) {
+                t.error(k, "expected \"host:port\" (got \"" + v + "\")");
+                return new String[] {"127.0.0.1", "0"};
+            }
+            host = v.substring(0, colon);
+            port = v.substring(colon + 1);
+        }
+        if (host.equals("0.0.0.0")) host = "*";
+        try {
+            int p = Integer.parseInt(port);
+            if (p < (allowZero ? 0 : 1) || p > 65535) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            t.error(k, "port must be between 1 and 65535 (got \"" + port + "\")");
+            return new String[] {host, "0"};
+        }
+        return new String[] {host, port};
+    }
+}

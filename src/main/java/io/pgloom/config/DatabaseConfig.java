@@ -1,0 +1,9 @@
+// One [databases.NAME] table: where the database lives and per-database overrides (null = inherit).
+package io.pgloom.config;
+
+import java.util.Map;
+
+public record DatabaseConfig(String name, String host, int port, String dbname, String user, Secret password,
+                             Integer poolSize, Integer minPoolSize, Integer maxDbConnections, PoolMode poolMode,
+                             Map<String, String> startupParameters) {
+}

@@ -1,0 +1,41 @@
+// Every default value in one place; conf/proxy.toml documents the same numbers key by key.
+package io.pgloom.config;
+
+final class Defaults {
+    private Defaults() {}
+
+    static final String LISTEN = "127.0.0.1:6432";
+    static final String POOL_MODE = "session";
+    static final String AUTH_TYPE = "scram-sha-256";
+    static final long MAX_CLIENT_CONN = 1000;
+    static final long DEFAULT_POOL_SIZE = 20;
+    static final long MIN_POOL_SIZE = 0;
+    static final long RESERVE_POOL_SIZE = 0;
+    static final double RESERVE_POOL_TIMEOUT = 5;
+    static final long MAX_DB_CONNECTIONS = 0;
+    static final long MAX_USER_CONNECTIONS = 0;
+    static final double QUERY_WAIT_TIMEOUT = 120;
+    static final double QUERY_TIMEOUT = 0;
+    static final double SERVER_IDLE_TIMEOUT = 600;
+    static final double SERVER_LIFETIME = 3600;
+    static final double SERVER_CONNECT_TIMEOUT = 15;
+    static final double SERVER_LOGIN_RETRY = 15;
+    static final String SERVER_RESET_QUERY = "DISCARD ALL";
+    static final boolean SERVER_RESET_QUERY_ALWAYS = false;
+    static final double SERVER_CHECK_DELAY = 30;
+    static final String SERVER_CHECK_QUERY = "SELECT 1";
+    static final double SHUTDOWN_TIMEOUT = 30;
+    static final double CLIENT_LOGIN_TIMEOUT = 60;
+    static final double CLIENT_IDLE_TIMEOUT = 0;
+    static final double IDLE_TRANSACTION_TIMEOUT = 0;
+    static final long MAX_PACKET_SIZE = 16 * 1024 * 1024;
+    static final long MAX_PREPARED_STATEMENTS = 200;
+    static final boolean APPLICATION_NAME_ADD_HOST = false;
+    static final boolean TCP_KEEPALIVE = true;
+    static final boolean SO_REUSEPORT = false;
+
+    static final String HTTP_LISTEN = "127.0.0.1:9930";
+    static final String LOG_LEVEL = "info";
+    static final String LOG_FORMAT = "text";
+    static final long DB_PORT = 5432;
+}

@@ -1,0 +1,36 @@
+// The [proxy] table: listener, pooling defaults, limits and timeouts (key names follow PgBouncer's).
+package io.pgloom.config;
+
+import java.time.Duration;
+
+public record ProxySettings(
+        String listenHost, int listenPort,
+        PoolMode poolMode,
+        AuthType authType,
+        int maxClientConn,
+        int defaultPoolSize,
+        int minPoolSize,
+        int reservePoolSize,
+        Duration reservePoolTimeout,
+        int maxDbConnections,
+        int maxUserConnections,
+        Duration queryWaitTimeout,
+        Duration queryTimeout,
+        Duration serverIdleTimeout,
+        Duration serverLifetime,
+        Duration serverConnectTimeout,
+        Duration serverLoginRetry,
+        String serverResetQuery,
+        boolean serverResetQueryAlways,
+        Duration serverCheckDelay,
+        String serverCheckQuery,
+        Duration shutdownTimeout,
+        Duration clientLoginTimeout,
+        Duration clientIdleTimeout,
+        Duration idleTransactionTimeout,
+        int maxPacketSize,
+        int maxPreparedStatements,
+        boolean applicationNameAddHost,
+        boolean tcpKeepalive,
+        boolean soReuseport) {
+}

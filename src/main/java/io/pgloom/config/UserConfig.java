@@ -1,0 +1,5 @@
+// One [users.NAME] table: the user's secret and per-user overrides (null = inherit).
+package io.pgloom.config;
+
+public record UserConfig(String name, Secret password, PoolMode poolMode, Integer poolSize, Integer maxUserConnections) {
+}

@@ -1,0 +1,73 @@
+// Every pool of the process by (database, user), and the janitor: the one timer that retires idle and old
+// servers and keeps min_pool_size warm. No per-connection timers exist anywhere.
+package io.pgloom.pool;
+
+import io.pgloom.util.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.tinylog.Logger;
+
+public final class Pools implements AutoCloseable {
+    private final ConcurrentHashMap<PoolKey, ServerPool> pools = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Thread janitor;
+    private volatile boolean running = true;
+
+    public Pools(Clock clock, Duration janitorPeriod) {
+        this.clock = clock;
+        this.janitor = Thread.ofPlatform().name("pgloom-janitor").daemon(true).unstarted(() -> janitorLoop(janitorPeriod));
+    }
+
+    public void start() {
+        janitor.start();
+    }
+
+    public ServerPool get(PoolKey key, Function<PoolKey, ServerPool> create) {
+        return pools.computeIfAbsent(key, create);
+    }
+
+    public Collection<ServerPool> all() {
+        return pools.values();
+    }
+
+    public List<PoolSnapshot> snapshots() {
+        List<PoolSnapshot> out = new ArrayList<>();
+        for (ServerPool p : pools.values()) out.add(p.snapshot());
+        out.sort((a, b) -> a.key().toString().compareTo(b.key().toString()));
+        return out;
+    }
+
+    private void janitorLoop(Duration period) {
+        while (running) {
+            try {
+                Thread.sleep(period.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (ServerPool p : pools.values()) {
+                try {
+                    int missing = p.janitor();
+                    // Warm-up connects run on their own virtual threads so one slow server never stalls the janitor.
+                    for (int i = 0; i < missing; i++) Thread.ofVirtual().name("pgloom-warm-" + p.key()).start(p::warmOne);
+                } catch (RuntimeException e) {
+                    Logger.error(e, "event=janitor_error pool={}", p.key());
+                }
+            }
+        }
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        janitor.interrupt();
+        pools.values().forEach(ServerPool::closeAll);
+    }
+}

@@ -1,0 +1,122 @@
+// One connection from pgloom to a PostgreSQL server: its socket, its inbound buffer (kept across links so no
+// byte is lost between two clients), the parameters it reported, and its cancel key.
+package io.pgloom.pool;
+
+import io.pgloom.wire.FrameReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+public final class ServerConn {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    public final long id = IDS.incrementAndGet();
+    public final PoolKey pool;
+    public final String host;
+    public final int port;
+    private final Socket socket;
+    public final InputStream in;
+    public final OutputStream out;
+    /** Inbound buffer; the server-to-client pump scans it in place. */
+    public final FrameReader reader;
+    /** Parameters as the server last reported them (ParameterStatus) or as pgloom set them itself. */
+    public final Map<String, String> parameters = new ConcurrentHashMap<>();
+    /** Names of parameters pgloom set with SET that the server does not report back (not GUC_REPORT). */
+    public final Map<String, String> unreportedSets = new ConcurrentHashMap<>();
+    public final long createdNanos;
+    private volatile long lastUsedNanos;
+    private volatile ServerState state = ServerState.LOGIN;
+    private volatile int backendPid;
+    private volatile byte[] cancelSecret;
+    private volatile long linkedClientId;
+
+    ServerConn(PoolKey pool, String host, int port, Socket socket, int bufferSize, int maxMessage, long nowNanos)
+            throws IOException {
+        this.pool = pool;
+        this.host = host;
+        this.port = port;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.reader = new FrameReader(in, bufferSize, maxMessage);
+        this.createdNanos = nowNanos;
+        this.lastUsedNanos = nowNanos;
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    void state(ServerState s) {
+        state = s;
+    }
+
+    public int backendPid() {
+        return backendPid;
+    }
+
+    public byte[] cancelSecret() {
+        return cancelSecret;
+    }
+
+    void backendKey(int pid, byte[] secret) {
+        this.backendPid = pid;
+        this.cancelSecret = secret;
+    }
+
+    public long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    public void touch(long nowNanos) {
+        lastUsedNanos = nowNanos;
+    }
+
+    public long linkedClientId() {
+        return linkedClientId;
+    }
+
+    public void linkedClientId(long id) {
+        linkedClientId = id;
+    }
+
+    public String serverVersion() {
+        return parameters.getOrDefault("server_version", "");
+    }
+
+    /** True when bytes are waiting on an idle connection: the server spoke unasked (usually a FATAL before closing). */
+    boolean hasUnexpectedInput() {
+        try {
+            return reader.buffered() > 0 || in.available() > 0 || socket.isClosed();
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    public void setReadTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
+    public boolean isClosed() {
+        return socket.isClosed();
+    }
+
+    /** Closes the socket; a blocked reader of it wakes with an exception. */
+    public void closeSocket() {
+        state = ServerState.CLOSED;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "S-" + id + "(" + pool + " pid=" + backendPid + ")";
+    }
+}

@@ -1,0 +1,365 @@
+// Server connections for one (database, user): idle stack, size limit, and a FIFO of waiting clients. A released
+// server goes straight to the longest waiter; connecting happens outside the lock so one slow login never blocks
+// the pool.
+package io.pgloom.pool;
+
+import io.pgloom.util.Clock;
+import io.pgloom.util.Locks;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.tinylog.Logger;
+
+public final class ServerPool {
+    private final PoolKey key;
+    private final ServerFactory factory;
+    private final Clock clock;
+    private volatile PoolSettings settings;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Idle servers; the most recently used is taken first, so surplus ones age out on server_idle_timeout. */
+    private final ArrayDeque<ServerConn> idle = new ArrayDeque<>();
+    private final List<ServerConn> active = new ArrayList<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int connecting;
+    private int tested;
+    private boolean closed;
+    private ServerLoginException lastLoginFailure;
+    private long lastLoginFailureNanos;
+    private final AtomicLong connectFailures = new AtomicLong();
+    private final AtomicLong waitTimeouts = new AtomicLong();
+
+    private final class Waiter {
+        final Condition ready = lock.newCondition();
+        final long sinceNanos;
+        ServerConn handed;
+
+        Waiter(long since) {
+            sinceNanos = since;
+        }
+    }
+
+    public ServerPool(PoolKey key, PoolSettings settings, ServerFactory factory, Clock clock) {
+        this.key = key;
+        this.settings = settings;
+        this.factory = factory;
+        this.clock = clock;
+    }
+
+    public PoolKey key() {
+        return key;
+    }
+
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    public void settings(PoolSettings s) {
+        settings = s;
+        try (var h = Locks.lock(lock)) {
+            signalHead();
+        }
+    }
+
+    /**
+     * Takes a server for a client, waiting in line up to query_wait_timeout.
+     *
+     * @throws PoolTimeoutException when none became free in time
+     * @throws ServerLoginException when a new connection was needed and could not be opened
+     */
+    public ServerConn acquire() throws PoolTimeoutException, ServerLoginException, InterruptedException {
+        PoolSettings s = settings;
+        long start = clock.nanoTime();
+        long waitNanos = s.queryWaitTimeout().isZero() ? Long.MAX_VALUE : s.queryWaitTimeout().toNanos();
+        while (true) {
+            ServerConn candidate = null;
+            boolean connect = false;
+            Waiter me = null;
+            lock.lock();
+            try {
+                while (true) {
+                    if (closed) throw new ServerLoginException("pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                            "pool " + key + " is closed", null);
+                    if (me != null && me.handed != null) {
+                        candidate = me.handed;
+                        break;
+                    }
+                    boolean myTurn = me == null ? waiters.isEmpty() : waiters.peekFirst() == me;
+                    if (myTurn) {
+                        candidate = idle.pollFirst();
+                        if (candidate != null) {
+                            if (me != null) waiters.remove(me);
+                            active.add(candidate);
+                            candidate.state(ServerState.ACTIVE);
+                            break;
+                        }
+                        if (total() < settings.size()) {
+                            if (me != null) waiters.remove(me);
+                            failFastIfLoginRecentlyFailed();
+                            connecting++;
+                            connect = true;
+                            break;
+                        }
+                    }
+                    if (me == null) {
+                        me = new Waiter(start);
+                        waiters.addLast(me);
+                    }
+                    long left = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : waitNanos - (clock.nanoTime() - start);
+                    if (left <= 0) {
+                        waiters.remove(me);
+                        signalHead();
+                        waitTimeouts.incrementAndGet();
+                        throw new PoolTimeoutException("query_wait_timeout: no server connection became free for pool "
+                                + key + " within " + s.queryWaitTimeout().toMillis() + " ms");
+                    }
+                    if (left == Long.MAX_VALUE) me.ready.await();
+                    else me.ready.awaitNanos(left);
+                }
+            } catch (InterruptedException e) {
+                if (me != null) {
+                    waiters.remove(me);
+                    if (me.handed != null) releaseLocked(me.handed);
+                    signalHead();
+                }
+                throw e;
+            } finally {
+                lock.unlock();
+            }
+            if (connect) return connectNew();
+            if (isUsable(candidate)) {
+                candidate.touch(clock.nanoTime());
+                return candidate;
+            }
+            discard(candidate, "server_stale");
+        }
+    }
+
+    private void failFastIfLoginRecentlyFailed() throws ServerLoginException {
+        ServerLoginException f = lastLoginFailure;
+        if (f != null && clock.nanoTime() - lastLoginFailureNanos < settings.loginRetry().toNanos()) {
+            throw f;
+        }
+    }
+
+    private ServerConn connectNew() throws ServerLoginException {
+        ServerConn c;
+        try {
+            c = factory.open(key);
+        } catch (ServerLoginException e) {
+            connectFailures.incrementAndGet();
+            try (var h = Locks.lock(lock)) {
+                connecting--;
+                lastLoginFailure = e;
+                lastLoginFailureNanos = clock.nanoTime();
+                signalHead();
+            }
+            throw e;
+        }
+        try (var h = Locks.lock(lock)) {
+            connecting--;
+            lastLoginFailure = null;
+            c.state(ServerState.ACTIVE);
+            active.add(c);
+            if (closed) {
+                active.remove(c);
+                c.closeSocket();
+                throw new ServerLoginException("pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                        "pool " + key + " is closed", null);
+            }
+        }
+        Logger.info("event=server_connected pool={} server={} backend_pid={} server_version={} host={}:{}",
+                key, c.id, c.backendPid(), c.serverVersion(), c.host, c.port);
+        return c;
+    }
+
+    /** A server idle for a while is checked before use; one that spoke unasked is dead or dirty. */
+    private boolean isUsable(ServerConn c) {
+        if (c.hasUnexpectedInput()) return false;
+        PoolSettings s = settings;
+        long idleNanos = clock.nanoTime() - c.lastUsedNanos();
+        if (!s.checkDelay().isZero() && idleNanos >= s.checkDelay().toNanos() && !s.checkQuery().isEmpty()) {
+            return runToReady(c, s.checkQuery());
+        }
+        return true;
+    }
+
+    /**
+     * Runs a simple query on an unlinked server and reads until ReadyForQuery; true when it ended idle ('I')
+     * with no error.
+     */
+    public static boolean runToReady(ServerConn c, String sql) {
+        try {
+            c.setReadTimeout(10_000);
+            c.out.write(Messages.query(sql));
+            boolean ok = true;
+            while (true) {
+                int t = c.reader.next();
+                if (t < 0) return false;
+                if (t == MessageType.ERROR_RESPONSE) ok = false;
+                else if (t == MessageType.PARAMETER_STATUS) {
+                    var body = c.reader.body();
+                    String name = body.cstring();
+                    c.parameters.put(name, body.cstring());
+                } else if (t == MessageType.READY_FOR_QUERY) {
+                    byte status = c.reader.buffer()[c.reader.bodyStart()];
+                    c.setReadTimeout(0);
+                    c.reader.shrink();
+                    return ok && status == MessageType.TX_IDLE;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Returns a clean server (ReadyForQuery 'I', nothing outstanding) to the pool or to the next waiter. */
+    public void release(ServerConn c) {
+        c.touch(clock.nanoTime());
+        c.linkedClientId(0);
+        PoolSettings s = settings;
+        boolean tooOld = !s.lifetime().isZero() && clock.nanoTime() - c.createdNanos >= s.lifetime().toNanos();
+        if (tooOld || c.isClosed()) {
+            discard(c, tooOld ? "server_lifetime" : "server_closed");
+            return;
+        }
+        try (var h = Locks.lock(lock)) {
+            releaseLocked(c);
+        }
+    }
+
+    private void releaseLocked(ServerConn c) {
+        active.remove(c);
+        if (closed || total() >= settings.size() + 1) {
+            // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
+            c.closeSocket();
+            signalHead();
+            return;
+        }
+        Waiter head = waiters.pollFirst();
+        if (head != null) {
+            active.add(c);
+            c.state(ServerState.ACTIVE);
+            head.handed = c;
+            head.ready.signal();
+        } else {
+            c.state(ServerState.IDLE);
+            idle.addFirst(c);
+        }
+    }
+
+    /** Closes a server that must not be reused (dirty, broken, too old) and lets a waiter open a new one. */
+    public void discard(ServerConn c, String reason) {
+        c.closeSocket();
+        try (var h = Locks.lock(lock)) {
+            active.remove(c);
+            idle.remove(c);
+            signalHead();
+        }
+        Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(), reason);
+    }
+
+    private void signalHead() {
+        Waiter head = waiters.peekFirst();
+        if (head != null) head.ready.signal();
+    }
+
+    private int total() {
+        return idle.size() + active.size() + connecting + tested;
+    }
+
+    /** Janitor pass: retire idle servers past server_idle_timeout or server_lifetime; report how many to open. */
+    public int janitor() {
+        PoolSettings s = settings;
+        long now = clock.nanoTime();
+        List<ServerConn> retire = new ArrayList<>();
+        int missing;
+        try (var h = Locks.lock(lock)) {
+            if (closed) return 0;
+            Iterator<ServerConn> it = idle.iterator();
+            while (it.hasNext()) {
+                ServerConn c = it.next();
+                boolean idleTooLong = !s.idleTimeout().isZero() && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
+                        && total() - retire.size() > s.minSize();
+                boolean tooOld = !s.lifetime().isZero() && now - c.createdNanos >= s.lifetime().toNanos();
+                if (idleTooLong || tooOld || c.hasUnexpectedInput()) {
+                    it.remove();
+                    retire.add(c);
+                }
+            }
+            missing = Math.max(0, Math.min(s.minSize(), s.size()) - total());
+            if (lastLoginFailure != null && now - lastLoginFailureNanos < s.loginRetry().toNanos()) missing = 0;
+        }
+        for (ServerConn c : retire) {
+            c.closeSocket();
+            Logger.info("event=server_closed pool={} server={} backend_pid={} reason=server_idle_timeout", key, c.id, c.backendPid());
+        }
+        return missing;
+    }
+
+    /** Opens one server and parks it idle (min_pool_size warm-up). */
+    public void warmOne() {
+        try (var h = Locks.lock(lock)) {
+            if (closed || total() >= settings.size()) return;
+            connecting++;
+        }
+        try {
+            ServerConn c = connectNew();
+            release(c);
+        } catch (ServerLoginException e) {
+            Logger.warn("event=server_connect_failed pool={} reason={} error=\"{}\"", key, e.reason(), e.getMessage());
+        }
+    }
+
+    /** Closes every idle server now and every active one as it comes back. */
+    public void close() {
+        List<ServerConn> all;
+        try (var h = Locks.lock(lock)) {
+            closed = true;
+            all = new ArrayList<>(idle);
+            idle.clear();
+            for (Waiter w : waiters) w.ready.signal();
+        }
+        all.forEach(ServerConn::closeSocket);
+    }
+
+    /** Closes every server, linked or not (final step of shutdown). */
+    public void closeAll() {
+        close();
+        List<ServerConn> all;
+        try (var h = Locks.lock(lock)) {
+            all = new ArrayList<>(active);
+        }
+        all.forEach(ServerConn::closeSocket);
+    }
+
+    public PoolSnapshot snapshot() {
+        try (var h = Locks.lock(lock)) {
+            long now = clock.nanoTime();
+            Waiter head = waiters.peekFirst();
+            long maxWait = head == null ? 0 : now - head.sinceNanos;
+            return new PoolSnapshot(key, settings.size(), idle.size(), active.size(), connecting, tested,
+                    waiters.size(), maxWait, connectFailures.get(), waitTimeouts.get());
+        }
+    }
+
+    public List<ServerConn> servers() {
+        try (var h = Locks.lock(lock)) {
+            List<ServerConn> all = new ArrayList<>(idle);
+            all.addAll(active);
+            return all;
+        }
+    }
+
+    static long millisToNanos(long ms) {
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+}

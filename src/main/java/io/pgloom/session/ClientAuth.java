@@ -1,0 +1,111 @@
+// Authenticates a client against [users.NAME]: trust, md5 or SCRAM-SHA-256, chosen from auth_type and the kind
+// of secret stored, as PostgreSQL chooses from pg_hba and the stored password. Unknown users go through a mock
+// exchange so a guesser cannot tell a missing user from a wrong password.
+package io.pgloom.session;
+
+import io.pgloom.auth.AuthFailure;
+import io.pgloom.auth.Md5;
+import io.pgloom.auth.ScramServer;
+import io.pgloom.auth.ScramVerifier;
+import io.pgloom.auth.ScramVerifierCache;
+import io.pgloom.config.AuthType;
+import io.pgloom.config.Secret;
+import io.pgloom.config.UserConfig;
+import io.pgloom.wire.BodyCursor;
+import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+
+final class ClientAuth {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String SCRAM = "SCRAM-SHA-256";
+
+    /** What a successful login learned that a backend login may reuse. */
+    record Result(String method, byte[] scramClientKey) {}
+
+    private ClientAuth() {}
+
+    static Result authenticate(String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out)
+            throws IOException, SessionClosed {
+        if (authType == AuthType.TRUST) {
+            if (cfg == null) throw failed(user, "unknown_user");
+            return new Result("trust", null);
+        }
+        Secret secret = cfg == null ? null : cfg.password();
+        if (cfg != null && secret == null) {
+            // A user without a password cannot log in with a password method (PostgreSQL behaves the same).
+            throw failed(user, "no_password_configured");
+        }
+        boolean useScram = authType == AuthType.SCRAM_SHA_256 || (secret != null && secret.kind() == Secret.Kind.SCRAM);
+        if (useScram && secret != null && secret.kind() == Secret.Kind.MD5) {
+            // An MD5 hash cannot answer SCRAM; PostgreSQL refuses the same way.
+            throw failed(user, "md5_secret_with_scram");
+        }
+        if (useScram) return scram(user, secret, in, out);
+        return md5(user, secret, in, out);
+    }
+
+    private static Result md5(String user, Secret secret, FrameReader in, OutputStream out) throws IOException, SessionClosed {
+        byte[] salt = new byte[4];
+        RANDOM.nextBytes(salt);
+        out.write(Messages.authMd5(salt));
+        String response = readPassword(in);
+        if (secret == null) throw failed(user, "unknown_user");
+        String stored = secret.kind() == Secret.Kind.MD5 ? secret.reveal() : Md5.passwordHash(secret.reveal(), user);
+        if (!Md5.verify(stored, salt, response)) throw failed(user, "wrong_password");
+        return new Result("md5", null);
+    }
+
+    private static Result scram(String user, Secret secret, FrameReader in, OutputStream out) throws IOException, SessionClosed {
+        ScramVerifier verifier = secret == null ? ScramVerifier.fromPassword(randomPassword())
+                : secret.kind() == Secret.Kind.SCRAM ? ScramVerifier.parse(secret.reveal())
+                : ScramVerifierCache.forPassword(secret.reveal());
+        ScramServer server = new ScramServer(verifier);
+        out.write(Messages.authSasl(ScramServer.mechanisms()));
+        try {
+            expectPassword(in);
+            BodyCursor body = in.body();
+            String mechanism = body.cstring();
+            int len = body.int32();
+            byte[] first = len < 0 ? new byte[0] : body.bytes(len);
+            if (!SCRAM.equals(mechanism)) throw failed(user, "unsupported_sasl_mechanism");
+            out.write(Messages.authSaslContinue(server.handleClientFirst(mechanism, first)));
+            expectPassword(in);
+            byte[] fin = server.handleClientFinal(in.body().rest());
+            if (secret == null) throw failed(user, "unknown_user");
+            out.write(Messages.authSaslFinal(fin));
+            return new Result("scram-sha-256", server.clientKey());
+        } catch (AuthFailure e) {
+            throw failed(user, e.reason() == AuthFailure.Reason.BAD_PROOF ? "wrong_password" : "bad_scram_message");
+        }
+    }
+
+    private static String readPassword(FrameReader in) throws IOException, SessionClosed {
+        expectPassword(in);
+        return in.body().cstring();
+    }
+
+    private static void expectPassword(FrameReader in) throws IOException, SessionClosed {
+        int t = in.next();
+        if (t < 0) throw SessionClosed.quiet("client_eof", "client closed the connection during authentication");
+        if (t != MessageType.PASSWORD) {
+            throw SessionClosed.protocolViolation("expected a password response, got message type " + MessageType.printable(t));
+        }
+    }
+
+    private static String randomPassword() {
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        return java.util.Base64.getEncoder().encodeToString(b);
+    }
+
+    /** The reason goes to the log only; the client always sees PostgreSQL's own wording (28P01). */
+    static SessionClosed failed(String user, String reason) {
+        return SessionClosed.fatal("auth_failed", SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + user + "\"", "auth_reason=" + reason);
+    }
+}

@@ -1,0 +1,132 @@
+// The start of a client connection: SSLRequest/GSSENCRequest/CancelRequest handling, the StartupMessage checks,
+// authentication, the first server (for its ParameterStatus set), and the welcome the client waits for.
+package io.pgloom.session;
+
+import io.pgloom.config.DatabaseConfig;
+import io.pgloom.config.PoolMode;
+import io.pgloom.config.ProxyConfig;
+import io.pgloom.pool.PoolKey;
+import io.pgloom.pool.ServerConn;
+import io.pgloom.util.Locks;
+import io.pgloom.wire.FrameWriter;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
+import io.pgloom.wire.StartupPacket;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tinylog.Logger;
+
+final class ClientLogin {
+    private ClientLogin() {}
+
+    private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
+
+    static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
+        ProxyConfig cfg = s.runtime.config();
+        int loginMs = (int) Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
+        s.socket.setSoTimeout(loginMs);
+        StartupPacket pkt = readStartup(s);
+
+        if (pkt.majorVersion() != 3) {
+            throw SessionClosed.fatal("protocol_violation", SqlState.PROTOCOL_VIOLATION,
+                    "unsupported frontend protocol " + pkt.majorVersion() + "." + pkt.minorVersion()
+                            + ": server supports 3.0 to 3.0", "unsupported protocol version");
+        }
+        Map<String, String> params = pkt.parameters();
+        List<String> unknownOptions = new ArrayList<>();
+        for (String k : params.keySet()) if (k.startsWith("_pq_.")) unknownOptions.add(k);
+        if (pkt.minorVersion() > 0 || !unknownOptions.isEmpty()) {
+            // We speak 3.0 only; the client falls back (PostgreSQL 18 clients may ask for 3.2).
+            s.write(Messages.negotiateProtocolVersion(0, unknownOptions));
+        }
+        String user = params.get("user");
+        if (user == null || user.isEmpty()) {
+            throw SessionClosed.fatal("no_user", SqlState.INVALID_AUTHORIZATION,
+                    "no PostgreSQL user name specified in startup packet", "startup without user");
+        }
+        String database = params.getOrDefault("database", user);
+        if (database.isEmpty()) database = user;
+        s.user = user;
+        s.database = database;
+        s.applicationName = params.getOrDefault("application_name", "");
+        String replication = params.get("replication");
+        if (replication != null && !FALSE_WORDS.contains(replication.toLowerCase())) {
+            throw SessionClosed.fatal("replication_unsupported", SqlState.FEATURE_NOT_SUPPORTED,
+                    "replication connections are not supported by pgloom; connect to PostgreSQL directly", "replication");
+        }
+        if (s.runtime.shuttingDown()) {
+            throw SessionClosed.fatal("shutdown", SqlState.CANNOT_CONNECT_NOW, "pgloom is shutting down", "login during shutdown");
+        }
+        DatabaseConfig db = cfg.database(database).orElse(null);
+        var userCfg = cfg.user(user).orElse(null);
+        if (db == null) {
+            // Authenticate first where a password is needed, so database names cannot be probed anonymously.
+            ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+            throw SessionClosed.fatal("unknown_database", SqlState.INVALID_CATALOG_NAME,
+                    "database \"" + database + "\" does not exist", "no [databases." + database + "] in the config");
+        }
+        ClientAuth.Result auth = ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+        s.write(Messages.AUTH_OK);
+
+        s.mode = cfg.poolModeFor(database, user);
+        s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
+        s.pool = s.runtime.pool(new PoolKey(database, user), s.wanted);
+        s.cancelPid = s.runtime.cancels.register(s);
+        s.cancelSecret = s.runtime.cancels.newSecret();
+
+        ServerConn server = s.acquireServer();
+        try {
+            ParameterSync.apply(s.wanted, server);
+        } catch (IOException | SessionClosed e) {
+            s.pool.discard(server, "parameter_sync_failed");
+            throw e;
+        }
+        FrameWriter welcome = new FrameWriter(512);
+        server.parameters.forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
+        welcome.begin(MessageType.BACKEND_KEY_DATA).int32(s.cancelPid).int32(s.cancelSecret).end();
+        welcome.raw(Messages.READY_IDLE);
+        if (s.mode == PoolMode.SESSION) {
+            try (var h = Locks.lock(s.link.lock)) {
+                s.link.server = server;
+                server.linkedClientId(s.id);
+            }
+            ServerToClientPump.start(s, server);
+        } else {
+            s.pool.release(server);
+        }
+        s.link.lastReadyNanos = s.runtime.clock.nanoTime();
+        s.write(welcome.array(), 0, welcome.size());
+        s.socket.setSoTimeout(0);
+        Logger.debug("event=client_authenticated client={} method={}", s, auth.method());
+    }
+
+    /** Reads packets until a StartupMessage: answers SSL/GSSENC requests 'N' and serves cancel requests. */
+    private static StartupPacket readStartup(ClientSession s) throws IOException, SessionClosed {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int first = s.in.read();
+            if (first < 0) throw SessionClosed.quiet("client_eof", "closed before the startup packet");
+            if (first == MessageType.TLS_HANDSHAKE_RECORD) {
+                // A PostgreSQL 17 client starting TLS directly; TLS is not configured on this listener.
+                throw SessionClosed.quiet("tls_not_configured", "direct TLS handshake while TLS is not configured");
+            }
+            StartupPacket pkt = StartupPacket.read(s.in, first);
+            switch (pkt.code()) {
+                case MessageType.SSL_REQUEST, MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
+                case MessageType.CANCEL_REQUEST -> {
+                    ClientSession target = s.runtime.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
+                    if (target != null) target.cancelCurrent();
+                    else Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
+                    throw SessionClosed.quiet("cancel_request", "cancel request served");
+                }
+                default -> {
+                    return pkt;
+                }
+            }
+        }
+        throw SessionClosed.protocolViolation("too many SSL/GSSENC requests before the startup packet");
+    }
+}

@@ -1,0 +1,282 @@
+// One client connection from accept to close: startup and authentication (ClientLogin), then the
+// client-to-server pump on this virtual thread, with the server-to-client pump on another per link. One catch
+// ladder at the bottom picks what the client is told and the log level.
+package io.pgloom.session;
+
+import io.pgloom.config.PoolMode;
+import io.pgloom.pool.PoolTimeoutException;
+import io.pgloom.pool.ServerConn;
+import io.pgloom.pool.ServerLoginException;
+import io.pgloom.pool.ServerPool;
+import io.pgloom.util.Locks;
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.ProtocolException;
+import io.pgloom.wire.SqlState;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.tinylog.Logger;
+
+public final class ClientSession implements Runnable {
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Client inbound buffer; larger messages stream through without growing it. */
+    static final int CLIENT_BUFFER = 8 * 1024;
+
+    public final long id = IDS.incrementAndGet();
+    final ProxyRuntime runtime;
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+    /** Both pumps and admin commands write to the client: one writer at a time. */
+    private final ReentrantLock outLock = new ReentrantLock();
+    final LinkState link = new LinkState();
+    final FrameReader reader;
+    private final Runnable onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile String terminateReason;
+
+    public final String remoteAddress;
+    public final int remotePort;
+    public final long connectedAtMillis;
+    volatile String user = "";
+    volatile String database = "";
+    volatile String applicationName = "";
+    volatile PoolMode mode = PoolMode.SESSION;
+    volatile ServerPool pool;
+    /** Settings the client asked for; kept true on every server it is linked to. */
+    Map<String, String> wanted = Map.of();
+    int cancelPid;
+    int cancelSecret;
+
+    ClientSession(ProxyRuntime runtime, Socket socket, Runnable onClose) throws IOException {
+        this.runtime = runtime;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.onClose = onClose;
+        this.reader = new FrameReader(in, CLIENT_BUFFER, Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
+        InetSocketAddress ra = (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
+        this.remotePort = ra == null ? 0 : ra.getPort();
+        this.connectedAtMillis = runtime.clock.currentTimeMillis();
+    }
+
+    @Override
+    public void run() {
+        String reason = "client_close";
+        String level = "info";
+        String detail = "";
+        runtime.add(this);
+        try {
+            ClientLogin.run(this);
+            Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} pool_mode={}",
+                    this, user, database, applicationName, remoteAddress, remotePort, mode.name().toLowerCase());
+            new ClientToServerPump(this).run();
+        } catch (SessionClosed e) {
+            reason = e.reason();
+            detail = e.getMessage();
+            if (e.sqlState() != null) sendFatal(e.sqlState(), e.clientMessage());
+            level = e.reason().equals("client_eof") || e.reason().equals("client_close") ? "info" : "warn";
+        } catch (SocketTimeoutException e) {
+            reason = user.isEmpty() ? "client_login_timeout" : "client_timeout";
+            detail = e.getMessage();
+            sendFatal(SqlState.PROTOCOL_VIOLATION, user.isEmpty() ? "client_login_timeout: no login within the time allowed"
+                    : "client timeout");
+            level = "warn";
+        } catch (ProtocolException e) {
+            reason = "protocol_violation";
+            detail = e.getMessage();
+            sendFatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+            level = "warn";
+        } catch (EOFException e) {
+            reason = terminateReason != null ? terminateReason : "client_eof";
+            detail = e.getMessage();
+        } catch (IOException e) {
+            reason = terminateReason != null ? terminateReason : "client_io_error";
+            detail = e.getMessage();
+        } catch (InterruptedException e) {
+            reason = "interrupted";
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            reason = "internal_error";
+            level = "error";
+            detail = e.toString();
+            sendFatal(SqlState.INTERNAL_ERROR, "internal error in pgloom; see its log for client " + this);
+            Logger.error(e, "event=internal_error client={}", this);
+        } finally {
+            teardown();
+        }
+        long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
+        String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
+        if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        else if (level.equals("error")) Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        else Logger.info(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+    }
+
+    /** Writes bytes to the client; pumps and admin commands serialise here. */
+    void write(byte[] b, int off, int len) throws IOException {
+        outLock.lock();
+        try {
+            out.write(b, off, len);
+        } finally {
+            outLock.unlock();
+        }
+    }
+
+    void write(byte[] b) throws IOException {
+        write(b, 0, b.length);
+    }
+
+    void sendFatal(String sqlState, String message) {
+        try {
+            write(ErrorResponses.fatal(sqlState, message));
+        } catch (IOException ignored) {
+            // the client is gone; nothing to tell
+        }
+    }
+
+    /**
+     * Returns the linked server with the replies about to be written already counted, linking one from the pool
+     * first when none is (transaction mode). Checking the link and counting happen under one lock hold, so the
+     * server-to-client pump can never release the server between the two.
+     */
+    ServerConn linkForWrite(int replies, int unsyncedChange) throws IOException, SessionClosed, InterruptedException {
+        try (var h = Locks.lock(link.lock)) {
+            if (link.server != null) {
+                count(replies, unsyncedChange);
+                return link.server;
+            }
+        }
+        ServerConn s = acquireServer();
+        try {
+            ParameterSync.apply(wanted, s);
+        } catch (IOException | SessionClosed e) {
+            pool.discard(s, "parameter_sync_failed");
+            throw e;
+        }
+        try (var h = Locks.lock(link.lock)) {
+            link.server = s;
+            link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
+            s.linkedClientId(id);
+            count(replies, unsyncedChange);
+        }
+        ServerToClientPump.start(this, s);
+        return s;
+    }
+
+    private void count(int replies, int unsyncedChange) {
+        link.outstanding += replies;
+        if (unsyncedChange != 0) link.unsynced = unsyncedChange > 0;
+    }
+
+    ServerConn acquireServer() throws SessionClosed, InterruptedException {
+        try {
+            return pool.acquire();
+        } catch (PoolTimeoutException e) {
+            throw SessionClosed.fatal("query_wait_timeout", SqlState.QUERY_CANCELED,
+                    "query_wait_timeout: no server connection was free in time", e.getMessage());
+        } catch (ServerLoginException e) {
+            throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+        }
+    }
+
+    /** Shutdown: close now if nothing is in flight; otherwise the server-to-client pump closes at the next idle point. */
+    void shutdownIfIdle() {
+        boolean idleNow;
+        try (var h = Locks.lock(link.lock)) {
+            idleNow = link.idle() && link.server == null || link.idle() && mode == PoolMode.SESSION;
+        }
+        if (idleNow) terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
+    }
+
+    /** Ends the session from outside its threads (shutdown, admin KILL, timeouts): tell the client, close the socket. */
+    void terminate(String reason, String sqlState, String message) {
+        if (terminateReason == null) terminateReason = reason;
+        if (sqlState != null) sendFatal(sqlState, message);
+        closeClientSocket();
+    }
+
+    void closeClientSocket() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    /**
+     * Gives the server back or closes it. A server with anything in flight or a transaction open is closed (its
+     * transaction rolls back), never handed to another client. A clean one in session mode gets the reset query
+     * first, run by its pump, which then releases it.
+     */
+    private void teardown() {
+        if (!closed.compareAndSet(false, true)) return;
+        closeClientSocket();
+        ServerConn discard = null;
+        try (var h = Locks.lock(link.lock)) {
+            ServerConn s = link.server;
+            if (s != null) {
+                if (link.idle() && !runtime.shuttingDown() && !link.detaching) {
+                    link.detaching = true;
+                    String reset = runtime.config().proxy().serverResetQuery();
+                    try {
+                        s.out.write(reset.isEmpty() ? io.pgloom.wire.Messages.SYNC : io.pgloom.wire.Messages.query(reset));
+                        link.outstanding++;
+                    } catch (IOException e) {
+                        discard = s;
+                        link.server = null;
+                    }
+                } else if (!link.detaching) {
+                    discard = s;
+                    link.server = null;
+                }
+            }
+        }
+        if (discard != null) pool.discard(discard, runtime.shuttingDown() ? "shutdown" : "client_left_mid_transaction");
+        if (cancelPid != 0) runtime.cancels.unregister(cancelPid, this);
+        runtime.remove(this);
+        onClose.run();
+    }
+
+    /** Forwards a CancelRequest to the server this client is linked to right now, if any. */
+    void cancelCurrent() {
+        ServerConn s;
+        try (var h = Locks.lock(link.lock)) {
+            s = link.server;
+            if (s == null || link.outstanding == 0) s = null;
+        }
+        if (s == null) {
+            Logger.info("event=cancel_dropped client={} reason=not_linked", this);
+            return;
+        }
+        try {
+            io.pgloom.pool.ServerLogin.sendCancel(s.host, s.port, s.backendPid(), s.cancelSecret(),
+                    runtime.config().proxy().serverConnectTimeout());
+            Logger.info("event=cancel_forwarded client={} server={} backend_pid={}", this, s.id, s.backendPid());
+        } catch (IOException e) {
+            Logger.warn("event=cancel_failed client={} server={} error=\"{}\"", this, s.id, e.getMessage());
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    String terminateReason() {
+        return terminateReason;
+    }
+
+    @Override
+    public String toString() {
+        return "C-" + id;
+    }
+}

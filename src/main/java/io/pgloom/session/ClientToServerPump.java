@@ -1,0 +1,178 @@
+// Client-to-server pump: reads what the client sent into the session's buffer, walks the 5-byte headers in place
+// to count what will need a ReadyForQuery, links a server when none is linked, and writes each run of whole
+// messages in one call. Messages larger than the buffer stream through. No allocation per message.
+package io.pgloom.session;
+
+import io.pgloom.pool.ServerConn;
+import io.pgloom.util.Locks;
+import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.FrameWriter;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.SqlState;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+
+final class ClientToServerPump {
+    private final ClientSession session;
+    private final FrameReader r;
+    private final int maxMessage;
+
+    ClientToServerPump(ClientSession session) {
+        this.session = session;
+        this.r = session.reader;
+        this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, session.runtime.config().proxy().maxPacketSize());
+    }
+
+    void run() throws IOException, SessionClosed, InterruptedException {
+        int readTimeoutMs = idleTickMillis();
+        session.socket.setSoTimeout(readTimeoutMs);
+        while (true) {
+            if (r.limit() - r.position() < MessageType.HEADER_LENGTH || !wholeOrStreamable()) {
+                int n;
+                try {
+                    n = r.fill();
+                } catch (SocketTimeoutException e) {
+                    checkIdleTimeouts();
+                    continue;
+                }
+                if (n < 0) {
+                    if (r.limit() > r.position()) throw SessionClosed.quiet("client_eof", "client closed mid-message");
+                    throw SessionClosed.quiet("client_eof", "client closed the connection without Terminate");
+                }
+                continue;
+            }
+            if (forwardRun()) return;
+        }
+    }
+
+    /** True when the message at the position is whole, or too big for the buffer (then it streams). */
+    private boolean wholeOrStreamable() throws IOException {
+        byte[] buf = r.buffer();
+        int p = r.position();
+        int len = FrameWriter.getInt(buf, p + 1);
+        FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
+        return p + 1 + len <= r.limit() || 1 + len > r.capacity();
+    }
+
+    /**
+     * Forwards every whole message buffered (and the start of one that streams). Returns true when the client
+     * sent Terminate.
+     */
+    private boolean forwardRun() throws IOException, SessionClosed, InterruptedException {
+        byte[] buf = r.buffer();
+        int start = r.position();
+        int limit = r.limit();
+        int p = start;
+        int replies = 0;
+        int unsyncedChange = 0; // 0 none, 1 became unsynced, -1 synced
+        boolean terminate = false;
+        long streamRemaining = 0;
+        while (limit - p >= MessageType.HEADER_LENGTH) {
+            byte type = buf[p];
+            int len = FrameWriter.getInt(buf, p + 1);
+            FrameReader.checkLength(type & 0xff, len, Integer.MAX_VALUE - 1);
+            if (type == MessageType.TERMINATE) {
+                terminate = true;
+                break;
+            }
+            boolean whole = p + 1 + len <= limit;
+            if (!whole && 1 + len <= r.capacity()) break; // read the rest first
+            if (!whole && len > maxMessage && isBufferedType(type)) {
+                throw SessionClosed.fatal("message_too_large", SqlState.PROGRAM_LIMIT_EXCEEDED,
+                        "message of type " + MessageType.printable(type) + " is " + len
+                                + " bytes, more than max_packet_size (" + maxMessage + ")", "oversized message");
+            }
+            switch (type) {
+                case MessageType.QUERY, MessageType.FUNCTION_CALL -> replies++;
+                case MessageType.SYNC -> {
+                    replies++;
+                    unsyncedChange = -1;
+                }
+                case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedChange = 1;
+                default -> { }
+            }
+            if (!whole) {
+                streamRemaining = (long) p + 1 + len - limit;
+                p = limit;
+                break;
+            }
+            p += 1 + len;
+        }
+        if (p > start) {
+            ServerConn server = session.linkForWrite(replies, unsyncedChange);
+            try {
+                server.out.write(buf, start, p - start);
+                r.position(p);
+                if (streamRemaining > 0) stream(server, streamRemaining);
+            } catch (IOException e) {
+                throw serverWriteFailed(server, e);
+            }
+        }
+        if (terminate) {
+            r.position(p + 5);
+            return true;
+        }
+        return false;
+    }
+
+    /** Types whose bodies a later pump stage may need whole; others stream at any size. */
+    private static boolean isBufferedType(byte type) {
+        return type == MessageType.PARSE || type == MessageType.CLOSE || type == MessageType.DESCRIBE;
+    }
+
+    /** Copies the rest of a message larger than the buffer straight from client to server. */
+    private void stream(ServerConn server, long remaining) throws IOException, SessionClosed {
+        // Everything buffered has been written: the buffer is scratch space until the message ends.
+        r.clear();
+        byte[] buf = r.buffer();
+        while (remaining > 0) {
+            int n;
+            try {
+                n = session.in.read(buf, 0, (int) Math.min(buf.length, remaining));
+            } catch (SocketTimeoutException slowClient) {
+                continue; // the idle tick fired mid-message: the client is not idle, just slow
+            }
+            if (n < 0) throw SessionClosed.quiet("client_eof", "client closed mid-message");
+            server.out.write(buf, 0, n);
+            remaining -= n;
+        }
+    }
+
+    private SessionClosed serverWriteFailed(ServerConn server, IOException e) {
+        return SessionClosed.fatal("server_gone", SqlState.CONNECTION_FAILURE,
+                "server connection failed while sending the query: " + e.getMessage(), "write to " + server + " failed");
+    }
+
+    /** How often a blocked client read wakes to check idle timeouts (0 = never). */
+    private int idleTickMillis() {
+        var p = session.runtime.config().proxy();
+        long a = p.clientIdleTimeout().toMillis();
+        long b = p.idleTransactionTimeout().toMillis();
+        long min = a == 0 ? b : b == 0 ? a : Math.min(a, b);
+        if (min == 0) return 0;
+        return (int) Math.max(100, Math.min(1000, min / 4));
+    }
+
+    private void checkIdleTimeouts() throws SessionClosed {
+        var p = session.runtime.config().proxy();
+        long now = session.runtime.clock.nanoTime();
+        LinkState link = session.link;
+        boolean inTx;
+        long since;
+        try (var h = Locks.lock(link.lock)) {
+            if (link.outstanding > 0) return; // a query is running: not idle
+            inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
+            since = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
+        }
+        long idleNanos = now - since;
+        if (inTx && !p.idleTransactionTimeout().isZero() && idleNanos >= p.idleTransactionTimeout().toNanos()) {
+            throw SessionClosed.fatal("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
+                    "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)", "idle in transaction");
+        }
+        if (!inTx && !p.clientIdleTimeout().isZero() && idleNanos >= p.clientIdleTimeout().toNanos()) {
+            throw SessionClosed.fatal("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT,
+                    "terminating connection due to idle timeout (client_idle_timeout)", "client idle");
+        }
+    }
+}

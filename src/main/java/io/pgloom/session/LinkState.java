@@ -1,0 +1,29 @@
+// Which server a client is linked to and what is still in flight on it, guarded by one lock per session. The
+// release rule lives here and only here: a server leaves a client when ReadyForQuery says 'I', no Sync/Query is
+// unanswered and no extended-protocol message was written since the last Sync. Never on a timer.
+package io.pgloom.session;
+
+import io.pgloom.pool.ServerConn;
+import io.pgloom.wire.MessageType;
+import java.util.concurrent.locks.ReentrantLock;
+
+final class LinkState {
+    final ReentrantLock lock = new ReentrantLock();
+    /** The linked server, or null. */
+    ServerConn server;
+    /** Queries, Syncs and FunctionCalls written and not yet answered by ReadyForQuery. */
+    int outstanding;
+    /** Extended-protocol messages written since the last Sync (their results are not bounded by a ReadyForQuery yet). */
+    boolean unsynced;
+    /** Transaction status from the last ReadyForQuery. */
+    byte txStatus = MessageType.TX_IDLE;
+    /** The session is ending: the server-to-client pump swallows replies and returns the server after the reset. */
+    volatile boolean detaching;
+    /** Wall-clock nanos of the last ReadyForQuery, for idle timeouts. */
+    long lastReadyNanos;
+
+    /** True when the server could be handed to someone else right now. Call with the lock held. */
+    boolean idle() {
+        return outstanding == 0 && !unsynced && txStatus == MessageType.TX_IDLE;
+    }
+}

@@ -1,0 +1,143 @@
+// The one platform thread that accepts client connections and gives each its own virtual thread. The
+// max_client_conn token is taken right after accept; a client over the limit is told 53300 on a short-lived
+// virtual thread with a deadline, so a flood cannot grow threads without bound.
+package io.pgloom.session;
+
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.SqlState;
+import io.pgloom.wire.StartupPacket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.tinylog.Logger;
+
+public final class Listener implements AutoCloseable {
+    private static final int REJECT_TIMEOUT_MS = 5_000;
+    private final ProxyRuntime runtime;
+    private final ServerSocket serverSocket;
+    private final AtomicInteger clients = new AtomicInteger();
+    private final AtomicInteger rejecting = new AtomicInteger();
+    private final Thread acceptor;
+    private volatile boolean closing;
+
+    public Listener(ProxyRuntime runtime) throws IOException {
+        this.runtime = runtime;
+        var p = runtime.config().proxy();
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        if (p.soReuseport()) {
+            if (!ss.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                throw new IOException("so_reuseport = true but this platform does not support SO_REUSEPORT");
+            }
+            ss.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        String host = p.listenHost();
+        InetSocketAddress addr = host.equals("*") ? new InetSocketAddress(p.listenPort()) : new InetSocketAddress(host, p.listenPort());
+        ss.bind(addr, 1024);
+        this.serverSocket = ss;
+        this.acceptor = Thread.ofPlatform().name("pgloom-accept").daemon(false).unstarted(this::acceptLoop);
+    }
+
+    public void start() {
+        acceptor.start();
+        Logger.info("event=listening address={}:{}", runtime.config().proxy().listenHost(), port());
+    }
+
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public boolean isAccepting() {
+        return !closing && !serverSocket.isClosed();
+    }
+
+    public int clientCount() {
+        return clients.get();
+    }
+
+    private void acceptLoop() {
+        while (!closing) {
+            Socket c;
+            try {
+                c = serverSocket.accept();
+            } catch (IOException e) {
+                if (closing) return;
+                Logger.error("event=accept_failed error=\"{}\"", e.getMessage());
+                continue;
+            }
+            try {
+                c.setTcpNoDelay(true);
+                c.setKeepAlive(runtime.config().proxy().tcpKeepalive());
+            } catch (SocketException e) {
+                closeQuietly(c);
+                continue;
+            }
+            int max = runtime.config().proxy().maxClientConn();
+            if (clients.incrementAndGet() > max) {
+                clients.decrementAndGet();
+                reject(c, max);
+                continue;
+            }
+            try {
+                ClientSession s = new ClientSession(runtime, c, clients::decrementAndGet);
+                Thread.ofVirtual().name("pgloom-client-" + s.id)
+                        .uncaughtExceptionHandler((t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
+                        .start(s);
+            } catch (IOException | RuntimeException e) {
+                clients.decrementAndGet();
+                closeQuietly(c);
+                Logger.warn("event=client_setup_failed error=\"{}\"", e.getMessage());
+            }
+        }
+    }
+
+    /** Over max_client_conn: read the startup packet (bounded), answer 53300, close. */
+    private void reject(Socket c, int max) {
+        if (rejecting.incrementAndGet() > 1000) {
+            rejecting.decrementAndGet();
+            closeQuietly(c);
+            return;
+        }
+        Thread.ofVirtual().name("pgloom-reject").start(() -> {
+            try (c) {
+                c.setSoTimeout(REJECT_TIMEOUT_MS);
+                var in = c.getInputStream();
+                for (int i = 0; i < 3; i++) {
+                    StartupPacket pkt = StartupPacket.read(in, -1);
+                    if (pkt.code() == MessageType.SSL_REQUEST || pkt.code() == MessageType.GSSENC_REQUEST) {
+                        c.getOutputStream().write(MessageType.TLS_REFUSE);
+                        continue;
+                    }
+                    break;
+                }
+                c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        "no more connections allowed (max_client_conn = " + max + ")"));
+                Logger.warn("event=client_rejected remote={} reason=max_client_conn", c.getInetAddress().getHostAddress());
+            } catch (IOException e) {
+                // the client gave up first
+            } finally {
+                rejecting.decrementAndGet();
+            }
+        });
+    }
+
+    /** Stops accepting; existing sessions are not touched. */
+    @Override
+    public void close() {
+        closing = true;
+        closeQuietly(serverSocket);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+}

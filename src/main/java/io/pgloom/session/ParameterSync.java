@@ -1,0 +1,135 @@
+// Keeps a client's startup parameters (client_encoding, DateStyle, TimeZone, application_name, options -c ...)
+// true on whichever server it is linked to: compares what the client asked for with what the server has and
+// sends one SET batch for the differences before the client's own traffic.
+package io.pgloom.session;
+
+import io.pgloom.pool.ServerConn;
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+final class ParameterSync {
+    private ParameterSync() {}
+
+    /** Startup keys that are not settings. */
+    private static final Set<String> NOT_SETTINGS = Set.of("user", "database", "options", "replication");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+    /** Canonical spellings of reported settings whose ParameterStatus name is mixed-case. */
+    private static final Map<String, String> CANONICAL = Map.of(
+            "datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
+
+    static String canonical(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return CANONICAL.getOrDefault(lower, lower);
+    }
+
+    /** The settings a client asked for in its startup packet, including -c/-- pairs inside options. */
+    static Map<String, String> wantedFrom(Map<String, String> startup) throws SessionClosed {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : startup.entrySet()) {
+            String k = e.getKey();
+            if (NOT_SETTINGS.contains(k) || k.startsWith("_pq_.")) continue;
+            put(wanted, k, e.getValue());
+        }
+        String options = startup.get("options");
+        if (options != null) parseOptions(options, wanted);
+        return wanted;
+    }
+
+    private static void put(Map<String, String> wanted, String name, String value) throws SessionClosed {
+        if (!NAME.matcher(name).matches()) {
+            throw SessionClosed.fatal("bad_startup_parameter", SqlState.PROTOCOL_VIOLATION,
+                    "invalid configuration parameter name \"" + name + "\"", "startup parameter name rejected");
+        }
+        wanted.put(canonical(name), value);
+    }
+
+    /** libpq's options syntax: whitespace-separated, backslash escapes a space; "-c name=value" or "--name=value". */
+    static void parseOptions(String options, Map<String, String> wanted) throws SessionClosed {
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean escaped = false;
+        for (int i = 0; i < options.length(); i++) {
+            char ch = options.charAt(i);
+            if (escaped) {
+                cur.append(ch);
+                escaped = false;
+            } else if (ch == '\\') {
+                escaped = true;
+            } else if (Character.isWhitespace(ch)) {
+                if (!cur.isEmpty()) tokens.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        if (!cur.isEmpty()) tokens.add(cur.toString());
+        for (int i = 0; i < tokens.size(); i++) {
+            String t = tokens.get(i);
+            String pair;
+            if (t.equals("-c") && i + 1 < tokens.size()) pair = tokens.get(++i);
+            else if (t.startsWith("-c")) pair = t.substring(2);
+            else if (t.startsWith("--")) pair = t.substring(2);
+            else throw SessionClosed.fatal("bad_startup_parameter", SqlState.FEATURE_NOT_SUPPORTED,
+                        "unsupported startup option \"" + t + "\": only -c name=value is supported", "options rejected");
+            int eq = pair.indexOf('=');
+            if (eq <= 0) throw SessionClosed.fatal("bad_startup_parameter", SqlState.SYNTAX_ERROR,
+                    "-c " + pair + " requires a value", "options rejected");
+            put(wanted, pair.substring(0, eq).replace('-', '_'), pair.substring(eq + 1));
+        }
+    }
+
+    /** SET statements making the server match, or null when it already does. */
+    static String diff(Map<String, String> wanted, ServerConn s) {
+        StringBuilder sql = null;
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            String k = e.getKey(), v = e.getValue();
+            String requested = s.unreportedSets.get(k);
+            boolean same = requested != null ? requested.equals(v) : v.equals(s.parameters.get(k));
+            if (same) continue;
+            if (sql == null) sql = new StringBuilder(64);
+            sql.append("SET ").append(k).append(" = ").append(literal(v)).append(';');
+        }
+        return sql == null ? null : sql.toString();
+    }
+
+    static String literal(String v) {
+        return "'" + v.replace("'", "''") + "'";
+    }
+
+    /**
+     * Brings an unshared (not yet pumping) server in line with the client. Swallows the replies; a setting the
+     * server rejects ends the session with the server's own error, as PostgreSQL would at startup.
+     */
+    static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
+        String sql = diff(wanted, s);
+        if (sql == null) return;
+        s.out.write(Messages.query(sql));
+        ErrorResponses.Fields error = null;
+        while (true) {
+            int t = s.reader.next();
+            if (t < 0) throw new java.io.EOFException("server closed the connection");
+            if (t == MessageType.PARAMETER_STATUS) {
+                var body = s.reader.body();
+                String name = body.cstring();
+                s.parameters.put(name, body.cstring());
+            } else if (t == MessageType.ERROR_RESPONSE && error == null) {
+                error = ErrorResponses.parse(s.reader.buffer(), s.reader.bodyStart(), s.reader.bodyLength());
+            } else if (t == MessageType.READY_FOR_QUERY) {
+                break;
+            }
+        }
+        if (error != null) {
+            throw SessionClosed.fatal("bad_startup_parameter", error.sqlState() != null ? error.sqlState() : SqlState.PROTOCOL_VIOLATION,
+                    error.message(), "server rejected a startup parameter");
+        }
+        wanted.forEach(s.unreportedSets::put);
+    }
+}

@@ -1,0 +1,223 @@
+// Server-to-client pump, one virtual thread per link: forwards whatever the server sends in whole runs, and
+// reads only ReadyForQuery (the release rule), ParameterStatus (what the server now has) and ErrorResponse
+// (whether a FATAL was already relayed). In transaction mode it hands the server back at the idle point and ends.
+package io.pgloom.session;
+
+import io.pgloom.config.PoolMode;
+import io.pgloom.pool.ServerConn;
+import io.pgloom.util.Locks;
+import io.pgloom.wire.BodyCursor;
+import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.FrameWriter;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.SqlState;
+import java.io.IOException;
+import org.tinylog.Logger;
+
+final class ServerToClientPump implements Runnable {
+    private final ClientSession session;
+    private final ServerConn server;
+    private final FrameReader r;
+    private final int maxMessage;
+    /** While detaching: the reset query failed, so the server must not be reused. */
+    private boolean resetFailed;
+    private byte lastForwarded;
+
+    /** The client went away while we wrote to it. */
+    private static final class ClientWriteFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClientWriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private ServerToClientPump(ClientSession session, ServerConn server) {
+        this.session = session;
+        this.server = server;
+        this.r = server.reader;
+        this.maxMessage = Math.max(64 * 1024, session.runtime.config().proxy().maxPacketSize());
+    }
+
+    static void start(ClientSession session, ServerConn server) {
+        Thread.ofVirtual().name("pgloom-s2c-" + session + "-S" + server.id).start(new ServerToClientPump(session, server));
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                if (!hasWholeOrStreamable()) {
+                    int n = r.fill();
+                    if (n < 0) throw new java.io.EOFException("server closed the connection");
+                    continue;
+                }
+                if (forwardRun()) return;
+            }
+        } catch (ClientWriteFailed e) {
+            clientGone();
+        } catch (IOException e) {
+            serverGone(e);
+        } catch (RuntimeException e) {
+            Logger.error(e, "event=internal_error client={} server={}", session, server.id);
+            serverGone(new IOException(e.toString()));
+        }
+    }
+
+    private boolean hasWholeOrStreamable() throws IOException {
+        if (r.limit() - r.position() < MessageType.HEADER_LENGTH) return false;
+        byte[] buf = r.buffer();
+        int p = r.position();
+        int len = FrameWriter.getInt(buf, p + 1);
+        FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
+        if (p + 1 + len <= r.limit()) return true;
+        if (1 + len <= r.capacity()) return false;
+        if (mustParse(buf[p])) {
+            // A message we must read whole that is bigger than the buffer: grow (bounded) and read on.
+            if (len > maxMessage) throw new IOException("server message of " + len + " bytes exceeds max_packet_size");
+            r.ensureCapacity(1 + len);
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean mustParse(byte type) {
+        return type == MessageType.READY_FOR_QUERY || type == MessageType.PARAMETER_STATUS;
+    }
+
+    /** Forwards the buffered run; returns true when this pump's link is over. */
+    private boolean forwardRun() throws IOException {
+        byte[] buf = r.buffer();
+        int start = r.position();
+        int limit = r.limit();
+        int p = start;
+        while (limit - p >= MessageType.HEADER_LENGTH) {
+            byte type = buf[p];
+            int len = FrameWriter.getInt(buf, p + 1);
+            boolean whole = p + 1 + len <= limit;
+            if (!whole) {
+                if (mustParse(type) || 1 + len <= r.capacity()) break;
+                // Larger than the buffer and not ours to read: stream it.
+                long remaining = (long) p + 1 + len - limit;
+                toClient(buf, start, limit - start);
+                lastForwarded = type;
+                stream(remaining);
+                return false;
+            }
+            if (type == MessageType.PARAMETER_STATUS) {
+                onParameterStatus(buf, p + 5, len - 4);
+            } else if (type == MessageType.READY_FOR_QUERY) {
+                byte status = buf[p + 5];
+                p += 1 + len;
+                toClient(buf, start, p - start);
+                r.position(p);
+                lastForwarded = type;
+                if (onReady(status)) return true;
+                start = p;
+                continue;
+            } else if (type == MessageType.ERROR_RESPONSE && session.link.detaching) {
+                resetFailed = true;
+            }
+            lastForwarded = type;
+            p += 1 + len;
+        }
+        toClient(buf, start, p - start);
+        r.position(p);
+        return false;
+    }
+
+    private void stream(long remaining) throws IOException {
+        r.clear();
+        byte[] buf = r.buffer();
+        while (remaining > 0) {
+            int n = server.in.read(buf, 0, (int) Math.min(buf.length, remaining));
+            if (n < 0) throw new java.io.EOFException("server closed the connection mid-message");
+            toClient(buf, 0, n);
+            remaining -= n;
+        }
+    }
+
+    private void toClient(byte[] buf, int off, int len) throws IOException {
+        if (len == 0 || session.link.detaching) return;
+        try {
+            session.write(buf, off, len);
+        } catch (IOException e) {
+            throw new ClientWriteFailed(e);
+        }
+    }
+
+    private void onParameterStatus(byte[] buf, int off, int len) throws IOException {
+        BodyCursor c = new BodyCursor(buf, off, len);
+        String name = c.cstring();
+        String value = c.cstring();
+        server.parameters.put(name, value);
+        // The client changed it itself (SET): that is now what it wants on every server it lands on.
+        server.unreportedSets.remove(name);
+        if (!session.link.detaching && session.wanted.containsKey(name)) session.wanted.put(name, value);
+    }
+
+    /** Applies the release rule at a ReadyForQuery; true when the link is over. */
+    private boolean onReady(byte status) {
+        LinkState link = session.link;
+        boolean release = false;
+        boolean discard = false;
+        boolean shutdownNow = false;
+        try (var h = Locks.lock(link.lock)) {
+            if (link.outstanding > 0) link.outstanding--;
+            link.txStatus = status;
+            link.lastReadyNanos = session.runtime.clock.nanoTime();
+            if (link.detaching) {
+                if (link.outstanding > 0) return false;
+                link.server = null;
+                if (status == MessageType.TX_IDLE && !resetFailed) release = true;
+                else discard = true;
+            } else if (link.idle()) {
+                if (session.mode == PoolMode.TRANSACTION) {
+                    link.server = null;
+                    release = true;
+                }
+                shutdownNow = session.runtime.shuttingDown();
+            }
+        }
+        if (release) {
+            if (session.link.detaching) server.unreportedSets.clear(); // the reset query put every setting back
+            session.pool.release(server);
+        } else if (discard) {
+            session.pool.discard(server, "reset_failed");
+        }
+        if (shutdownNow) {
+            session.terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
+        }
+        return release || discard;
+    }
+
+    private void serverGone(IOException e) {
+        boolean tell;
+        try (var h = Locks.lock(session.link.lock)) {
+            tell = !session.link.detaching && !session.isClosed() && session.link.server == server;
+            if (session.link.server == server) session.link.server = null;
+        }
+        session.pool.discard(server, tell ? "server_gone" : "session_closed");
+        if (tell) {
+            Logger.warn("event=server_lost client={} server={} backend_pid={} error=\"{}\"",
+                    session, server.id, server.backendPid(), e.getMessage());
+            if (lastForwarded == MessageType.ERROR_RESPONSE) {
+                // The server already said why (e.g. FATAL 57P01 from pg_terminate_backend); just close.
+                session.terminate("server_gone", null, null);
+            } else {
+                session.terminate("server_gone", SqlState.CONNECTION_FAILURE,
+                        "server closed the connection unexpectedly; the query may or may not have run");
+            }
+        }
+    }
+
+    private void clientGone() {
+        boolean discard;
+        try (var h = Locks.lock(session.link.lock)) {
+            discard = session.link.server == server;
+            if (discard) session.link.server = null;
+        }
+        if (discard) session.pool.discard(server, "client_gone_mid_result");
+        session.closeClientSocket();
+    }
+}

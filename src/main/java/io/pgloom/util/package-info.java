@@ -1,0 +1,2 @@
+/** Small pieces two or more packages share: the injectable clock, lock helpers. */
+package io.pgloom.util;

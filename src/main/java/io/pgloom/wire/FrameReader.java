@@ -1,0 +1,189 @@
+// Reads whole typed messages from a stream into one reusable buffer, checking every length against a cap
+// before the buffer grows (a 2 GiB length from a stranger is an attack, not a message).
+package io.pgloom.wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+public final class FrameReader {
+    private final InputStream in;
+    private final int maxMessage;
+    private final int initialCapacity;
+    private byte[] buf;
+    private int pos;
+    private int limit;
+    private int type = -1;
+    private int bodyStart;
+    private int bodyLength;
+
+    /**
+     * @param maxMessage largest body+length (the int32 length field) accepted for a message read whole
+     */
+    public FrameReader(InputStream in, int initialCapacity, int maxMessage) {
+        this.in = in;
+        this.initialCapacity = initialCapacity;
+        this.buf = new byte[initialCapacity];
+        this.maxMessage = maxMessage;
+    }
+
+    /**
+     * Reads the next message whole. Returns its type byte (0..255), or -1 when the stream ends cleanly
+     * between messages. The body is then at {@link #buffer()}[{@link #bodyStart()} .. +{@link #bodyLength()}).
+     */
+    public int next() throws IOException {
+        if (!ensure(MessageType.HEADER_LENGTH, true)) return -1;
+        int t = buf[pos] & 0xff;
+        int len = FrameWriter.getInt(buf, pos + 1);
+        checkLength(t, len, maxMessage);
+        ensure(1 + len, false);
+        type = t;
+        bodyStart = pos + MessageType.HEADER_LENGTH;
+        bodyLength = len - 4;
+        pos += 1 + len;
+        return t;
+    }
+
+    /** Validates a message length field: at least 4 (itself), at most the cap. */
+    public static void checkLength(int type, int len, int max) throws ProtocolException {
+        if (len < 4) {
+            throw new ProtocolException("invalid message length " + len + " for message type " + MessageType.printable(type));
+        }
+        if (len > max) {
+            throw new ProtocolException("message of type " + MessageType.printable(type) + " is " + len
+                    + " bytes, more than the limit of " + max);
+        }
+    }
+
+    /** Makes sure n bytes are buffered from pos; returns false on EOF before the first byte when allowed. */
+    private boolean ensure(int n, boolean eofOk) throws IOException {
+        if (limit - pos >= n) return true;
+        if (buf.length - pos < n) {
+            if (n > buf.length) {
+                byte[] bigger = new byte[Math.max(n, Math.min(buf.length * 2, maxMessage + 1))];
+                System.arraycopy(buf, pos, bigger, 0, limit - pos);
+                buf = bigger;
+            } else {
+                System.arraycopy(buf, pos, buf, 0, limit - pos);
+            }
+            limit -= pos;
+            pos = 0;
+        }
+        while (limit - pos < n) {
+            int r = in.read(buf, limit, buf.length - limit);
+            if (r < 0) {
+                if (eofOk && limit == pos) return false;
+                throw new EOFException("connection closed in the middle of a message");
+            }
+            limit += r;
+        }
+        return true;
+    }
+
+    /** Drops a buffer grown for one big message, so an idle connection does not keep it. */
+    public void shrink() {
+        if (buf.length > initialCapacity && limit - pos <= initialCapacity) {
+            byte[] small = new byte[initialCapacity];
+            System.arraycopy(buf, pos, small, 0, limit - pos);
+            limit -= pos;
+            pos = 0;
+            buf = small;
+        }
+    }
+
+    public int type() {
+        return type;
+    }
+
+    public byte[] buffer() {
+        return buf;
+    }
+
+    public int bodyStart() {
+        return bodyStart;
+    }
+
+    public int bodyLength() {
+        return bodyLength;
+    }
+
+    /** A copy of the whole last message (header included), for forwarding it later. */
+    public byte[] copyFrame() {
+        return Arrays.copyOfRange(buf, bodyStart - MessageType.HEADER_LENGTH, bodyStart + bodyLength);
+    }
+
+    public byte[] copyBody() {
+        return Arrays.copyOfRange(buf, bodyStart, bodyStart + bodyLength);
+    }
+
+    /** A cursor over the last message's body. */
+    public BodyCursor body() {
+        return new BodyCursor(buf, bodyStart, bodyLength);
+    }
+
+    /** Bytes read from the stream but not yet returned as messages (pipelined input). */
+    public int buffered() {
+        return limit - pos;
+    }
+
+    /** Hands over the unread bytes (e.g. to a pump taking over the stream) and empties this reader. */
+    public byte[] drainBuffered() {
+        byte[] rest = Arrays.copyOfRange(buf, pos, limit);
+        pos = limit = 0;
+        return rest;
+    }
+
+    // Raw access for the pumps, which walk headers in place and forward whole runs without copying.
+
+    public int position() {
+        return pos;
+    }
+
+    public void position(int p) {
+        pos = p;
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    public int capacity() {
+        return buf.length;
+    }
+
+    /**
+     * Moves unread bytes to the front and reads at least one more byte. Returns the count read, or -1 at end of
+     * stream. Never grows the buffer: a message larger than it is streamed by the caller.
+     */
+    public int fill() throws IOException {
+        if (pos > 0) {
+            System.arraycopy(buf, pos, buf, 0, limit - pos);
+            limit -= pos;
+            pos = 0;
+        }
+        if (limit == buf.length) throw new IllegalStateException("buffer full; caller must consume first");
+        int r = in.read(buf, limit, buf.length - limit);
+        if (r > 0) limit += r;
+        return r;
+    }
+
+    /** Grows the buffer so one message of n bytes (header included) fits whole; n was checked against the cap. */
+    public void ensureCapacity(int n) {
+        if (n <= buf.length) return;
+        byte[] bigger = new byte[n];
+        System.arraycopy(buf, pos, bigger, 0, limit - pos);
+        limit -= pos;
+        pos = 0;
+        buf = bigger;
+    }
+
+    /** Forgets all buffered bytes (the caller consumed them another way). */
+    public void clear() {
+        pos = limit = 0;
+    }
+
+    public InputStream stream() {
+        return in;
+    }
+}

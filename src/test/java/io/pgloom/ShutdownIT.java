@@ -1,0 +1,107 @@
+// SIGTERM with a transaction in flight, against the real jar: the listener stops, the open transaction still
+// commits, the client is then told 57P01, and the process exits 0.
+package io.pgloom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.testkit.PostgresFixture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ShutdownIT {
+    @Test
+    void sigtermLetsTheOpenTransactionCommitThenExitsZero() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (Connection su = pg.superuser(); Statement st = su.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS shutdown_t");
+            st.execute("CREATE TABLE shutdown_t (v text)");
+            st.execute("GRANT ALL ON shutdown_t TO app");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = Files.createTempFile("pgloom-shutdown", ".toml");
+        Files.writeString(conf, """
+                [proxy]
+                listen = "127.0.0.1:%d"
+                shutdown_timeout = 30
+                [admin]
+                http_listen = ""
+                [databases.postgres]
+                host = "127.0.0.1"
+                port = %d
+                [users.app]
+                password = "app"
+                """.formatted(port, pg.port()));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        Path.of(System.getProperty("java.io.tmpdir"), "pgloom-shutdown-it.log").toFile()))
+                .start();
+        try {
+            waitFor(() -> accepts(port), 30, "pgloom to accept");
+            String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=app&password=app";
+            try (Connection c = DriverManager.getConnection(url)) {
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO shutdown_t VALUES ('committed-during-shutdown')");
+                }
+                proc.destroy(); // SIGTERM
+                waitFor(() -> !accepts(port), 30, "the listener to close");
+                assertTrue(proc.isAlive(), "still running while a transaction is open");
+                c.commit();
+                // The session ends right after its transaction: the next statement fails.
+                assertThrows(SQLException.class, () -> {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SELECT 1");
+                    }
+                });
+            }
+            assertTrue(proc.waitFor(30, TimeUnit.SECONDS), "pgloom exited");
+            assertEquals(0, proc.exitValue());
+            try (Connection su = pg.superuser(); Statement st = su.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM shutdown_t WHERE v = 'committed-during-shutdown'")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "the in-flight transaction committed");
+            }
+        } finally {
+            proc.destroyForcibly();
+            Files.deleteIfExists(conf);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void waitFor(Check c, int seconds, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!c.ok()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+// A real PostgreSQL for integration tests: the binaries from Maven Central started by the fixture itself (as the
+// unprivileged user `nobody` when the tests run as root, since PostgreSQL refuses root), with fixed roles, one
+// per authentication method. The major version follows -Dpg.version (the pom picks the matching binaries).
+package io.pgloom.testkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+public final class PostgresFixture implements AutoCloseable {
+    public static final String SUPERUSER = "postgres", SUPERPASS = "postgres";
+    public static final String SCRAM_USER = "scram_user", SCRAM_PASS = "scram_pw";
+    public static final String MD5_USER = "md5_user", MD5_PASS = "md5_pw";
+    public static final String PLAIN_USER = "plain_user", PLAIN_PASS = "plain_pw";
+    public static final String TRUST_USER = "trust_user";
+    public static final String APP_USER = "app", APP_PASS = "app";
+
+    private static PostgresFixture shared;
+
+    private final Path bin;
+    private final Path dataDir;
+    private final Path socketDir;
+    private final int port;
+    private final boolean asNobody;
+    private Process postmaster;
+    private int majorVersion;
+
+    private PostgresFixture(Path home, Path dataDir, Path socketDir, int port, boolean asNobody) {
+        this.bin = home.resolve("bin");
+        this.dataDir = dataDir;
+        this.socketDir = socketDir;
+        this.port = port;
+        this.asNobody = asNobody;
+    }
+
+    /** One instance per JVM, started on first use and stopped when the JVM exits. */
+    public static synchronized PostgresFixture shared() {
+        if (shared == null) {
+            shared = startNew();
+            PostgresFixture s = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+        }
+        return shared;
+    }
+
+    /** A separate instance (failover tests need several); the caller closes it. */
+    public static PostgresFixture startNew() {
+        try {
+            Path home = PgBinaries.home();
+            boolean root = "0".equals(run(List.of("id", "-u")).trim());
+            Path base = Files.createTempDirectory("pgloom-pgdata-");
+            Path data = base.resolve("data");
+            Path sock = base.resolve("sock");
+            Files.createDirectories(sock);
+            if (root) PgBinaries.run("chown", "-R", "65534:65534", base.toString());
+            PostgresFixture f = new PostgresFixture(home, data, sock, freePort(), root);
+            f.initdb();
+            f.start();
+            f.createRoles();
+            return f;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the test PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> asUser(String... cmd) {
+        List<String> c = new ArrayList<>();
+        if (asNobody) c.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        c.addAll(List.of(cmd));
+        return c;
+    }
+
+    private void initdb() throws IOException, InterruptedException {
+        Path pw = dataDir.getParent().resolve("pw");
+        Files.writeString(pw, SUPERPASS + "\n");
+        if (asNobody) PgBinaries.run("chown", "65534:65534", pw.toString());
+        run(asUser(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER, "--pwfile=" + pw,
+                "-E", "UTF8", "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"));
+        Files.delete(pw);
+        String conf = """
+
+                # pgloom test fixture
+                listen_addresses = '%s'
+                port = %d
+                unix_socket_directories = '%s'
+                max_connections = 300
+                shared_buffers = 32MB
+                fsync = off
+                synchronous_commit = off
+                full_page_writes = off
+                logging_collector = off
+                log_min_messages = warning
+                """.formatted(ipv6Available() ? "127.0.0.1,::1" : "127.0.0.1", port, socketDir);
+        Files.writeString(dataDir.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
+        StringBuilder hba = new StringBuilder("local all all trust\n");
+        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}};
+        for (String[] r : rules) {
+            hba.append("host all ").append(r[0]).append(" 127.0.0.1/32 ").append(r[1]).append('\n');
+            hba.append("host all ").append(r[0]).append(" ::1/128 ").append(r[1]).append('\n');
+        }
+        Files.writeString(dataDir.resolve("pg_hba.conf"), hba.toString());
+    }
+
+    /** Starts the postmaster on the same data folder and port, waiting (bounded) until it accepts logins. */
+    public synchronized void start() {
+        if (isRunning()) return;
+        try {
+            Path log = dataDir.getParent().resolve("postgres.log");
+            postmaster = new ProcessBuilder(asUser(bin.resolve("postgres").toString(), "-D", dataDir.toString()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try (Connection c = superuser()) {
+                    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+                        rs.next();
+                        majorVersion = rs.getInt(1) / 10000;
+                    }
+                    return;
+                } catch (SQLException e) {
+                    if (!postmaster.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("PostgreSQL did not start; last lines of " + log + ":\n" + tail(log));
+                    }
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not start PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private void createRoles() throws SQLException {
+        try (Connection c = superuser(); Statement st = c.createStatement()) {
+            st.execute("SET password_encryption = 'md5'");
+            st.execute("CREATE ROLE " + MD5_USER + " LOGIN PASSWORD '" + MD5_PASS + "'");
+            st.execute("SET password_encryption = 'scram-sha-256'");
+            st.execute("CREATE ROLE " + SCRAM_USER + " LOGIN PASSWORD '" + SCRAM_PASS + "'");
+            st.execute("CREATE ROLE " + PLAIN_USER + " LOGIN PASSWORD '" + PLAIN_PASS + "'");
+            st.execute("CREATE ROLE " + TRUST_USER + " LOGIN");
+            st.execute("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + APP_PASS + "'");
+            st.execute("CREATE DATABASE app OWNER " + APP_USER);
+        }
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int majorVersion() {
+        return majorVersion;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    public Connection superuser() throws SQLException {
+        return connect("postgres", SUPERUSER, SUPERPASS);
+    }
+
+    public Connection connect(String database, String user, String password) throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", user);
+        if (password != null) p.setProperty("password", password);
+        p.setProperty("connectTimeout", "10");
+        return DriverManager.getConnection(jdbcUrl(database), p);
+    }
+
+    public synchronized boolean isRunning() {
+        return postmaster != null && postmaster.isAlive();
+    }
+
+    /** Fast shutdown (SIGINT): active sessions are ended, unlike SIGTERM's smart shutdown that waits for them. */
+    public synchronized void stop() {
+        signal("INT");
+    }
+
+    /** Immediate shutdown (SIGQUIT): like a crash, with recovery at the next start. */
+    public synchronized void crash() {
+        signal("QUIT");
+    }
+
+    private void signal(String sig) {
+        if (!isRunning()) return;
+        try {
+            PgBinaries.run("kill", "-" + sig, Long.toString(postmaster.pid()));
+            if (!postmaster.waitFor(60, TimeUnit.SECONDS)) {
+                postmaster.destroyForcibly();
+                postmaster.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (IOException | InterruptedException e) {
+            postmaster.destroyForcibly();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        try {
+            PgBinaries.run("rm", "-rf", dataDir.getParent().toString());
+        } catch (IOException | InterruptedException ignored) {
+            // temp folder; nothing else to do
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static boolean ipv6Available() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("::1", 0));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+        return out;
+    }
+
+    static boolean reachable(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

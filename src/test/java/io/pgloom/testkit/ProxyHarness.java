@@ -1,0 +1,135 @@
+// Starts pgloom in-process in front of the test PostgreSQL, from a TOML config written to a temp file, so tests
+// go through the real config loader, listener and pumps. Extra TOML lines override or extend the defaults.
+package io.pgloom.testkit;
+
+import io.pgloom.Pgloom;
+import io.pgloom.config.ConfigLoader;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+public final class ProxyHarness implements AutoCloseable {
+    private final Pgloom pgloom;
+    private final Path file;
+
+    private ProxyHarness(Pgloom pgloom, Path file) {
+        this.pgloom = pgloom;
+        this.file = file;
+    }
+
+    /** pgloom with database "app" and users app/app, scram_user, md5_user, plain_user, trust_user, admin. */
+    public static ProxyHarness start(PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables) {
+        try {
+            int port = freePort();
+            String toml = """
+                    [proxy]
+                    listen = "127.0.0.1:%d"
+                    pool_mode = "%s"
+                    default_pool_size = 10
+                    query_wait_timeout = 20
+                    server_login_retry = 1
+                    shutdown_timeout = 10
+                    %s
+
+                    [admin]
+                    http_listen = ""
+                    users = ["admin"]
+
+                    [log]
+                    level = "warn"
+
+                    [databases.app]
+                    host = "127.0.0.1"
+                    port = %d
+                    dbname = "app"
+
+                    [databases.postgres]
+                    host = "127.0.0.1"
+                    port = %d
+                    dbname = "postgres"
+
+                    [users.app]
+                    password = "app"
+
+                    [users.scram_user]
+                    password = "scram_pw"
+
+                    [users.md5_user]
+                    password = "md5_pw"
+
+                    [users.plain_user]
+                    password = "plain_pw"
+
+                    [users.admin]
+                    password = "admin"
+
+                    %s
+                    """.formatted(port, poolMode, extraProxyKeys, pg.port(), pg.port(), extraTables);
+            Path file = Files.createTempFile("pgloom-test", ".toml");
+            Files.writeString(file, toml);
+            return new ProxyHarness(Pgloom.start(ConfigLoader.load(file), file), file);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start pgloom: " + e.getMessage(), e);
+        }
+    }
+
+    public static ProxyHarness start(PostgresFixture pg, String poolMode) {
+        return start(pg, poolMode, "", "");
+    }
+
+    public Pgloom pgloom() {
+        return pgloom;
+    }
+
+    public int port() {
+        return pgloom.port();
+    }
+
+    public Path configFile() {
+        return file;
+    }
+
+    public String url(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+    }
+
+    public Connection connect(String database, String user, String password) throws SQLException {
+        return connect(database, user, password, new Properties());
+    }
+
+    public Connection connect(String database, String user, String password, Properties extra) throws SQLException {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.setProperty("user", user);
+        if (password != null) p.setProperty("password", password);
+        p.putIfAbsent("connectTimeout", "20");
+        p.putIfAbsent("socketTimeout", "60");
+        return DriverManager.getConnection(url(database), p);
+    }
+
+    public Connection app() throws SQLException {
+        return connect("app", "app", "app");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        pgloom.close();
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // temp file; the OS cleans up
+        }
+    }
+}
