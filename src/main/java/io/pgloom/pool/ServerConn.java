@@ -27,6 +27,11 @@ public final class ServerConn {
     public final Map<String, String> parameters = new ConcurrentHashMap<>();
     /** Names of parameters pgloom set with SET that the server does not report back (not GUC_REPORT). */
     public final Map<String, String> unreportedSets = new ConcurrentHashMap<>();
+    /**
+     * pgloom-named prepared statements that exist on this server (transaction mode), least recently used first.
+     * Touched only by the session linked to the server; handed over with the server under the pool lock.
+     */
+    public final java.util.LinkedHashMap<String, Boolean> prepared = new java.util.LinkedHashMap<>(16, 0.75f, true);
     public final long createdNanos;
     private volatile long lastUsedNanos;
     private volatile ServerState state = ServerState.LOGIN;

@@ -39,6 +39,10 @@ public final class ClientSession implements Runnable {
     /** Both pumps and admin commands write to the client: one writer at a time. */
     private final ReentrantLock outLock = new ReentrantLock();
     final LinkState link = new LinkState();
+    /** Transaction mode: reply positions for pgloom's own additions and removals (guarded by link.lock). */
+    final ReplyTracker tracker = new ReplyTracker();
+    /** Transaction mode: this client's named prepared statements. */
+    final PreparedStatements statements = new PreparedStatements();
     final FrameReader reader;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -167,6 +171,7 @@ public final class ClientSession implements Runnable {
             link.server = s;
             link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
             s.linkedClientId(id);
+            tracker.reset();
             count(replies, unsyncedChange);
         }
         ServerToClientPump.start(this, s);

@@ -16,11 +16,25 @@ final class ClientToServerPump {
     private final ClientSession session;
     private final FrameReader r;
     private final int maxMessage;
+    /** Transaction mode: replies are tracked and named statements rewritten. */
+    private final boolean tracked;
+    private final int maxPrepared;
+    private final FrameWriter staging = new FrameWriter(ClientSession.CLIENT_BUFFER);
+    private final FrameWriter direct = new FrameWriter(64);
 
     ClientToServerPump(ClientSession session) {
         this.session = session;
         this.r = session.reader;
-        this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, session.runtime.config().proxy().maxPacketSize());
+        var p = session.runtime.config().proxy();
+        this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, p.maxPacketSize());
+        this.tracked = session.mode == io.pgloom.config.PoolMode.TRANSACTION;
+        this.maxPrepared = p.maxPreparedStatements();
+    }
+
+    /** Messages the rewriter must see whole (they carry statement names), however large. */
+    private boolean mustBeWhole(byte type) {
+        return tracked && maxPrepared > 0
+                && (type == MessageType.PARSE || type == MessageType.DESCRIBE || type == MessageType.CLOSE);
     }
 
     void run() throws IOException, SessionClosed, InterruptedException {
@@ -51,7 +65,14 @@ final class ClientToServerPump {
         int p = r.position();
         int len = FrameWriter.getInt(buf, p + 1);
         FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
-        return p + 1 + len <= r.limit() || 1 + len > r.capacity();
+        if (p + 1 + len <= r.limit()) return true;
+        if (1 + len <= r.capacity()) return false;
+        if (mustBeWhole(buf[p])) {
+            if (len > maxMessage) return true; // forwardRun reports it
+            r.ensureCapacity(1 + len);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -66,6 +87,7 @@ final class ClientToServerPump {
         int replies = 0;
         int unsyncedChange = 0; // 0 none, 1 became unsynced, -1 synced
         boolean terminate = false;
+        boolean rewrite = false;
         long streamRemaining = 0;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
@@ -76,7 +98,7 @@ final class ClientToServerPump {
                 break;
             }
             boolean whole = p + 1 + len <= limit;
-            if (!whole && 1 + len <= r.capacity()) break; // read the rest first
+            if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
             if (!whole && len > maxMessage && isBufferedType(type)) {
                 throw SessionClosed.fatal("message_too_large", SqlState.PROGRAM_LIMIT_EXCEEDED,
                         "message of type " + MessageType.printable(type) + " is " + len
@@ -92,6 +114,10 @@ final class ClientToServerPump {
                      MessageType.CLOSE, MessageType.FLUSH -> unsyncedChange = 1;
                 default -> { }
             }
+            if (tracked && maxPrepared > 0 && !rewrite && type != MessageType.FLUSH && type != MessageType.SYNC
+                    && PreparedStatements.namesStatement(buf, p, (int) Math.min(len, limit - p - 1))) {
+                rewrite = true;
+            }
             if (!whole) {
                 streamRemaining = (long) p + 1 + len - limit;
                 p = limit;
@@ -101,8 +127,17 @@ final class ClientToServerPump {
         }
         if (p > start) {
             ServerConn server = session.linkForWrite(replies, unsyncedChange);
+            if (tracked) {
+                staging.reset();
+                direct.reset();
+                try (var h = Locks.lock(session.link.lock)) {
+                    TrackedBatch.process(session, server, buf, start, p, rewrite, staging, direct, maxPrepared);
+                }
+                if (direct.size() > 0) session.write(direct.array(), 0, direct.size());
+            }
             try {
-                server.out.write(buf, start, p - start);
+                if (rewrite) server.out.write(staging.array(), 0, staging.size());
+                else server.out.write(buf, start, p - start);
                 r.position(p);
                 if (streamRemaining > 0) stream(server, streamRemaining);
             } catch (IOException e) {

@@ -22,6 +22,9 @@ final class ServerToClientPump implements Runnable {
     /** While detaching: the reset query failed, so the server must not be reused. */
     private boolean resetFailed;
     private byte lastForwarded;
+    /** Transaction mode: replies are counted so pgloom's own additions and removals land in the right place. */
+    private final boolean tracked;
+    private final ReplyTracker t;
 
     /** The client went away while we wrote to it. */
     private static final class ClientWriteFailed extends IOException {
@@ -37,6 +40,8 @@ final class ServerToClientPump implements Runnable {
         this.server = server;
         this.r = server.reader;
         this.maxMessage = Math.max(64 * 1024, session.runtime.config().proxy().maxPacketSize());
+        this.tracked = session.mode == PoolMode.TRANSACTION;
+        this.t = session.tracker;
     }
 
     static void start(ClientSession session, ServerConn server) {
@@ -113,17 +118,113 @@ final class ServerToClientPump implements Runnable {
                 r.position(p);
                 lastForwarded = type;
                 if (onReady(status)) return true;
+                if (tracked) afterWrite(); // replies pgloom owes right after this ReadyForQuery
                 start = p;
                 continue;
             } else if (type == MessageType.ERROR_RESPONSE && session.link.detaching) {
                 resetFailed = true;
+            }
+            if (tracked) {
+                int verdict = track(type, buf, p, len);
+                if (verdict != KEEP) {
+                    int next = p + 1 + len;
+                    if (verdict == DROP) {
+                        toClient(buf, start, p - start);
+                    } else {
+                        toClient(buf, start, next - start);
+                    }
+                    lastForwarded = type;
+                    afterWrite();
+                    p = next;
+                    start = p;
+                    continue;
+                }
             }
             lastForwarded = type;
             p += 1 + len;
         }
         toClient(buf, start, p - start);
         r.position(p);
+        if (tracked) afterWrite();
         return false;
+    }
+
+    private static final int KEEP = 0, DROP = 1, SPLIT = 2;
+
+    /**
+     * Transaction mode: counts final replies, applies the tracker's actions. Returns KEEP (forward in the run),
+     * DROP (pgloom's own injected request's reply) or SPLIT (forward, and the run must be written now because
+     * pgloom's own replies follow it).
+     */
+    private int track(byte type, byte[] buf, int p, int len) {
+        boolean terminator = switch (type) {
+            case MessageType.PARSE_COMPLETE, MessageType.BIND_COMPLETE, MessageType.CLOSE_COMPLETE,
+                 MessageType.ROW_DESCRIPTION, MessageType.NO_DATA, MessageType.COMMAND_COMPLETE,
+                 MessageType.EMPTY_QUERY_RESPONSE, MessageType.PORTAL_SUSPENDED -> true;
+            default -> false;
+        };
+        if (type == MessageType.COMMAND_COMPLETE && (len == 16 || len == 19)) onDiscardTag(buf, p + 5, len - 4);
+        if (!terminator && type != MessageType.ERROR_RESPONSE) return KEEP;
+        if (!t.actionsPending && type != MessageType.ERROR_RESPONSE) {
+            // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
+            try (var h = Locks.lock(session.link.lock)) {
+                if (!inSimpleQuery()) t.received++;
+            }
+            return KEEP;
+        }
+        int verdict = KEEP;
+        try (var h = Locks.lock(session.link.lock)) {
+            if (inSimpleQuery()) return KEEP;
+            if (type == MessageType.ERROR_RESPONSE) {
+                t.skipToSync(server);
+            } else {
+                long idx = t.received++;
+                ReplyTracker.Action a = t.actions.peekFirst();
+                if (a != null && a.index() == idx && a.kind() != ReplyTracker.Kind.FAKE) {
+                    t.actions.pollFirst();
+                    if (a.kind() != ReplyTracker.Kind.TRACK_PARSE) verdict = DROP;
+                }
+            }
+            t.actionsPending = !t.actions.isEmpty();
+            if (hasFakeDue()) verdict = verdict == DROP ? DROP : SPLIT;
+        }
+        return verdict;
+    }
+
+    private boolean inSimpleQuery() {
+        return t.hasZ() && t.zIsSimpleQuery() && t.received == t.zIndex();
+    }
+
+    private boolean hasFakeDue() {
+        ReplyTracker.Action a = t.actions.peekFirst();
+        return a != null && a.kind() == ReplyTracker.Kind.FAKE && a.index() == t.received;
+    }
+
+    /** After a write: record progress, then send the replies pgloom owes the client at this point. */
+    private void afterWrite() throws IOException {
+        while (true) {
+            byte[] reply = null;
+            try (var h = Locks.lock(session.link.lock)) {
+                t.flushed = t.received;
+                if (hasFakeDue()) {
+                    reply = t.actions.pollFirst().reply();
+                    t.actionsPending = !t.actions.isEmpty();
+                }
+            }
+            if (reply == null) return;
+            toClient(reply, 0, reply.length);
+        }
+    }
+
+    /** DISCARD ALL / DEALLOCATE ALL dropped every prepared statement on this server. */
+    private void onDiscardTag(byte[] buf, int off, int len) {
+        String tag = new String(buf, off, len - 1, java.nio.charset.StandardCharsets.US_ASCII);
+        if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
+            try (var h = Locks.lock(session.link.lock)) {
+                server.prepared.clear();
+            }
+            session.statements.byClientName.clear();
+        }
     }
 
     private void stream(long remaining) throws IOException {
@@ -163,6 +264,10 @@ final class ServerToClientPump implements Runnable {
         boolean discard = false;
         boolean shutdownNow = false;
         try (var h = Locks.lock(link.lock)) {
+            if (tracked && t.hasZ()) {
+                t.received = t.zIndex() + 1;
+                t.popZ();
+            }
             if (link.outstanding > 0) link.outstanding--;
             link.txStatus = status;
             link.lastReadyNanos = session.runtime.clock.nanoTime();

@@ -1,0 +1,96 @@
+// Transaction mode with named statements: where in the server's reply stream pgloom must drop a reply (to a Parse
+// or Close it injected) or add one (for a Parse or Close it answered itself). Every request that gets exactly one
+// final reply (Parse, Bind, Close, Describe, Execute, Sync, Query, FunctionCall) advances a counter on each side;
+// an error in an extended-protocol batch skips to that batch's Sync, as PostgreSQL does. Guarded by the link lock.
+package io.pgloom.session;
+
+import io.pgloom.pool.ServerConn;
+import java.util.ArrayDeque;
+
+final class ReplyTracker {
+    enum Kind {
+        /** Send the client this reply here; the server will not (pgloom answered the request itself). */
+        FAKE,
+        /** Drop the server's reply to a Parse pgloom injected. */
+        SKIP_PARSE,
+        /** Drop the server's reply to a Close pgloom injected (LRU eviction). */
+        SKIP_CLOSE,
+        /** A client's Parse forwarded under pgloom's name: if it fails, the statement is not on the server. */
+        TRACK_PARSE
+    }
+
+    /** An action at a position in the reply stream. */
+    record Action(long index, Kind kind, String statement, byte[] reply) {}
+
+    /** Final replies requested so far on this link (client-to-server side). */
+    long sent;
+    /** Final replies seen (server-to-client side). */
+    long received;
+    /** Final replies seen and already written to the client. */
+    long flushed;
+    /** Positions of the ReadyForQuery-terminated requests, encoded index*2 + (simple query ? 1 : 0). */
+    private long[] zRing = new long[16];
+    private int zHead;
+    private int zSize;
+    final ArrayDeque<Action> actions = new ArrayDeque<>();
+    volatile boolean actionsPending;
+
+    void reset() {
+        sent = received = flushed = 0;
+        zHead = zSize = 0;
+        actions.clear();
+        actionsPending = false;
+    }
+
+    void pushZ(boolean simpleQuery) {
+        if (zSize == zRing.length) {
+            long[] bigger = new long[zRing.length * 2];
+            for (int i = 0; i < zSize; i++) bigger[i] = zRing[(zHead + i) % zRing.length];
+            zRing = bigger;
+            zHead = 0;
+        }
+        zRing[(zHead + zSize) % zRing.length] = sent * 2 + (simpleQuery ? 1 : 0);
+        zSize++;
+    }
+
+    boolean hasZ() {
+        return zSize > 0;
+    }
+
+    long zIndex() {
+        return zRing[zHead] >>> 1;
+    }
+
+    boolean zIsSimpleQuery() {
+        return (zRing[zHead] & 1) == 1;
+    }
+
+    void popZ() {
+        zHead = (zHead + 1) % zRing.length;
+        zSize--;
+    }
+
+    void add(Action a) {
+        actions.addLast(a);
+        actionsPending = true;
+    }
+
+    /**
+     * An ErrorResponse in an extended-protocol batch: PostgreSQL skips to the next Sync, so the replies between
+     * never come. Their actions are void: an added reply for a skipped Parse is not sent, a Parse that never ran
+     * prepared nothing, a Close that never ran closed nothing.
+     */
+    void skipToSync(ServerConn server) {
+        long target = hasZ() ? zIndex() : sent;
+        while (!actions.isEmpty() && actions.peekFirst().index() <= target) {
+            Action a = actions.pollFirst();
+            switch (a.kind()) {
+                case TRACK_PARSE, SKIP_PARSE -> server.prepared.remove(a.statement());
+                case SKIP_CLOSE -> server.prepared.put(a.statement(), Boolean.TRUE);
+                case FAKE -> { }
+            }
+        }
+        received = target;
+        actionsPending = !actions.isEmpty();
+    }
+}
