@@ -89,7 +89,11 @@ public final class ClientSession implements Runnable {
             reason = e.reason();
             detail = e.getMessage();
             if (e.sqlState() != null) sendFatal(e.sqlState(), e.clientMessage());
-            level = e.reason().equals("client_eof") || e.reason().equals("client_close") ? "info" : "warn";
+            level = switch (e.reason()) {
+                case "client_eof", "client_close" -> user.isEmpty() ? "debug" : "info"; // TCP probes say nothing
+                case "cancel_request" -> "debug";
+                default -> "warn";
+            };
         } catch (SocketTimeoutException e) {
             reason = user.isEmpty() ? "client_login_timeout" : "client_timeout";
             detail = e.getMessage();
@@ -123,6 +127,7 @@ public final class ClientSession implements Runnable {
         String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
         if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else if (level.equals("error")) Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        else if (level.equals("debug")) Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else Logger.info(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
     }
 
