@@ -114,10 +114,17 @@ final class ServerToClientPump implements Runnable {
             } else if (type == MessageType.READY_FOR_QUERY) {
                 byte status = buf[p + 5];
                 p += 1 + len;
-                toClient(buf, start, p - start);
+                int decision = decideReady(status);
+                try {
+                    toClient(buf, start, p - start);
+                } catch (ClientWriteFailed e) {
+                    // A clean server goes back to the pool even though its client vanished.
+                    if (decision == RELEASE || decision == DISCARD) finishReady(decision);
+                    throw e;
+                }
                 r.position(p);
                 lastForwarded = type;
-                if (onReady(status)) return true;
+                if (finishReady(decision)) return true;
                 if (tracked) afterWrite(); // replies pgloom owes right after this ReadyForQuery
                 start = p;
                 continue;
@@ -258,11 +265,16 @@ final class ServerToClientPump implements Runnable {
     }
 
     /** Applies the release rule at a ReadyForQuery; true when the link is over. */
-    private boolean onReady(byte status) {
+    /** What a ReadyForQuery decided for the link; acted on after the run up to it reached the client. */
+    private static final int STAY = 0, RELEASE = 1, DISCARD = 2, SHUTDOWN = 3;
+
+    /**
+     * Applies the release rule at a ReadyForQuery, before the client sees it: a client that answers at once (even
+     * with Terminate) must find the link already idle. The server itself is handed back only after the bytes in
+     * its buffer were written ({@link #finishReady}).
+     */
+    private int decideReady(byte status) {
         LinkState link = session.link;
-        boolean release = false;
-        boolean discard = false;
-        boolean shutdownNow = false;
         try (var h = Locks.lock(link.lock)) {
             if (tracked && t.hasZ()) {
                 t.received = t.zIndex() + 1;
@@ -272,28 +284,41 @@ final class ServerToClientPump implements Runnable {
             link.txStatus = status;
             link.lastReadyNanos = session.runtime.clock.nanoTime();
             if (link.detaching) {
-                if (link.outstanding > 0) return false;
+                if (link.outstanding > 0) return STAY;
                 link.server = null;
-                if (status == MessageType.TX_IDLE && !resetFailed) release = true;
-                else discard = true;
-            } else if (link.idle()) {
+                return status == MessageType.TX_IDLE && !resetFailed ? RELEASE : DISCARD;
+            }
+            if (link.idle()) {
                 if (session.mode == PoolMode.TRANSACTION) {
                     link.server = null;
-                    release = true;
+                    return RELEASE;
                 }
-                shutdownNow = session.runtime.shuttingDown();
+                if (session.runtime.shuttingDown()) return SHUTDOWN;
+            }
+            return STAY;
+        }
+    }
+
+    /** Acts on the decision; true when this pump's link is over. */
+    private boolean finishReady(int decision) {
+        switch (decision) {
+            case RELEASE -> {
+                if (session.link.detaching) server.unreportedSets.clear(); // the reset query put every setting back
+                session.pool.release(server);
+                return true;
+            }
+            case DISCARD -> {
+                session.pool.discard(server, "reset_failed");
+                return true;
+            }
+            case SHUTDOWN -> {
+                session.terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
+                return false;
+            }
+            default -> {
+                return false;
             }
         }
-        if (release) {
-            if (session.link.detaching) server.unreportedSets.clear(); // the reset query put every setting back
-            session.pool.release(server);
-        } else if (discard) {
-            session.pool.discard(server, "reset_failed");
-        }
-        if (shutdownNow) {
-            session.terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
-        }
-        return release || discard;
     }
 
     private void serverGone(IOException e) {

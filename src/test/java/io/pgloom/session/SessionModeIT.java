@@ -326,6 +326,19 @@ class SessionModeIT {
         }
     }
 
+    @Test
+    void sequentialClientsReuseTheSameServers() throws Exception {
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            try (Connection c = proxy.connect("trustdb", "app", "app"); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pids.add(rs.getInt(1));
+            }
+        }
+        assertTrue(pids.size() <= 2, "a clean server goes back to the pool, not closed: " + pids.size() + " backends used");
+    }
+
     static String hex(byte[] b) {
         StringBuilder sb = new StringBuilder();
         for (byte x : b) sb.append(String.format("%02x", x));

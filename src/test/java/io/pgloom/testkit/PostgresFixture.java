@@ -35,9 +35,11 @@ public final class PostgresFixture implements AutoCloseable {
     private final boolean asNobody;
     private Process postmaster;
     private int majorVersion;
+    /** Set when PostgreSQL runs in a container (Docker engine present) instead of from the binaries. */
+    private org.testcontainers.postgresql.PostgreSQLContainer container;
 
     private PostgresFixture(Path home, Path dataDir, Path socketDir, int port, boolean asNobody) {
-        this.bin = home.resolve("bin");
+        this.bin = home == null ? null : home.resolve("bin");
         this.dataDir = dataDir;
         this.socketDir = socketDir;
         this.port = port;
@@ -56,6 +58,7 @@ public final class PostgresFixture implements AutoCloseable {
 
     /** A separate instance (failover tests need several); the caller closes it. */
     public static PostgresFixture startNew() {
+        if (ContainerPostgres.dockerAvailable()) return startContainer();
         try {
             Path home = PgBinaries.home();
             boolean root = "0".equals(run(List.of("id", "-u")).trim());
@@ -72,6 +75,30 @@ public final class PostgresFixture implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the test PostgreSQL: " + e.getMessage(), e);
         }
+    }
+
+    /** PostgreSQL in the official image, same roles and pg_hba rules. */
+    private static PostgresFixture startContainer() {
+        try {
+            int version = Integer.getInteger("pg.version", 17);
+            PostgresFixture f = new PostgresFixture(null, null, null, freePort(), false);
+            f.container = ContainerPostgres.start(version, f.port, hbaRules());
+            f.waitReady(null);
+            f.createRoles();
+            return f;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start PostgreSQL in a container: " + e.getMessage(), e);
+        }
+    }
+
+    private static String hbaRules() {
+        StringBuilder hba = new StringBuilder("local all all trust\n");
+        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}};
+        for (String[] r : rules) {
+            hba.append("host all ").append(r[0]).append(" 0.0.0.0/0 ").append(r[1]).append('\n');
+            hba.append("host all ").append(r[0]).append(" ::/0 ").append(r[1]).append('\n');
+        }
+        return hba.toString();
     }
 
     private List<String> asUser(String... cmd) {
@@ -116,26 +143,38 @@ public final class PostgresFixture implements AutoCloseable {
     public synchronized void start() {
         if (isRunning()) return;
         try {
+            if (container != null) {
+                ContainerPostgres.restart(container);
+                waitReady(null);
+                return;
+            }
             Path log = dataDir.getParent().resolve("postgres.log");
             postmaster = new ProcessBuilder(asUser(bin.resolve("postgres").toString(), "-D", dataDir.toString()))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try (Connection c = superuser()) {
-                    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
-                        rs.next();
-                        majorVersion = rs.getInt(1) / 10000;
-                    }
-                    return;
-                } catch (SQLException e) {
-                    if (!postmaster.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("PostgreSQL did not start; last lines of " + log + ":\n" + tail(log));
-                    }
-                    TimeUnit.MILLISECONDS.sleep(100);
-                }
-            }
+            waitReady(log);
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException("could not start PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits (60 s at most) until a superuser login works; reads the server's major version. */
+    private void waitReady(Path log) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (Connection c = superuser()) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+                    rs.next();
+                    majorVersion = rs.getInt(1) / 10000;
+                }
+                return;
+            } catch (SQLException e) {
+                boolean dead = postmaster != null && !postmaster.isAlive();
+                if (dead || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("PostgreSQL did not start"
+                            + (log == null ? ": " + e.getMessage() : "; last lines of " + log + ":\n" + tail(log)));
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
         }
     }
 
@@ -181,6 +220,7 @@ public final class PostgresFixture implements AutoCloseable {
     }
 
     public synchronized boolean isRunning() {
+        if (container != null) return ContainerPostgres.running(container);
         return postmaster != null && postmaster.isAlive();
     }
 
@@ -196,6 +236,10 @@ public final class PostgresFixture implements AutoCloseable {
 
     private void signal(String sig) {
         if (!isRunning()) return;
+        if (container != null) {
+            ContainerPostgres.stop(container, "SIG" + sig);
+            return;
+        }
         try {
             PgBinaries.run("kill", "-" + sig, Long.toString(postmaster.pid()));
             if (!postmaster.waitFor(60, TimeUnit.SECONDS)) {
@@ -209,6 +253,10 @@ public final class PostgresFixture implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (container != null) {
+            container.stop();
+            return;
+        }
         stop();
         try {
             PgBinaries.run("rm", "-rf", dataDir.getParent().toString());
