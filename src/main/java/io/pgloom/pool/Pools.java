@@ -13,6 +13,7 @@ import org.tinylog.Logger;
 
 public final class Pools implements AutoCloseable {
     private final ConcurrentHashMap<PoolKey, ServerPool> pools = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConnectionBudget> budgets = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Thread janitor;
     private volatile boolean running = true;
@@ -28,6 +29,17 @@ public final class Pools implements AutoCloseable {
 
     public ServerPool get(PoolKey key, Function<PoolKey, ServerPool> create) {
         return pools.computeIfAbsent(key, create);
+    }
+
+    /** The shared cap named e.g. "db:app" or "user:alice", created on first use; its max follows the config. */
+    public ConnectionBudget budget(String name, int max) {
+        ConnectionBudget b = budgets.computeIfAbsent(name, n -> new ConnectionBudget(n, max));
+        b.max(max);
+        return b;
+    }
+
+    public Collection<ConnectionBudget> budgets() {
+        return budgets.values();
     }
 
     public Collection<ServerPool> all() {

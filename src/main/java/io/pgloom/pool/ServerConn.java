@@ -38,6 +38,9 @@ public final class ServerConn {
     private volatile int backendPid;
     private volatile byte[] cancelSecret;
     private volatile long linkedClientId;
+    /** Shared caps this connection counts against; given back once, when the socket closes. */
+    private volatile java.util.List<ConnectionBudget> budgets = java.util.List.of();
+    private final java.util.concurrent.atomic.AtomicBoolean budgetsReturned = new java.util.concurrent.atomic.AtomicBoolean();
 
     ServerConn(PoolKey pool, String host, int port, Socket socket, int bufferSize, int maxMessage, long nowNanos)
             throws IOException {
@@ -111,8 +114,13 @@ public final class ServerConn {
     }
 
     /** Closes the socket; a blocked reader of it wakes with an exception. */
+    void budgets(java.util.List<ConnectionBudget> b) {
+        budgets = b;
+    }
+
     public void closeSocket() {
         state = ServerState.CLOSED;
+        if (budgetsReturned.compareAndSet(false, true)) budgets.forEach(ConnectionBudget::give);
         try {
             socket.close();
         } catch (IOException ignored) {

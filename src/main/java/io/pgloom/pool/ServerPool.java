@@ -47,11 +47,38 @@ public final class ServerPool {
         }
     }
 
+    /** max_db_connections / max_user_connections caps shared with other pools. */
+    private final java.util.List<ConnectionBudget> budgets;
+    /** While a shared cap blocks connecting, waiters re-check this often (no cross-pool signalling needed). */
+    private static final long BUDGET_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
     public ServerPool(PoolKey key, PoolSettings settings, ServerFactory factory, Clock clock) {
+        this(key, settings, factory, clock, java.util.List.of());
+    }
+
+    public ServerPool(PoolKey key, PoolSettings settings, ServerFactory factory, Clock clock,
+                      java.util.List<ConnectionBudget> budgets) {
+        this.budgets = budgets;
         this.key = key;
         this.settings = settings;
         this.factory = factory;
         this.clock = clock;
+    }
+
+    /**
+     * Transaction mode: the ParameterStatus set of a server of this pool and the client settings it was made
+     * with, so a new client can be welcomed without waiting for a server (PgBouncer does the same).
+     */
+    public record Welcome(java.util.Map<String, String> reported, java.util.Map<String, String> requested) {}
+
+    private volatile Welcome welcome;
+
+    public Welcome welcome() {
+        return welcome;
+    }
+
+    public void welcome(Welcome w) {
+        welcome = w;
     }
 
     public PoolKey key() {
@@ -82,6 +109,7 @@ public final class ServerPool {
         while (true) {
             ServerConn candidate = null;
             boolean connect = false;
+            boolean budgetBlocked = false;
             Waiter me = null;
             lock.lock();
             try {
@@ -101,12 +129,26 @@ public final class ServerPool {
                             candidate.state(ServerState.ACTIVE);
                             break;
                         }
-                        if (total() < settings.size()) {
-                            if (me != null) waiters.remove(me);
-                            failFastIfLoginRecentlyFailed();
-                            connecting++;
-                            connect = true;
-                            break;
+                        // reserve_pool_size: extra servers for a client that has waited reserve_pool_timeout.
+                        PoolSettings cur = settings;
+                        boolean reserve = cur.reserveSize() > 0
+                                && clock.nanoTime() - start >= cur.reserveTimeout().toNanos();
+                        int limit = cur.size() + (reserve ? cur.reserveSize() : 0);
+                        if (total() < limit) {
+                            if (loginRecentlyFailed()) {
+                                if (me != null) {
+                                    waiters.remove(me);
+                                    signalHead();
+                                }
+                                throw lastLoginFailure;
+                            }
+                            if (takeBudgets()) {
+                                if (me != null) waiters.remove(me);
+                                connecting++;
+                                connect = true;
+                                break;
+                            }
+                            budgetBlocked = true;
                         }
                     }
                     if (me == null) {
@@ -121,6 +163,8 @@ public final class ServerPool {
                         throw new PoolTimeoutException("query_wait_timeout: no server connection became free for pool "
                                 + key + " within " + s.queryWaitTimeout().toMillis() + " ms");
                     }
+                    if (budgetBlocked || settings.reserveSize() > 0) left = Math.min(left, BUDGET_RECHECK_NANOS);
+                    budgetBlocked = false;
                     if (left == Long.MAX_VALUE) me.ready.await();
                     else me.ready.awaitNanos(left);
                 }
@@ -143,18 +187,29 @@ public final class ServerPool {
         }
     }
 
-    private void failFastIfLoginRecentlyFailed() throws ServerLoginException {
-        ServerLoginException f = lastLoginFailure;
-        if (f != null && clock.nanoTime() - lastLoginFailureNanos < settings.loginRetry().toNanos()) {
-            throw f;
+    /** server_login_retry: right after a failed login, new clients fail fast with the same error. */
+    private boolean loginRecentlyFailed() {
+        return lastLoginFailure != null && clock.nanoTime() - lastLoginFailureNanos < settings.loginRetry().toNanos();
+    }
+
+    /** Takes one unit of every shared cap, or none. */
+    private boolean takeBudgets() {
+        for (int i = 0; i < budgets.size(); i++) {
+            if (!budgets.get(i).tryTake()) {
+                for (int j = 0; j < i; j++) budgets.get(j).give();
+                return false;
+            }
         }
+        return true;
     }
 
     private ServerConn connectNew() throws ServerLoginException {
         ServerConn c;
         try {
             c = factory.open(key);
+            c.budgets(budgets);
         } catch (ServerLoginException e) {
+            budgets.forEach(ConnectionBudget::give);
             connectFailures.incrementAndGet();
             try (var h = Locks.lock(lock)) {
                 connecting--;
@@ -238,7 +293,7 @@ public final class ServerPool {
 
     private void releaseLocked(ServerConn c) {
         active.remove(c);
-        if (closed || total() >= settings.size() + 1) {
+        if (closed || total() >= settings.size() + settings.reserveSize()) {
             // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
             c.closeSocket();
             signalHead();
@@ -308,7 +363,7 @@ public final class ServerPool {
     /** Opens one server and parks it idle (min_pool_size warm-up). */
     public void warmOne() {
         try (var h = Locks.lock(lock)) {
-            if (closed || total() >= settings.size()) return;
+            if (closed || total() >= settings.size() || !takeBudgets()) return;
             connecting++;
         }
         try {

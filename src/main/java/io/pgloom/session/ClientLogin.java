@@ -78,30 +78,49 @@ final class ClientLogin {
         s.cancelPid = s.runtime.cancels.register(s);
         s.cancelSecret = s.runtime.cancels.newSecret();
 
-        ServerConn server = s.acquireServer();
-        try {
-            ParameterSync.apply(s.wanted, server);
-        } catch (IOException | SessionClosed e) {
-            s.pool.discard(server, "parameter_sync_failed");
-            throw e;
-        }
         FrameWriter welcome = new FrameWriter(512);
-        server.parameters.forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
+        var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
+        if (cached != null) {
+            // Transaction mode: welcome from the pool's cached server parameters, no server needed yet.
+            welcomeFromCache(cached, s.wanted, welcome);
+        } else {
+            ServerConn server = s.acquireServer();
+            try {
+                ParameterSync.apply(s.wanted, server);
+            } catch (IOException | SessionClosed e) {
+                s.pool.discard(server, "parameter_sync_failed");
+                throw e;
+            }
+            server.parameters.forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
+            if (s.mode == PoolMode.SESSION) {
+                try (var h = Locks.lock(s.link.lock)) {
+                    s.link.server = server;
+                    server.linkedClientId(s.id);
+                }
+                ServerToClientPump.start(s, server);
+            } else {
+                s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(Map.copyOf(server.parameters), Map.copyOf(s.wanted)));
+                s.pool.release(server);
+            }
+        }
         welcome.begin(MessageType.BACKEND_KEY_DATA).int32(s.cancelPid).int32(s.cancelSecret).end();
         welcome.raw(Messages.READY_IDLE);
-        if (s.mode == PoolMode.SESSION) {
-            try (var h = Locks.lock(s.link.lock)) {
-                s.link.server = server;
-                server.linkedClientId(s.id);
-            }
-            ServerToClientPump.start(s, server);
-        } else {
-            s.pool.release(server);
-        }
         s.link.lastReadyNanos = s.runtime.clock.nanoTime();
         s.write(welcome.array(), 0, welcome.size());
         s.socket.setSoTimeout(0);
         Logger.debug("event=client_authenticated client={} method={}", s, auth.method());
+    }
+
+    /**
+     * The cached server parameters with this client's own settings: a value the client asked for differently from
+     * the client the cache was made with is shown as asked (the server will be SET to it when linked).
+     */
+    private static void welcomeFromCache(io.pgloom.pool.ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
+        Map<String, String> shown = new java.util.LinkedHashMap<>(cached.reported());
+        wanted.forEach((k, v) -> {
+            if (shown.containsKey(k) && !v.equals(cached.requested().get(k))) shown.put(k, v);
+        });
+        shown.forEach((k, v) -> out.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
     }
 
     /** Reads packets until a StartupMessage: answers SSL/GSSENC requests 'N' and serves cancel requests. */

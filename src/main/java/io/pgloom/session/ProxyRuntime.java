@@ -42,7 +42,10 @@ public final class ProxyRuntime {
     public void config(ProxyConfig c) {
         this.config = c;
         for (ServerPool p : pools.all()) {
-            c.database(p.key().database()).ifPresent(db -> p.settings(poolSettings(c, p.key())));
+            if (c.database(p.key().database()).isPresent()) {
+                p.settings(poolSettings(c, p.key()));
+                budgets(c, p.key()); // updates the shared caps' max
+            }
         }
     }
 
@@ -51,8 +54,17 @@ public final class ProxyRuntime {
         return pools.get(key, k -> {
             ProxyConfig c = config;
             Map<String, String> template = new LinkedHashMap<>(templateParameters);
-            return new ServerPool(k, poolSettings(c, k), pk -> openServer(pk, template), clock);
+            return new ServerPool(k, poolSettings(c, k), pk -> openServer(pk, template), clock, budgets(c, k));
         });
+    }
+
+    /** max_db_connections and max_user_connections, shared by every pool of that database or user. */
+    private java.util.List<io.pgloom.pool.ConnectionBudget> budgets(ProxyConfig c, PoolKey key) {
+        DatabaseConfig db = c.database(key.database()).orElseThrow();
+        int dbMax = db.maxDbConnections() != null ? db.maxDbConnections() : c.proxy().maxDbConnections();
+        UserConfig u = c.user(key.user()).orElse(null);
+        int userMax = u != null && u.maxUserConnections() != null ? u.maxUserConnections() : c.proxy().maxUserConnections();
+        return java.util.List.of(pools.budget("db:" + key.database(), dbMax), pools.budget("user:" + key.user(), userMax));
     }
 
     static PoolSettings poolSettings(ProxyConfig c, PoolKey key) {

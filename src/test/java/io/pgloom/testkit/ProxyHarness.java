@@ -26,14 +26,18 @@ public final class ProxyHarness implements AutoCloseable {
     public static ProxyHarness start(PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables) {
         try {
             int port = freePort();
+            // Test defaults, each overridable by a line of extraProxyKeys (TOML forbids a key twice).
+            StringBuilder keys = new StringBuilder();
+            for (String d : new String[] {"default_pool_size = 10", "query_wait_timeout = 20", "server_login_retry = 1",
+                "shutdown_timeout = 10"}) {
+                String k = d.substring(0, d.indexOf(' '));
+                if (!extraProxyKeys.matches("(?s)(.*\\n)?\\s*" + k + "\\s*=.*")) keys.append(d).append('\n');
+            }
+            keys.append(extraProxyKeys);
             String toml = """
                     [proxy]
                     listen = "127.0.0.1:%d"
                     pool_mode = "%s"
-                    default_pool_size = 10
-                    query_wait_timeout = 20
-                    server_login_retry = 1
-                    shutdown_timeout = 10
                     %s
 
                     [admin]
@@ -69,7 +73,7 @@ public final class ProxyHarness implements AutoCloseable {
                     password = "admin"
 
                     %s
-                    """.formatted(port, poolMode, extraProxyKeys, pg.port(), pg.port(), extraTables);
+                    """.formatted(port, poolMode, keys, pg.port(), pg.port(), extraTables);
             Path file = Files.createTempFile("pgloom-test", ".toml");
             Files.writeString(file, toml);
             return new ProxyHarness(Pgloom.start(ConfigLoader.load(file), file), file);

@@ -1,0 +1,220 @@
+// Pool limits and timeouts through pgloom against real PostgreSQL: max_db_connections, reserve_pool_size,
+// min_pool_size, query_wait_timeout, idle_transaction_timeout and client_idle_timeout.
+package io.pgloom.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProxyHarness;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class LimitsAndTimeoutsIT {
+    static PostgresFixture pg;
+    static ProxyHarness proxy;
+
+    @BeforeAll
+    static void start() {
+        pg = PostgresFixture.shared();
+        proxy = ProxyHarness.start(pg, "transaction", "", """
+                [databases.capped]
+                host = "127.0.0.1"
+                port = %1$d
+                dbname = "app"
+                user = "scram_user"
+                password = "scram_pw"
+                pool_size = 5
+                max_db_connections = 2
+
+                [databases.warm]
+                host = "127.0.0.1"
+                port = %1$d
+                dbname = "postgres"
+                user = "plain_user"
+                password = "plain_pw"
+                pool_size = 3
+                min_pool_size = 2
+
+                """.formatted(pg.port()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) proxy.close();
+    }
+
+    static int backends(String user, String db) throws SQLException {
+        try (Connection su = pg.superuser(); Statement st = su.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + user
+                     + "' AND datname = '" + db + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    static void waitFor(BooleanSupplier ok, int seconds, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!ok.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    static BooleanSupplier quietly(java.util.concurrent.Callable<Boolean> c) {
+        return () -> {
+            try {
+                return c.call();
+            } catch (Exception e) {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void maxDbConnectionsCapsServersAcrossUsers() throws Exception {
+        // Two client users share the database cap of 2 (their own pools allow 5 each).
+        String[][] users = {{"app", "app"}, {"md5_user", "md5_pw"}, {"app", "app"}, {"md5_user", "md5_pw"}};
+        List<Connection> holders = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            // Log everyone in first (a driver's login runs queries too), then open the transactions.
+            for (String[] u : users) holders.add(proxy.connect("capped", u[0], u[1]));
+            List<Future<Integer>> fs = new ArrayList<>();
+            for (Connection c : holders) {
+                c.setAutoCommit(false);
+                fs.add(ex.submit(() -> {
+                    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    }
+                }));
+            }
+            waitFor(quietly(() -> fs.stream().filter(Future::isDone).count() == 2), 20, "two clients to get servers");
+            assertEquals(2, backends("scram_user", "app"), "max_db_connections = 2");
+            // Finish the two running transactions; the two waiters then get their turn.
+            for (int i = 0; i < holders.size(); i++) if (fs.get(i).isDone()) holders.get(i).commit();
+            for (Future<Integer> f : fs) assertTrue(f.get(30, TimeUnit.SECONDS) > 0, "every waiter got a server in the end");
+            for (Connection c : holders) c.commit();
+            assertTrue(backends("scram_user", "app") <= 2);
+        } finally {
+            for (Connection c : holders) c.close();
+        }
+    }
+
+    @Test
+    void reservePoolServesALongWaiter() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "reserve_pool_size = 1\nreserve_pool_timeout = 0.5", """
+                [databases.tiny]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "postgres"
+                pool_size = 1
+                """.formatted(pg.port()));
+             Connection holder = p.connect("tiny", "app", "app"); Connection waiter = p.connect("tiny", "app", "app")) {
+            holder.setAutoCommit(false);
+            int holderPid;
+            try (ResultSet rs = holder.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                holderPid = rs.getInt(1);
+            }
+            long t0 = System.nanoTime();
+            try (ResultSet rs = waiter.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                assertTrue(rs.getInt(1) != holderPid, "served by a reserve server while the only pool server is held");
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms >= 400, "the reserve opens only after reserve_pool_timeout: " + ms + " ms");
+            holder.rollback();
+        }
+    }
+
+    @Test
+    void minPoolSizeKeepsServersWarm() throws Exception {
+        try (Connection c = proxy.connect("warm", "app", "app"); Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
+        }
+        waitFor(quietly(() -> backends("plain_user", "postgres") >= 2), 15, "min_pool_size = 2 servers");
+        assertTrue(backends("plain_user", "postgres") <= 3);
+    }
+
+    @Test
+    void queryWaitTimeoutEndsTheWaitWith57014() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_wait_timeout = 1", """
+                [databases.tiny]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "postgres"
+                pool_size = 1
+                """.formatted(pg.port()));
+             Connection holder = p.connect("tiny", "app", "app"); Connection waiter = p.connect("tiny", "app", "app")) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SELECT 1");
+            long t0 = System.nanoTime();
+            SQLException e = assertThrows(SQLException.class, () -> waiter.createStatement().execute("SELECT 1"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals("57014", e.getSQLState());
+            assertTrue(e.getMessage().contains("query_wait_timeout"), e.getMessage());
+            assertTrue(ms >= 900 && ms < 15_000, "waited about query_wait_timeout: " + ms + " ms");
+            holder.rollback();
+            try (Connection again = p.connect("tiny", "app", "app"); ResultSet rs = again.createStatement().executeQuery("SELECT 3")) {
+                rs.next();
+                assertEquals(3, rs.getInt(1), "the pool serves the next client");
+            }
+        }
+    }
+
+    @Test
+    void idleTransactionTimeoutReclaimsTheServer() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "idle_transaction_timeout = 1", """
+                [databases.tiny]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "postgres"
+                pool_size = 1
+                """.formatted(pg.port()));
+             Connection idle = p.connect("tiny", "app", "app")) {
+            idle.setAutoCommit(false);
+            int pid;
+            try (ResultSet rs = idle.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            waitFor(quietly(() -> {
+                try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
+                    rs.next();
+                    return rs.getInt(1) == 0;
+                }
+            }), 20, "the idle-in-transaction server to be closed (its transaction rolled back)");
+            SQLException e = assertThrows(SQLException.class, () -> idle.createStatement().execute("SELECT 1"));
+            assertTrue(e.getMessage().contains("idle") || e.getSQLState().startsWith("08") || e.getSQLState().equals("25P03"), e.getMessage());
+            try (Connection next = p.connect("tiny", "app", "app"); ResultSet rs = next.createStatement().executeQuery("SELECT 4")) {
+                rs.next();
+                assertEquals(4, rs.getInt(1), "the reclaimed pool serves the next client");
+            }
+        }
+    }
+
+    @Test
+    void clientIdleTimeoutDisconnectsIdleClients() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "client_idle_timeout = 1", "");
+             Connection c = p.connect("postgres", "app", "app")) {
+            c.createStatement().execute("SELECT 1");
+            waitFor(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the idle client to be disconnected");
+            assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+        }
+    }
+}
