@@ -74,7 +74,7 @@ final class ClientLogin {
 
         s.mode = cfg.poolModeFor(database, user);
         s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
-        s.pool = s.runtime.pool(new PoolKey(database, user), s.wanted);
+        s.pool = s.runtime.pool(new PoolKey(database, user));
         s.cancelPid = s.runtime.cancels.register(s);
         s.cancelSecret = s.runtime.cancels.newSecret();
 
@@ -85,6 +85,9 @@ final class ClientLogin {
             welcomeFromCache(cached, s.wanted, welcome);
         } else {
             ServerConn server = s.acquireServer();
+            // The server's own values before this client's settings: the base for later clients' welcomes.
+            Map<String, String> serverDefaults = Map.copyOf(server.parameters);
+            boolean neutral = server.unreportedSets.isEmpty();
             try {
                 ParameterSync.apply(s.wanted, server);
             } catch (IOException | SessionClosed e) {
@@ -99,7 +102,7 @@ final class ClientLogin {
                 }
                 ServerToClientPump.start(s, server);
             } else {
-                s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(Map.copyOf(server.parameters), Map.copyOf(s.wanted)));
+                if (neutral) s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(serverDefaults, Map.of()));
                 s.pool.release(server);
             }
         }
@@ -112,13 +115,13 @@ final class ClientLogin {
     }
 
     /**
-     * The cached server parameters with this client's own settings: a value the client asked for differently from
-     * the client the cache was made with is shown as asked (the server will be SET to it when linked).
+     * A server's default parameters with this client's own settings shown as asked (the server is SET to them
+     * when the client is linked).
      */
     private static void welcomeFromCache(io.pgloom.pool.ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
         Map<String, String> shown = new java.util.LinkedHashMap<>(cached.reported());
         wanted.forEach((k, v) -> {
-            if (shown.containsKey(k) && !v.equals(cached.requested().get(k))) shown.put(k, v);
+            if (shown.containsKey(k)) shown.put(k, v);
         });
         shown.forEach((k, v) -> out.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
     }

@@ -58,6 +58,8 @@ public final class ClientSession implements Runnable {
     volatile ServerPool pool;
     /** Settings the client asked for; kept true on every server it is linked to. */
     Map<String, String> wanted = Map.of();
+    /** Transaction mode: kinds of session state already logged for this client (logged once each). */
+    final java.util.Set<SessionStateDetector.Kind> reportedStateKinds = java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
     int cancelPid;
     int cancelSecret;
 

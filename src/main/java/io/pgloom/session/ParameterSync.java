@@ -25,6 +25,10 @@ final class ParameterSync {
     private static final Map<String, String> CANONICAL = Map.of(
             "datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
 
+    /** Settings the server reports with ParameterStatus: a change the client makes itself follows it to every server. */
+    static final Set<String> CARRIED = Set.of("client_encoding", "DateStyle", "TimeZone", "IntervalStyle",
+            "standard_conforming_strings", "application_name", "search_path");
+
     static String canonical(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
         return CANONICAL.getOrDefault(lower, lower);
@@ -97,6 +101,12 @@ final class ParameterSync {
             if (sql == null) sql = new StringBuilder(64);
             sql.append("SET ").append(k).append(" = ").append(literal(v)).append(';');
         }
+        // What a previous client set and this one did not ask for goes back to the server's default.
+        for (String k : s.unreportedSets.keySet()) {
+            if (wanted.containsKey(k)) continue;
+            if (sql == null) sql = new StringBuilder(64);
+            sql.append("RESET ").append(k).append(';');
+        }
         return sql == null ? null : sql.toString();
     }
 
@@ -130,6 +140,7 @@ final class ParameterSync {
             throw SessionClosed.fatal("bad_startup_parameter", error.sqlState() != null ? error.sqlState() : SqlState.PROTOCOL_VIOLATION,
                     error.message(), "server rejected a startup parameter");
         }
+        s.unreportedSets.keySet().retainAll(wanted.keySet());
         wanted.forEach(s.unreportedSets::put);
     }
 }

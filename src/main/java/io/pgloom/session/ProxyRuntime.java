@@ -49,12 +49,11 @@ public final class ProxyRuntime {
         }
     }
 
-    /** The pool for (database, user), created on first use with the creating client's settings as its template. */
-    ServerPool pool(PoolKey key, Map<String, String> templateParameters) {
+    /** The pool for (database, user), created on first use. */
+    ServerPool pool(PoolKey key) {
         return pools.get(key, k -> {
             ProxyConfig c = config;
-            Map<String, String> template = new LinkedHashMap<>(templateParameters);
-            return new ServerPool(k, poolSettings(c, k), pk -> openServer(pk, template), clock, budgets(c, k));
+            return new ServerPool(k, poolSettings(c, k), this::openServer, clock, budgets(c, k));
         });
     }
 
@@ -77,7 +76,7 @@ public final class ProxyRuntime {
                 p.serverCheckDelay(), p.serverCheckQuery());
     }
 
-    private io.pgloom.pool.ServerConn openServer(PoolKey key, Map<String, String> template)
+    private io.pgloom.pool.ServerConn openServer(PoolKey key)
             throws io.pgloom.pool.ServerLoginException {
         ProxyConfig c = config;
         DatabaseConfig db = c.database(key.database()).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
@@ -87,8 +86,9 @@ public final class ProxyRuntime {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", creds.user());
         params.put("database", db.dbname());
+        // Neutral startup: settings of whichever client asked for the server are applied on link (ParameterSync),
+        // so RESET on the next link returns the server to these defaults, not to another client's values.
         params.putAll(db.startupParameters());
-        params.putAll(template);
         return ServerLogin.open(key, db.host(), db.port(), creds, params, c.proxy().serverConnectTimeout(),
                 c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime());
     }

@@ -261,7 +261,7 @@ final class ServerToClientPump implements Runnable {
         server.parameters.put(name, value);
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching && session.wanted.containsKey(name)) session.wanted.put(name, value);
+        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) session.wanted.put(name, value);
     }
 
     /** Applies the release rule at a ReadyForQuery; true when the link is over. */

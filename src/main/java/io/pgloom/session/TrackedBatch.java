@@ -81,6 +81,14 @@ final class TrackedBatch {
                     default -> handled = false;
                 }
             }
+            boolean whole = (long) p + 1 + len <= end;
+            if (type == MessageType.QUERY && whole) {
+                SessionStateDetector.inspect(s, buf, body, Math.max(body, msgEnd - 1));
+            } else if (type == MessageType.PARSE && whole && msgEnd > body) {
+                int nameEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
+                int queryEnd = PreparedStatements.cstringEnd(buf, nameEnd + 1, msgEnd);
+                SessionStateDetector.inspect(s, buf, nameEnd + 1, queryEnd);
+            }
             if (!handled) {
                 switch (type) {
                     case MessageType.QUERY, MessageType.FUNCTION_CALL -> {

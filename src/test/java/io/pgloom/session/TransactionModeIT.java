@@ -252,6 +252,63 @@ class TransactionModeIT {
     }
 
     @Test
+    void sessionStateIsDetectedAndCountedButSetLocalIsFine() throws Exception {
+        long setBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.SET);
+        long listenBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.LISTEN);
+        long lockBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.ADVISORY_LOCK);
+        try (Connection c = connect("0"); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SET LOCAL statement_timeout = 5000");
+            c.commit();
+            assertEquals(setBefore, SessionStateDetector.count("app", SessionStateDetector.Kind.SET), "SET LOCAL is fine");
+            c.setAutoCommit(true);
+            st.execute("SET statement_timeout = 5000");
+            st.execute("LISTEN some_channel");
+            st.execute("SELECT pg_advisory_lock(4242)");
+            st.execute("SELECT pg_advisory_unlock(4242)");
+        }
+        assertEquals(setBefore + 1, SessionStateDetector.count("app", SessionStateDetector.Kind.SET));
+        assertEquals(listenBefore + 1, SessionStateDetector.count("app", SessionStateDetector.Kind.LISTEN));
+        assertEquals(lockBefore + 1, SessionStateDetector.count("app", SessionStateDetector.Kind.ADVISORY_LOCK));
+    }
+
+    @Test
+    void startupSettingsHoldOnEveryServerTheClientLandsOn() throws Exception {
+        Properties a = new Properties();
+        a.setProperty("options", "-c TimeZone=Asia/Tokyo -c search_path=pg_catalog");
+        a.setProperty("ApplicationName", "client-a");
+        Properties b = new Properties();
+        b.setProperty("options", "-c TimeZone=America/Lima");
+        b.setProperty("ApplicationName", "client-b");
+        // database "one" has a single server: both clients alternate on it.
+        try (Connection ca = proxy.connect("one", "app", "app", a); Connection cb = proxy.connect("one", "app", "app", b)) {
+            for (int i = 0; i < 5; i++) {
+                try (ResultSet rs = ca.createStatement().executeQuery(
+                        "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
+                    rs.next();
+                    assertEquals("Asia/Tokyo", rs.getString(1));
+                    assertEquals("pg_catalog", rs.getString(2));
+                    assertEquals("client-a", rs.getString(3));
+                }
+                try (ResultSet rs = cb.createStatement().executeQuery(
+                        "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
+                    rs.next();
+                    assertEquals("America/Lima", rs.getString(1));
+                    assertTrue(rs.getString(2).contains("public"), rs.getString(2));
+                    assertEquals("client-b", rs.getString(3));
+                }
+            }
+            // A SET of a carried setting follows the client too.
+            ca.createStatement().execute("SET TimeZone = 'Europe/Paris'");
+            cb.createStatement().execute("SELECT 1");
+            try (ResultSet rs = ca.createStatement().executeQuery("SELECT current_setting('TimeZone')")) {
+                rs.next();
+                assertEquals("Europe/Paris", rs.getString(1));
+            }
+        }
+    }
+
+    @Test
     void cancelReachesTheLinkedServer() throws Exception {
         try (Connection c = connect("0"); Statement st = c.createStatement()) {
             ExecutorService ex = Executors.newSingleThreadExecutor();

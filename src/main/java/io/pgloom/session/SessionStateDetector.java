@@ -1,0 +1,113 @@
+// Transaction mode cannot carry session state from one transaction to the next server. This spots the statements
+// that create it (SET outside the settings pgloom carries itself, LISTEN, session advisory locks, WITH HOLD
+// cursors, temporary tables, SQL-level PREPARE) from the query text, counts them per database and kind, and logs
+// each kind once per client with its id so an operator can find the culprit. Byte-level scan, no allocation for
+// ordinary statements.
+package io.pgloom.session;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.tinylog.Logger;
+
+final class SessionStateDetector {
+    enum Kind { SET, LISTEN, ADVISORY_LOCK, WITH_HOLD_CURSOR, TEMP_TABLE, PREPARE;
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Settings pgloom re-applies on every server (ParameterStatus-reported): SET of these is safe. */
+    private static final Set<String> CARRIED = Set.of("client_encoding", "datestyle", "timezone", "intervalstyle",
+            "standard_conforming_strings", "application_name", "extra_float_digits");
+    /** Drivers set extra_float_digits right after login (pgjdbc does): pgloom carries it like a startup setting. */
+    private static final java.util.regex.Pattern EXTRA_FLOAT_DIGITS =
+            java.util.regex.Pattern.compile("set\\s+(session\\s+)?extra_float_digits\\s*(=|to)\\s*'?(-?\\d+)'?");
+
+    /** (database, kind) → count; read by SHOW and /metrics. */
+    static final Map<String, Map<Kind, LongAdder>> COUNTS = new ConcurrentHashMap<>();
+
+    private SessionStateDetector() {}
+
+    /** Checks the query text of a Query or Parse body range; reports what it finds. */
+    static void inspect(ClientSession s, byte[] buf, int off, int end) {
+        int p = skipSpaceAndComments(buf, off, end);
+        if (p >= end) return;
+        int c = buf[p] | 0x20;
+        // Only statements starting with these letters, or mentioning advisory locks, can create session state.
+        if (c != 's' && c != 'l' && c != 'p' && c != 'd' && c != 'c' && !contains(buf, off, end, ADVISORY)) return;
+        String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        for (String stmt : text.split(";")) {
+            String st = stmt.strip();
+            java.util.regex.Matcher m = EXTRA_FLOAT_DIGITS.matcher(st);
+            if (m.matches()) s.wanted.put("extra_float_digits", m.group(3));
+            Kind k = classify(st);
+            if (k != null) report(s, k);
+        }
+    }
+
+    private static final byte[] ADVISORY = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+
+    static Kind classify(String stmt) {
+        if (stmt.startsWith("set ")) {
+            String rest = stmt.substring(4).strip();
+            if (rest.startsWith("local ") || rest.startsWith("transaction ") || rest.startsWith("constraints ")) return null;
+            if (rest.startsWith("session ")) rest = rest.substring(8).strip();
+            if (rest.startsWith("characteristics ") || rest.startsWith("authorization ")) return Kind.SET;
+            String name = rest.split("[\\s=]", 2)[0];
+            return CARRIED.contains(name) ? null : Kind.SET;
+        }
+        if (stmt.startsWith("listen ")) return Kind.LISTEN;
+        if (stmt.startsWith("prepare ")) return Kind.PREPARE;
+        if (stmt.startsWith("declare ") && stmt.contains(" with hold")) return Kind.WITH_HOLD_CURSOR;
+        if (stmt.matches("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*")) return Kind.TEMP_TABLE;
+        if ((stmt.contains("pg_advisory_lock") || stmt.contains("pg_try_advisory_lock"))) return Kind.ADVISORY_LOCK;
+        return null;
+    }
+
+    private static void report(ClientSession s, Kind k) {
+        COUNTS.computeIfAbsent(s.database, d -> new ConcurrentHashMap<>()).computeIfAbsent(k, x -> new LongAdder()).increment();
+        if (s.reportedStateKinds.add(k)) {
+            Logger.warn("event=session_state_in_transaction_mode client={} user={} database={} application_name=\"{}\" "
+                    + "remote={}:{} kind={} hint=\"this state does not follow the client to the next server; use session "
+                    + "pool_mode for this client or SET LOCAL\"", s, s.user, s.database, s.applicationName,
+                    s.remoteAddress, s.remotePort, k.label());
+        }
+    }
+
+    public static long count(String database, Kind k) {
+        Map<Kind, LongAdder> m = COUNTS.get(database);
+        LongAdder a = m == null ? null : m.get(k);
+        return a == null ? 0 : a.sum();
+    }
+
+    private static int skipSpaceAndComments(byte[] b, int p, int end) {
+        while (p < end) {
+            byte x = b[p];
+            if (x == ' ' || x == '\t' || x == '\n' || x == '\r' || x == '(') {
+                p++;
+            } else if (x == '-' && p + 1 < end && b[p + 1] == '-') {
+                while (p < end && b[p] != '\n') p++;
+            } else if (x == '/' && p + 1 < end && b[p + 1] == '*') {
+                p += 2;
+                while (p + 1 < end && !(b[p] == '*' && b[p + 1] == '/')) p++;
+                p += 2;
+            } else {
+                break;
+            }
+        }
+        return p;
+    }
+
+    private static boolean contains(byte[] b, int off, int end, byte[] needle) {
+        outer:
+        for (int i = off; i <= end - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (b[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
+    }
+}
