@@ -29,9 +29,10 @@ demo: build
 	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
 	java -cp target/test-classes:target/classes:$$(cat target/test.classpath) io.pgloom.testkit.Demo target/proxy.jar
 
-## bench: JMH hot-path benchmarks and the end-to-end comparison (not built yet: see bench/README.md)
-bench:
-	@cat bench/README.md; echo; echo "make bench: the benchmark suite is not built yet (see above)"; exit 2
+## bench: end-to-end pgbench comparison (direct / pgloom / PgBouncer) -> bench/RESULTS.md
+bench: build
+	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
+	JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py
 
 clean:
 	$(MVN) clean
