@@ -161,6 +161,9 @@ def main():
     if CONNECT:
         cases.append(("connect", 8))
     results = {}
+    # Warm-up (discarded): the JVM compiles its hot path during the first seconds of load.
+    for name, port, pid in targets:
+        pgbench(port, ["-S", "-c", "16", "-j", "2", "-M", "extended"], max(3, SECONDS))
     for rnd in range(ROUNDS):
         for mode, clients in cases:
             for name, port, pid in targets:

@@ -4,7 +4,7 @@
 package io.pgloom.pool;
 
 import io.pgloom.util.Clock;
-import io.pgloom.util.Locks;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import java.io.IOException;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.tinylog.Logger;
 
 public final class ServerPool {
@@ -24,7 +23,7 @@ public final class ServerPool {
     private final Clock clock;
     private volatile PoolSettings settings;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ResourceLock lock = new ResourceLock();
     /** Idle servers; the most recently used is taken first, so surplus ones age out on server_idle_timeout. */
     private final ArrayDeque<ServerConn> idle = new ArrayDeque<>();
     private final List<ServerConn> active = new ArrayList<>();
@@ -91,7 +90,7 @@ public final class ServerPool {
 
     public void settings(PoolSettings s) {
         settings = s;
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             signalHead();
         }
     }
@@ -211,7 +210,7 @@ public final class ServerPool {
         } catch (ServerLoginException e) {
             budgets.forEach(ConnectionBudget::give);
             connectFailures.incrementAndGet();
-            try (var h = Locks.lock(lock)) {
+            try (var h = lock.obtain()) {
                 connecting--;
                 lastLoginFailure = e;
                 lastLoginFailureNanos = clock.nanoTime();
@@ -219,7 +218,7 @@ public final class ServerPool {
             }
             throw e;
         }
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             connecting--;
             lastLoginFailure = null;
             c.state(ServerState.ACTIVE);
@@ -286,7 +285,7 @@ public final class ServerPool {
             discard(c, tooOld ? "server_lifetime" : "server_closed");
             return;
         }
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             releaseLocked(c);
         }
     }
@@ -314,7 +313,7 @@ public final class ServerPool {
     /** Closes a server that must not be reused (dirty, broken, too old) and lets a waiter open a new one. */
     public void discard(ServerConn c, String reason) {
         c.closeSocket();
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             active.remove(c);
             idle.remove(c);
             signalHead();
@@ -337,7 +336,7 @@ public final class ServerPool {
         long now = clock.nanoTime();
         List<ServerConn> retire = new ArrayList<>();
         int missing;
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             if (closed) return 0;
             Iterator<ServerConn> it = idle.iterator();
             while (it.hasNext()) {
@@ -362,7 +361,7 @@ public final class ServerPool {
 
     /** Opens one server and parks it idle (min_pool_size warm-up). */
     public void warmOne() {
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             if (closed || total() >= settings.size() || !takeBudgets()) return;
             connecting++;
         }
@@ -377,7 +376,7 @@ public final class ServerPool {
     /** Closes every idle server now and every active one as it comes back. */
     public void close() {
         List<ServerConn> all;
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             closed = true;
             all = new ArrayList<>(idle);
             idle.clear();
@@ -390,14 +389,14 @@ public final class ServerPool {
     public void closeAll() {
         close();
         List<ServerConn> all;
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             all = new ArrayList<>(active);
         }
         all.forEach(ServerConn::closeSocket);
     }
 
     public PoolSnapshot snapshot() {
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             long now = clock.nanoTime();
             Waiter head = waiters.peekFirst();
             long maxWait = head == null ? 0 : now - head.sinceNanos;
@@ -407,7 +406,7 @@ public final class ServerPool {
     }
 
     public List<ServerConn> servers() {
-        try (var h = Locks.lock(lock)) {
+        try (var h = lock.obtain()) {
             List<ServerConn> all = new ArrayList<>(idle);
             all.addAll(active);
             return all;

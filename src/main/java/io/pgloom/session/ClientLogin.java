@@ -7,7 +7,7 @@ import io.pgloom.config.PoolMode;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
-import io.pgloom.util.Locks;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
@@ -96,7 +96,7 @@ final class ClientLogin {
             }
             server.parameters.forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
             if (s.mode == PoolMode.SESSION) {
-                try (var h = Locks.lock(s.link.lock)) {
+                try (var h = s.link.lock.obtain()) {
                     s.link.server = server;
                     server.linkedClientId(s.id);
                 }

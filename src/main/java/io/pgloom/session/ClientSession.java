@@ -8,7 +8,7 @@ import io.pgloom.pool.PoolTimeoutException;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
-import io.pgloom.util.Locks;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.ProtocolException;
@@ -23,7 +23,6 @@ import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import org.tinylog.Logger;
 
 public final class ClientSession implements Runnable {
@@ -37,7 +36,7 @@ public final class ClientSession implements Runnable {
     final InputStream in;
     final OutputStream out;
     /** Both pumps and admin commands write to the client: one writer at a time. */
-    private final ReentrantLock outLock = new ReentrantLock();
+    private final ResourceLock outLock = new ResourceLock();
     final LinkState link = new LinkState();
     /** Transaction mode: reply positions for pgloom's own additions and removals (guarded by link.lock). */
     final ReplyTracker tracker = new ReplyTracker();
@@ -161,7 +160,7 @@ public final class ClientSession implements Runnable {
      * server-to-client pump can never release the server between the two.
      */
     ServerConn linkForWrite(int replies, int unsyncedChange) throws IOException, SessionClosed, InterruptedException {
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             if (link.server != null) {
                 count(replies, unsyncedChange);
                 return link.server;
@@ -174,7 +173,7 @@ public final class ClientSession implements Runnable {
             pool.discard(s, "parameter_sync_failed");
             throw e;
         }
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             link.server = s;
             link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
             s.linkedClientId(id);
@@ -204,7 +203,7 @@ public final class ClientSession implements Runnable {
     /** Shutdown: close now if nothing is in flight; otherwise the server-to-client pump closes at the next idle point. */
     void shutdownIfIdle() {
         boolean idleNow;
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             idleNow = link.idle() && link.server == null || link.idle() && mode == PoolMode.SESSION;
         }
         if (idleNow) terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
@@ -234,7 +233,7 @@ public final class ClientSession implements Runnable {
         if (!closed.compareAndSet(false, true)) return;
         closeClientSocket();
         ServerConn discard = null;
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             ServerConn s = link.server;
             if (s != null) {
                 if (link.idle() && !runtime.shuttingDown() && !link.detaching) {
@@ -262,7 +261,7 @@ public final class ClientSession implements Runnable {
     /** Forwards a CancelRequest to the server this client is linked to right now, if any. */
     void cancelCurrent() {
         ServerConn s;
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             s = link.server;
             if (s == null || link.outstanding == 0) s = null;
         }

@@ -4,7 +4,7 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
-import io.pgloom.util.Locks;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
@@ -130,7 +130,7 @@ final class ClientToServerPump {
             if (tracked) {
                 staging.reset();
                 direct.reset();
-                try (var h = Locks.lock(session.link.lock)) {
+                try (var h = session.link.lock.obtain()) {
                     TrackedBatch.process(session, server, buf, start, p, rewrite, staging, direct, maxPrepared);
                 }
                 if (direct.size() > 0) session.write(direct.array(), 0, direct.size());
@@ -195,7 +195,7 @@ final class ClientToServerPump {
         LinkState link = session.link;
         boolean inTx;
         long since;
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             if (link.outstanding > 0) return; // a query is running: not idle
             inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
             since = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;

@@ -5,10 +5,10 @@ package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
 import io.pgloom.wire.MessageType;
-import java.util.concurrent.locks.ReentrantLock;
+import io.pgloom.util.ResourceLock;
 
 final class LinkState {
-    final ReentrantLock lock = new ReentrantLock();
+    final ResourceLock lock = new ResourceLock();
     /** The linked server, or null. */
     ServerConn server;
     /** Queries, Syncs and FunctionCalls written and not yet answered by ReadyForQuery. */

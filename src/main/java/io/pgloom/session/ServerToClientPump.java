@@ -5,7 +5,7 @@ package io.pgloom.session;
 
 import io.pgloom.config.PoolMode;
 import io.pgloom.pool.ServerConn;
-import io.pgloom.util.Locks;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
@@ -174,13 +174,13 @@ final class ServerToClientPump implements Runnable {
         if (!terminator && type != MessageType.ERROR_RESPONSE) return KEEP;
         if (!t.actionsPending && type != MessageType.ERROR_RESPONSE) {
             // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
-            try (var h = Locks.lock(session.link.lock)) {
+            try (var h = session.link.lock.obtain()) {
                 if (!inSimpleQuery()) t.received++;
             }
             return KEEP;
         }
         int verdict = KEEP;
-        try (var h = Locks.lock(session.link.lock)) {
+        try (var h = session.link.lock.obtain()) {
             if (inSimpleQuery()) return KEEP;
             if (type == MessageType.ERROR_RESPONSE) {
                 t.skipToSync(server);
@@ -211,7 +211,7 @@ final class ServerToClientPump implements Runnable {
     private void afterWrite() throws IOException {
         while (true) {
             byte[] reply = null;
-            try (var h = Locks.lock(session.link.lock)) {
+            try (var h = session.link.lock.obtain()) {
                 t.flushed = t.received;
                 if (hasFakeDue()) {
                     reply = t.actions.pollFirst().reply();
@@ -227,7 +227,7 @@ final class ServerToClientPump implements Runnable {
     private void onDiscardTag(byte[] buf, int off, int len) {
         String tag = new String(buf, off, len - 1, java.nio.charset.StandardCharsets.US_ASCII);
         if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
-            try (var h = Locks.lock(session.link.lock)) {
+            try (var h = session.link.lock.obtain()) {
                 server.prepared.clear();
             }
             session.statements.byClientName.clear();
@@ -275,7 +275,7 @@ final class ServerToClientPump implements Runnable {
      */
     private int decideReady(byte status) {
         LinkState link = session.link;
-        try (var h = Locks.lock(link.lock)) {
+        try (var h = link.lock.obtain()) {
             if (tracked && t.hasZ()) {
                 t.received = t.zIndex() + 1;
                 t.popZ();
@@ -323,7 +323,7 @@ final class ServerToClientPump implements Runnable {
 
     private void serverGone(IOException e) {
         boolean tell;
-        try (var h = Locks.lock(session.link.lock)) {
+        try (var h = session.link.lock.obtain()) {
             tell = !session.link.detaching && !session.isClosed() && session.link.server == server;
             if (session.link.server == server) session.link.server = null;
         }
@@ -343,7 +343,7 @@ final class ServerToClientPump implements Runnable {
 
     private void clientGone() {
         boolean discard;
-        try (var h = Locks.lock(session.link.lock)) {
+        try (var h = session.link.lock.obtain()) {
             discard = session.link.server == server;
             if (discard) session.link.server = null;
         }

@@ -34,11 +34,22 @@ final class SessionStateDetector {
 
     /** Checks the query text of a Query or Parse body range; reports what it finds. */
     static void inspect(ClientSession s, byte[] buf, int off, int end) {
-        int p = skipSpaceAndComments(buf, off, end);
-        if (p >= end) return;
-        int c = buf[p] | 0x20;
-        // Only statements starting with these letters, or mentioning advisory locks, can create session state.
-        if (c != 's' && c != 'l' && c != 'p' && c != 'd' && c != 'c' && !contains(buf, off, end, ADVISORY)) return;
+        // Byte-level pre-check, so ordinary statements (SELECT, INSERT, ...) cost a few comparisons: only a
+        // statement starting with one of these words, or mentioning advisory locks, is looked at closely.
+        boolean candidate = contains(buf, off, end, ADVISORY);
+        int p = off;
+        while (!candidate && p < end) {
+            p = skipSpaceAndComments(buf, p, end);
+            if (startsWithWord(buf, p, end, "set") || startsWithWord(buf, p, end, "listen")
+                    || startsWithWord(buf, p, end, "prepare") || startsWithWord(buf, p, end, "declare")
+                    || startsWithWord(buf, p, end, "create")) {
+                candidate = true;
+                break;
+            }
+            while (p < end && buf[p] != ';') p++; // next statement of a multi-statement query
+            p++;
+        }
+        if (!candidate) return;
         String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
         for (String stmt : text.split(";")) {
             String st = stmt.strip();
@@ -49,7 +60,17 @@ final class SessionStateDetector {
         }
     }
 
+    private static boolean startsWithWord(byte[] b, int p, int end, String word) {
+        int n = word.length();
+        if (end - p < n + 1) return false;
+        for (int i = 0; i < n; i++) if ((b[p + i] | 0x20) != word.charAt(i)) return false;
+        byte after = b[p + n];
+        return after == ' ' || after == '\t' || after == '\n' || after == '\r';
+    }
+
     private static final byte[] ADVISORY = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+    private static final java.util.regex.Pattern TEMP_TABLE =
+            java.util.regex.Pattern.compile("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*");
 
     static Kind classify(String stmt) {
         if (stmt.startsWith("set ")) {
@@ -63,7 +84,7 @@ final class SessionStateDetector {
         if (stmt.startsWith("listen ")) return Kind.LISTEN;
         if (stmt.startsWith("prepare ")) return Kind.PREPARE;
         if (stmt.startsWith("declare ") && stmt.contains(" with hold")) return Kind.WITH_HOLD_CURSOR;
-        if (stmt.matches("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*")) return Kind.TEMP_TABLE;
+        if (TEMP_TABLE.matcher(stmt).matches()) return Kind.TEMP_TABLE;
         if ((stmt.contains("pg_advisory_lock") || stmt.contains("pg_try_advisory_lock"))) return Kind.ADVISORY_LOCK;
         return null;
     }
