@@ -79,6 +79,7 @@ public final class Main {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("HUP"), s -> pgloom.reload());
+        pgloom.runtime().onShutdown(stop::countDown);
         stop.await();
         pgloom.shutdown();
         org.tinylog.provider.ProviderRegistry.getLoggingProvider().shutdown();

@@ -17,21 +17,42 @@ public final class Pgloom implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final Listener listener;
     private final Path configFile;
+    private final io.pgloom.admin.HttpEndpoints http;
 
-    private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile) {
+    private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile, io.pgloom.admin.HttpEndpoints http) {
         this.runtime = runtime;
         this.listener = listener;
         this.configFile = configFile;
+        this.http = http;
     }
 
     public static Pgloom start(ProxyConfig config, Path configFile) throws IOException {
-        ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM);
+        ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM, new io.pgloom.metrics.Metrics(Version.get()));
         Listener listener = new Listener(runtime);
+        io.pgloom.admin.HttpEndpoints http = null;
+        if (config.admin().httpEnabled()) {
+            try {
+                http = io.pgloom.admin.HttpEndpoints.start(runtime, listener, Version.get(), config.admin().httpHost(),
+                        config.admin().httpPort());
+            } catch (IOException e) {
+                listener.close();
+                throw new IOException("admin.http_listen " + config.admin().httpHost() + ":" + config.admin().httpPort()
+                        + ": " + e.getMessage(), e);
+            }
+        }
         runtime.pools.start();
         listener.start();
         Logger.info("event=started version={} pool_mode={} max_client_conn={}", Version.get(),
                 config.proxy().poolMode().name().toLowerCase(), config.proxy().maxClientConn());
-        return new Pgloom(runtime, listener, configFile);
+        Pgloom p = new Pgloom(runtime, listener, configFile, http);
+        runtime.onReload(p::reload);
+        runtime.adminHandler(new io.pgloom.admin.AdminConsole(runtime, Version.get()));
+        return p;
+    }
+
+    /** The admin HTTP port, or -1 when http_listen is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
     }
 
     public int port() {
@@ -51,9 +72,11 @@ public final class Pgloom implements AutoCloseable {
         try {
             ProxyConfig c = ConfigLoader.load(configFile);
             runtime.config(c);
+            runtime.metrics.reloads.labels("ok").inc();
             Logger.info("event=reload result=ok file={}", configFile);
             return null;
         } catch (ConfigError e) {
+            runtime.metrics.reloads.labels("rejected").inc();
             Logger.error("event=reload result=rejected file={} error=\"{}\"", configFile, e.getMessage().replace('\n', ';'));
             return e.getMessage();
         }
@@ -71,6 +94,7 @@ public final class Pgloom implements AutoCloseable {
             awaitSessions(2_000);
         }
         runtime.pools.close();
+        if (http != null) http.close();
         Logger.info("event=shutdown_complete");
     }
 
@@ -89,5 +113,6 @@ public final class Pgloom implements AutoCloseable {
         listener.close();
         runtime.forceCloseAll();
         runtime.pools.close();
+        if (http != null) http.close();
     }
 }

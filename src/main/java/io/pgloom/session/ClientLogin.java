@@ -23,6 +23,56 @@ import org.tinylog.Logger;
 final class ClientLogin {
     private ClientLogin() {}
 
+    /** The virtual database of the admin console. */
+    static final String ADMIN_DATABASE = "pgloom";
+
+    /** Authenticates an admin user and hands the connection to the admin console until it leaves. */
+    private static void serveAdmin(ClientSession s, ProxyConfig cfg, String user) throws IOException, SessionClosed {
+        var userCfg = cfg.user(user).orElse(null);
+        ClientAuth.Result auth = ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+        AdminHandler h = s.runtime.admin;
+        if (!cfg.admin().users().contains(user) || h == null) {
+            throw SessionClosed.fatal("admin_denied", SqlState.INSUFFICIENT_PRIVILEGE,
+                    "user \"" + user + "\" may not use the admin console (it is not in admin.users)", "not an admin user");
+        }
+        s.write(Messages.AUTH_OK);
+        FrameWriter w = new FrameWriter(256);
+        String[][] params = {{"server_version", "17.0 (pgloom)"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
+            {"DateStyle", "ISO, MDY"}, {"TimeZone", "UTC"}, {"integer_datetimes", "on"},
+            {"standard_conforming_strings", "on"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},
+            {"application_name", s.applicationName}};
+        for (String[] p : params) w.begin(MessageType.PARAMETER_STATUS).cstring(p[0]).cstring(p[1]).end();
+        w.begin(MessageType.BACKEND_KEY_DATA).int32(0).int32(0).end();
+        w.raw(Messages.READY_IDLE);
+        s.mode = PoolMode.SESSION;
+        s.loggedIn(auth.method());
+        s.write(w.array(), 0, w.size());
+        s.socket.setSoTimeout(0);
+        Logger.info("event=admin_login client={} user={} remote={}:{}", s, user, s.remoteAddress, s.remotePort);
+        String reason = h.serve(new AdminHandler.Connection() {
+            @Override
+            public String user() {
+                return user;
+            }
+
+            @Override
+            public String clientId() {
+                return s.toString();
+            }
+
+            @Override
+            public io.pgloom.wire.FrameReader reader() {
+                return s.reader;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                s.write(b, off, len);
+            }
+        });
+        throw SessionClosed.quiet(reason, "admin console");
+    }
+
     private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
 
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
@@ -58,6 +108,10 @@ final class ClientLogin {
             throw SessionClosed.fatal("replication_unsupported", SqlState.FEATURE_NOT_SUPPORTED,
                     "replication connections are not supported by pgloom; connect to PostgreSQL directly", "replication");
         }
+        if (database.equals(ADMIN_DATABASE)) {
+            serveAdmin(s, cfg, user);
+            return;
+        }
         if (s.runtime.shuttingDown()) {
             throw SessionClosed.fatal("shutdown", SqlState.CANNOT_CONNECT_NOW, "pgloom is shutting down", "login during shutdown");
         }
@@ -71,6 +125,7 @@ final class ClientLogin {
         }
         ClientAuth.Result auth = ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
         s.write(Messages.AUTH_OK);
+        s.authMethod = auth.method();
 
         s.mode = cfg.poolModeFor(database, user);
         s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
@@ -109,6 +164,7 @@ final class ClientLogin {
         welcome.begin(MessageType.BACKEND_KEY_DATA).int32(s.cancelPid).int32(s.cancelSecret).end();
         welcome.raw(Messages.READY_IDLE);
         s.link.lastReadyNanos = s.runtime.clock.nanoTime();
+        s.loggedIn(auth.method());
         s.write(welcome.array(), 0, welcome.size());
         s.socket.setSoTimeout(0);
         Logger.debug("event=client_authenticated client={} method={}", s, auth.method());
@@ -141,7 +197,10 @@ final class ClientLogin {
                 case MessageType.CANCEL_REQUEST -> {
                     ClientSession target = s.runtime.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
                     if (target != null) target.cancelCurrent();
-                    else Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
+                    else {
+                        s.runtime.metrics.cancelRequests.labels("unknown_key").inc();
+                        Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
+                    }
                     throw SessionClosed.quiet("cancel_request", "cancel request served");
                 }
                 default -> {

@@ -59,6 +59,16 @@ public final class ClientSession implements Runnable {
     Map<String, String> wanted = Map.of();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
     final java.util.Set<SessionStateDetector.Kind> reportedStateKinds = java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
+    /** In the pool's line for a server right now (for SHOW CLIENTS and the waiting gauge). */
+    volatile boolean waiting;
+    volatile long waitStartNanos;
+    volatile long lastRequestMillis;
+    volatile String authMethod = "";
+    /** Metric children resolved once at login (never per message). */
+    io.prometheus.client.Counter.Child bytesIn;
+    io.prometheus.client.Counter.Child bytesOut;
+    io.prometheus.client.Histogram.Child querySeconds;
+    io.prometheus.client.Histogram.Child transactionSeconds;
     int cancelPid;
     int cancelSecret;
 
@@ -124,12 +134,44 @@ public final class ClientSession implements Runnable {
         } finally {
             teardown();
         }
+        recordEnd(reason, detail);
         long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
         String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
         if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else if (level.equals("error")) Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else if (level.equals("debug")) Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else Logger.info(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+    }
+
+    private boolean loggedIn;
+
+    void loggedIn(String method) {
+        loggedIn = true;
+        authMethod = method;
+        runtime.metrics.clientConnections.labels("ok", "false", method).inc();
+        runtime.metrics.handshakeSeconds.observe((runtime.clock.currentTimeMillis() - connectedAtMillis) / 1e3);
+        bytesIn = runtime.metrics.bytes.labels(database, user, "client_to_server");
+        bytesOut = runtime.metrics.bytes.labels(database, user, "server_to_client");
+        querySeconds = runtime.metrics.querySeconds.labels(database, user);
+        transactionSeconds = runtime.metrics.transactionSeconds.labels(database, user);
+    }
+
+    /** Disconnect by side and reason; for sessions that never logged in, the connection outcome. */
+    private void recordEnd(String reason, String detail) {
+        String side = switch (reason) {
+            case "client_close", "client_eof", "client_io_error", "cancel_request" -> "client";
+            case "server_gone", "server_unreachable", "server_connect_timeout", "server_login_failed" -> "server";
+            default -> "proxy";
+        };
+        runtime.metrics.clientDisconnects.labels(side, reason).inc();
+        if (!loggedIn && !reason.equals("cancel_request") && !(reason.equals("client_eof") && user.isEmpty())) {
+            boolean auth = reason.equals("auth_failed");
+            runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", "false", "").inc();
+            if (auth) {
+                String r = detail != null && detail.startsWith("auth_reason=") ? detail.substring(12) : "unknown";
+                runtime.metrics.authFailures.labels(r).inc();
+            }
+        }
     }
 
     /** Writes bytes to the client; pumps and admin commands serialise here. */
@@ -147,6 +189,7 @@ public final class ClientSession implements Runnable {
     }
 
     void sendFatal(String sqlState, String message) {
+        runtime.metrics.errorsSent.labels(sqlState).inc();
         try {
             write(ErrorResponses.fatal(sqlState, message));
         } catch (IOException ignored) {
@@ -185,18 +228,33 @@ public final class ClientSession implements Runnable {
     }
 
     private void count(int replies, int unsyncedChange) {
+        if (replies > 0 || unsyncedChange > 0) {
+            if (link.outstanding == 0 && !link.unsynced) {
+                long now = runtime.clock.nanoTime();
+                link.cycleStartNanos = now;
+                if (link.txStatus == io.pgloom.wire.MessageType.TX_IDLE) link.txStartNanos = now;
+            }
+            lastRequestMillis = runtime.clock.currentTimeMillis();
+        }
         link.outstanding += replies;
         if (unsyncedChange != 0) link.unsynced = unsyncedChange > 0;
     }
 
     ServerConn acquireServer() throws SessionClosed, InterruptedException {
+        long t0 = runtime.clock.nanoTime();
+        waitStartNanos = t0;
+        waiting = true;
         try {
-            return pool.acquire();
+            ServerConn s = pool.acquire();
+            runtime.metrics.waitSeconds.labels(database, user).observe((runtime.clock.nanoTime() - t0) / 1e9);
+            return s;
         } catch (PoolTimeoutException e) {
             throw SessionClosed.fatal("query_wait_timeout", SqlState.QUERY_CANCELED,
                     "query_wait_timeout: no server connection was free in time", e.getMessage());
         } catch (ServerLoginException e) {
             throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+        } finally {
+            waiting = false;
         }
     }
 
@@ -266,14 +324,17 @@ public final class ClientSession implements Runnable {
             if (s == null || link.outstanding == 0) s = null;
         }
         if (s == null) {
+            runtime.metrics.cancelRequests.labels("not_linked").inc();
             Logger.info("event=cancel_dropped client={} reason=not_linked", this);
             return;
         }
         try {
             io.pgloom.pool.ServerLogin.sendCancel(s.host, s.port, s.backendPid(), s.cancelSecret(),
                     runtime.config().proxy().serverConnectTimeout());
+            runtime.metrics.cancelRequests.labels("forwarded").inc();
             Logger.info("event=cancel_forwarded client={} server={} backend_pid={}", this, s.id, s.backendPid());
         } catch (IOException e) {
+            runtime.metrics.cancelRequests.labels("failed").inc();
             Logger.warn("event=cancel_failed client={} server={} error=\"{}\"", this, s.id, e.getMessage());
         }
     }

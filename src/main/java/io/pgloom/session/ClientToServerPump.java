@@ -138,6 +138,7 @@ final class ClientToServerPump {
             try {
                 if (rewrite) server.out.write(staging.array(), 0, staging.size());
                 else server.out.write(buf, start, p - start);
+                session.bytesIn.inc(p - start);
                 r.position(p);
                 if (streamRemaining > 0) stream(server, streamRemaining);
             } catch (IOException e) {

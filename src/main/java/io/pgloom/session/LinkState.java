@@ -19,6 +19,9 @@ final class LinkState {
     byte txStatus = MessageType.TX_IDLE;
     /** The session is ending: the server-to-client pump swallows replies and returns the server after the reset. */
     volatile boolean detaching;
+    /** Start of the current request cycle (first request after an idle point) and of the current transaction. */
+    long cycleStartNanos;
+    long txStartNanos;
     /** Wall-clock nanos of the last ReadyForQuery, for idle timeouts. */
     long lastReadyNanos;
 

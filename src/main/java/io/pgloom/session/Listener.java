@@ -117,6 +117,8 @@ public final class Listener implements AutoCloseable {
                 }
                 c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS,
                         "no more connections allowed (max_client_conn = " + max + ")"));
+                runtime.metrics.clientConnections.labels("rejected", "false", "").inc();
+                runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
                 Logger.warn("event=client_rejected remote={} reason=max_client_conn", c.getInetAddress().getHostAddress());
             } catch (IOException e) {
                 // the client gave up first

@@ -27,11 +27,30 @@ public final class ProxyRuntime {
     final CancelRegistry cancels = new CancelRegistry();
     private final ConcurrentHashMap<Long, ClientSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
+    public final io.pgloom.metrics.Metrics metrics;
+    public final long startedMillis;
+    /** Pools, clients and counters as SHOW and /metrics read them. */
+    public final io.pgloom.metrics.StateSource state;
+    /** Set by the process wiring: what RELOAD and SHUTDOWN in the admin console do. */
+    volatile java.util.function.Supplier<String> reloader = () -> "reload is not available";
+    volatile Runnable shutdownTrigger = () -> { };
 
-    public ProxyRuntime(ProxyConfig config, Clock clock) {
+    public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
+        this.startedMillis = clock.currentTimeMillis();
         this.pools = new Pools(clock, Duration.ofSeconds(1));
+        this.state = new RuntimeState(this);
+        new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
+    }
+
+    public void onReload(java.util.function.Supplier<String> r) {
+        reloader = r;
+    }
+
+    public void onShutdown(Runnable r) {
+        shutdownTrigger = r;
     }
 
     public ProxyConfig config() {
@@ -76,8 +95,18 @@ public final class ProxyRuntime {
                 p.serverCheckDelay(), p.serverCheckQuery());
     }
 
-    private io.pgloom.pool.ServerConn openServer(PoolKey key)
-            throws io.pgloom.pool.ServerLoginException {
+    private io.pgloom.pool.ServerConn openServer(PoolKey key) throws io.pgloom.pool.ServerLoginException {
+        try {
+            io.pgloom.pool.ServerConn c = login(key);
+            metrics.serverConnects.labels(key.database(), key.user(), "ok").inc();
+            return c;
+        } catch (io.pgloom.pool.ServerLoginException e) {
+            metrics.serverConnects.labels(key.database(), key.user(), e.reason()).inc();
+            throw e;
+        }
+    }
+
+    private io.pgloom.pool.ServerConn login(PoolKey key) throws io.pgloom.pool.ServerLoginException {
         ProxyConfig c = config;
         DatabaseConfig db = c.database(key.database()).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
                 "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME,
@@ -107,6 +136,113 @@ public final class ProxyRuntime {
             case MD5 -> new ServerCredentials(user, null, s.reveal());
             case SCRAM -> new ServerCredentials(user, null, null);
         };
+    }
+
+    /**
+     * Readiness probe of one database: a fresh login and SELECT 1 with the credentials pgloom would use (the
+     * database's forced user, else the first configured user with a usable secret). Returns null when it answered,
+     * else why not.
+     */
+    public String probeBackend(String database) {
+        ProxyConfig c = config;
+        DatabaseConfig db = c.database(database).orElse(null);
+        if (db == null) return "not configured";
+        String user = db.user();
+        if (user == null) {
+            // A user already served for this database is known to work; else a configured non-admin user.
+            user = pools.all().stream().map(p -> p.key()).filter(k -> k.database().equals(database))
+                    .map(PoolKey::user).findFirst().orElse(null);
+        }
+        if (user == null) {
+            user = c.users().values().stream()
+                    .filter(u -> u.password() != null && u.password().kind() != Secret.Kind.SCRAM)
+                    .filter(u -> !c.admin().users().contains(u.name()))
+                    .map(UserConfig::name).findFirst().orElse(null);
+        }
+        if (user == null) return "no credentials to probe with";
+        try {
+            io.pgloom.pool.ServerConn conn = login(new PoolKey(database, user));
+            try {
+                return ServerPool.runToReady(conn, "SELECT 1") ? null : "SELECT 1 failed";
+            } finally {
+                conn.closeSocket();
+            }
+        } catch (io.pgloom.pool.ServerLoginException e) {
+            return e.reason() + ": " + e.getMessage();
+        }
+    }
+
+    /** SHOW CLIENTS. */
+    public java.util.List<ClientRow> clientRows() {
+        long nowNanos = clock.nanoTime();
+        java.util.List<ClientRow> rows = new java.util.ArrayList<>();
+        for (ClientSession s : sessions.values()) {
+            String state;
+            String linked = "";
+            int pid = 0;
+            try (var h = s.link.lock.obtain()) {
+                if (s.waiting) state = "waiting";
+                else if (s.link.outstanding > 0) state = "active";
+                else if (s.link.txStatus != io.pgloom.wire.MessageType.TX_IDLE) state = "idle_in_transaction";
+                else if (s.database.equals(ClientLogin.ADMIN_DATABASE)) state = "admin";
+                else state = s.pool == null ? "login" : "idle";
+                if (s.link.server != null) {
+                    linked = "S-" + s.link.server.id;
+                    pid = s.link.server.backendPid();
+                }
+            }
+            double wait = s.waiting ? (nowNanos - s.waitStartNanos) / 1e9 : 0;
+            rows.add(new ClientRow(s.toString(), s.user, s.database, state, s.remoteAddress, s.remotePort,
+                    s.applicationName, false, s.mode.name().toLowerCase(), s.connectedAtMillis, s.lastRequestMillis,
+                    wait, linked, pid, s.authMethod));
+        }
+        rows.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
+        return rows;
+    }
+
+    /** SHOW SERVERS. */
+    public java.util.List<ServerRow> serverRows() {
+        long nowNanos = clock.nanoTime();
+        long nowMillis = clock.currentTimeMillis();
+        java.util.List<ServerRow> rows = new java.util.ArrayList<>();
+        for (ServerPool p : pools.all()) {
+            for (io.pgloom.pool.ServerConn c : p.servers()) {
+                long linked = c.linkedClientId();
+                rows.add(new ServerRow("S-" + c.id, p.key().database(), p.key().user(), c.state().name().toLowerCase(),
+                        c.host, c.port, c.backendPid(), c.serverVersion(),
+                        nowMillis - (nowNanos - c.createdNanos) / 1_000_000, nowMillis - (nowNanos - c.lastUsedNanos()) / 1_000_000,
+                        linked == 0 ? "" : "C-" + linked, c.prepared.size()));
+            }
+        }
+        rows.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
+        return rows;
+    }
+
+    /** KILL_CLIENT: ends one client session with 57P01; false when no such client. */
+    public boolean killClient(String id) {
+        String n = id.startsWith("C-") || id.startsWith("c-") ? id.substring(2) : id;
+        try {
+            ClientSession s = sessions.get(Long.parseLong(n));
+            if (s == null) return false;
+            s.terminate("admin_kill", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command (KILL_CLIENT)");
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    public String reload() {
+        return reloader.get();
+    }
+
+    public void requestShutdown() {
+        shutdownTrigger.run();
+    }
+
+    volatile AdminHandler admin;
+
+    public void adminHandler(AdminHandler h) {
+        admin = h;
     }
 
     void add(ClientSession s) {

@@ -249,6 +249,7 @@ final class ServerToClientPump implements Runnable {
         if (len == 0 || session.link.detaching) return;
         try {
             session.write(buf, off, len);
+            session.bytesOut.inc(len);
         } catch (IOException e) {
             throw new ClientWriteFailed(e);
         }
@@ -281,8 +282,17 @@ final class ServerToClientPump implements Runnable {
                 t.popZ();
             }
             if (link.outstanding > 0) link.outstanding--;
+            long now = session.runtime.clock.nanoTime();
+            if (link.outstanding == 0 && !link.unsynced && !link.detaching) {
+                if (link.cycleStartNanos != 0) session.querySeconds.observe((now - link.cycleStartNanos) / 1e9);
+                if (status == MessageType.TX_IDLE && link.txStartNanos != 0) {
+                    session.transactionSeconds.observe((now - link.txStartNanos) / 1e9);
+                    link.txStartNanos = 0;
+                }
+                link.cycleStartNanos = 0;
+            }
             link.txStatus = status;
-            link.lastReadyNanos = session.runtime.clock.nanoTime();
+            link.lastReadyNanos = now;
             if (link.detaching) {
                 if (link.outstanding > 0) return STAY;
                 link.server = null;

@@ -24,6 +24,12 @@ public final class ProxyHarness implements AutoCloseable {
 
     /** pgloom with database "app" and users app/app, scram_user, md5_user, plain_user, trust_user, admin. */
     public static ProxyHarness start(PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables) {
+        return start(pg, poolMode, extraProxyKeys, extraTables, "");
+    }
+
+    /** As above, with the admin HTTP endpoint on httpListen ("" = off; "127.0.0.1:0" = any free port). */
+    public static ProxyHarness start(PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables,
+                                     String httpListen) {
         try {
             int port = freePort();
             // Test defaults, each overridable by a line of extraProxyKeys (TOML forbids a key twice).
@@ -41,7 +47,7 @@ public final class ProxyHarness implements AutoCloseable {
                     %s
 
                     [admin]
-                    http_listen = ""
+                    http_listen = "%s"
                     users = ["admin"]
 
                     [log]
@@ -73,7 +79,7 @@ public final class ProxyHarness implements AutoCloseable {
                     password = "admin"
 
                     %s
-                    """.formatted(port, poolMode, keys, pg.port(), pg.port(), extraTables);
+                    """.formatted(port, poolMode, keys, httpListen, pg.port(), pg.port(), extraTables);
             Path file = Files.createTempFile("pgloom-test", ".toml");
             Files.writeString(file, toml);
             return new ProxyHarness(Pgloom.start(ConfigLoader.load(file), file), file);

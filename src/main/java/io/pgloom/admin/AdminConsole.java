@@ -1,0 +1,129 @@
+// The admin console (database "pgloom"): reads simple queries and dispatches them to the command families
+// (ShowCommands for SHOW, the lifecycle verbs here). Real result sets, so psql prints tables.
+package io.pgloom.admin;
+
+import io.pgloom.session.AdminHandler;
+import io.pgloom.session.ProxyRuntime;
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.FrameWriter;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.tinylog.Logger;
+
+public final class AdminConsole implements AdminHandler {
+    private final ProxyRuntime runtime;
+    private final ShowCommands show;
+
+    public AdminConsole(ProxyRuntime runtime, String version) {
+        this.runtime = runtime;
+        this.show = new ShowCommands(runtime, version);
+    }
+
+    @Override
+    public String serve(Connection c) throws IOException {
+        FrameWriter out = new FrameWriter(4096);
+        boolean extendedErrorSent = false;
+        while (true) {
+            int type = c.reader().next();
+            if (type < 0) return "client_eof";
+            out.reset();
+            switch (type) {
+                case MessageType.TERMINATE -> {
+                    return "client_close";
+                }
+                case MessageType.QUERY -> {
+                    String sql = c.reader().body().cstring();
+                    run(c, sql, out);
+                    out.raw(Messages.READY_IDLE);
+                    extendedErrorSent = false;
+                }
+                case MessageType.SYNC -> {
+                    out.raw(Messages.READY_IDLE);
+                    extendedErrorSent = false;
+                }
+                default -> {
+                    if (!extendedErrorSent) {
+                        out.raw(ErrorResponses.error(SqlState.FEATURE_NOT_SUPPORTED,
+                                "the pgloom admin console understands only simple queries (as psql sends them)"));
+                        extendedErrorSent = true;
+                    }
+                }
+            }
+            if (out.size() > 0) c.write(out.array(), 0, out.size());
+        }
+    }
+
+    private java.util.Set<String> runtimeSettingNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (var rc : runtime.config().proxy().getClass().getRecordComponents()) names.add(ShowCommands.snake(rc.getName()));
+        return names;
+    }
+
+    /** Runs one command line; every statement in it (split on ';') gets its own result. */
+    void run(Connection c, String sql, FrameWriter out) {
+        boolean any = false;
+        for (String part : sql.split(";")) {
+            String cmd = part.strip();
+            if (cmd.isEmpty()) continue;
+            any = true;
+            try {
+                execute(c, cmd, out);
+            } catch (RuntimeException e) {
+                Logger.error(e, "event=admin_command_failed client={} command=\"{}\"", c.clientId(), cmd);
+                out.raw(ErrorResponses.error(SqlState.INTERNAL_ERROR, "admin command failed: " + e));
+            }
+        }
+        if (!any) out.raw(Messages.EMPTY_QUERY);
+    }
+
+    private void execute(Connection c, String cmd, FrameWriter out) {
+        List<String> words = List.of(cmd.split("\\s+"));
+        String verb = words.get(0).toUpperCase(Locale.ROOT);
+        Logger.info("event=admin_command client={} user={} command=\"{}\"", c.clientId(), c.user(), cmd.replace('"', '\''));
+        switch (verb) {
+            case "SHOW" -> {
+                if (words.size() < 2) {
+                    out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SHOW what? " + ShowCommands.LIST));
+                    return;
+                }
+                show.run(words.get(1).toUpperCase(Locale.ROOT), out);
+            }
+            case "RELOAD" -> {
+                String error = runtime.reload();
+                if (error == null) out.begin(MessageType.COMMAND_COMPLETE).cstring("RELOAD").end();
+                else out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "RELOAD rejected, the running config stays: " + error.replace('\n', ';')));
+            }
+            case "KILL_CLIENT" -> {
+                if (words.size() != 2 || !runtime.killClient(words.get(1))) {
+                    out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                            "no such client: use an id from SHOW CLIENTS, e.g. KILL_CLIENT C-12"));
+                } else {
+                    out.begin(MessageType.COMMAND_COMPLETE).cstring("KILL_CLIENT").end();
+                }
+            }
+            case "SET" -> {
+                // Drivers send session settings right after login (pgjdbc: extra_float_digits, application_name);
+                // they mean nothing here and are accepted. pgloom's own settings change through the config + RELOAD.
+                String key = words.size() > 1 ? words.get(1).split("=")[0].toLowerCase(Locale.ROOT) : "";
+                if (runtimeSettingNames().contains(key)) {
+                    out.raw(ErrorResponses.error(SqlState.FEATURE_NOT_SUPPORTED,
+                            "changing " + key + " at run time is not supported yet: edit the config file and run RELOAD"));
+                } else {
+                    out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
+                }
+            }
+            case "SHUTDOWN" -> {
+                // Graceful either way: stop accepting, let transactions finish up to shutdown_timeout, exit 0.
+                runtime.requestShutdown();
+                out.begin(MessageType.COMMAND_COMPLETE).cstring("SHUTDOWN").end();
+            }
+            default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb
+                    + "\"; commands: SHOW " + ShowCommands.LIST + ", RELOAD, KILL_CLIENT id, SHUTDOWN"));
+        }
+    }
+}

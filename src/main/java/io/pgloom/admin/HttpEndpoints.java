@@ -1,0 +1,149 @@
+// The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
+// one fails) and /status (JSON for scripts). A JDK HttpServer on virtual threads; it only reads the runtime.
+package io.pgloom.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.pgloom.metrics.PoolRow;
+import io.pgloom.session.Listener;
+import io.pgloom.session.ProxyRuntime;
+import io.prometheus.client.exporter.HTTPServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.tinylog.Logger;
+
+public final class HttpEndpoints implements AutoCloseable {
+    /** Backend probes are cached this long, so a tight probe loop cannot turn into a login storm. */
+    private static final long PROBE_CACHE_MILLIS = 2_000;
+
+    private final ProxyRuntime runtime;
+    private final Listener listener;
+    private final String version;
+    private final HttpServer server;
+    private final HTTPServer prometheus;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, Boolean> lastState = new ConcurrentHashMap<>();
+    private final Map<String, Object[]> probeCache = new ConcurrentHashMap<>();
+
+    private HttpEndpoints(ProxyRuntime runtime, Listener listener, String version, String host, int port) throws IOException {
+        this.runtime = runtime;
+        this.listener = listener;
+        this.version = version;
+        server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        server.setExecutor(executor);
+        server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
+        server.createContext("/readyz", this::readyz);
+        server.createContext("/status", this::status);
+        prometheus = new HTTPServer.Builder().withHttpServer(server).withRegistry(runtime.metrics.registry).build();
+    }
+
+    public static HttpEndpoints start(ProxyRuntime runtime, Listener listener, String version, String host, int port)
+            throws IOException {
+        HttpEndpoints h = new HttpEndpoints(runtime, listener, version, host, port);
+        Logger.info("event=http_listening address={}:{}", host, h.port());
+        return h;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Each named check and whether it passes. */
+    Map<String, String> checks() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("listener", listener.isAccepting() ? "ok" : "not accepting");
+        out.put("shutdown", runtime.shuttingDown() ? "shutting down" : "ok");
+        for (String db : runtime.config().databases().keySet()) {
+            out.put("backend:" + db, probe(db));
+        }
+        out.forEach((name, state) -> {
+            boolean ok = state.equals("ok");
+            Boolean before = lastState.put(name, ok);
+            if (before == null ? !ok : before != ok) {
+                if (ok) Logger.info("event=readiness_check_recovered check={}", name);
+                else Logger.warn("event=readiness_check_failing check={} state=\"{}\"", name, state);
+            }
+        });
+        return out;
+    }
+
+    private String probe(String db) {
+        long now = System.currentTimeMillis();
+        Object[] cached = probeCache.get(db);
+        if (cached != null && now - (long) cached[0] < PROBE_CACHE_MILLIS) return (String) cached[1];
+        String error = runtime.probeBackend(db);
+        String state = error == null ? "ok" : error.replace('\n', ' ');
+        probeCache.put(db, new Object[] {now, state});
+        return state;
+    }
+
+    private void readyz(HttpExchange ex) throws IOException {
+        Map<String, String> checks = checks();
+        boolean ok = checks.values().stream().allMatch("ok"::equals);
+        StringBuilder body = new StringBuilder(ok ? "ready\n" : "not ready\n");
+        checks.forEach((k, v) -> body.append(k).append(": ").append(v).append('\n'));
+        send(ex, ok ? 200 : 503, "text/plain", body.toString());
+    }
+
+    private void status(HttpExchange ex) throws IOException {
+        StringBuilder j = new StringBuilder(512).append('{');
+        field(j, "version", version).append(',');
+        j.append("\"uptime_seconds\":").append((System.currentTimeMillis() - runtime.startedMillis) / 1000).append(',');
+        j.append("\"shutting_down\":").append(runtime.shuttingDown()).append(',');
+        j.append("\"clients\":").append(runtime.sessionCount()).append(',');
+        j.append("\"pools\":[");
+        boolean first = true;
+        for (PoolRow r : runtime.state.pools()) {
+            if (!first) j.append(',');
+            first = false;
+            j.append('{');
+            field(j, "database", r.database()).append(',');
+            field(j, "user", r.user()).append(',');
+            field(j, "pool_mode", r.poolMode()).append(',');
+            field(j, "server_version", r.serverVersion()).append(',');
+            j.append("\"pool_size\":").append(r.poolSize())
+                    .append(",\"clients_active\":").append(r.clientsActive())
+                    .append(",\"clients_waiting\":").append(r.clientsWaiting())
+                    .append(",\"clients_idle\":").append(r.clientsIdle())
+                    .append(",\"clients_idle_in_transaction\":").append(r.clientsIdleInTransaction())
+                    .append(",\"servers_active\":").append(r.serversActive())
+                    .append(",\"servers_idle\":").append(r.serversIdle())
+                    .append(",\"maxwait_seconds\":").append(r.maxWaitSeconds())
+                    .append('}');
+        }
+        j.append("]}");
+        send(ex, 200, "application/json", j.append('\n').toString());
+    }
+
+    private static StringBuilder field(StringBuilder j, String k, String v) {
+        j.append('"').append(k).append("\":\"");
+        for (char c : v.toCharArray()) {
+            if (c == '"' || c == '\\') j.append('\\').append(c);
+            else if (c < 0x20) j.append(String.format("\\u%04x", (int) c));
+            else j.append(c);
+        }
+        return j.append('"');
+    }
+
+    private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
+        ex.sendResponseHeaders(code, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        prometheus.close();
+        executor.shutdownNow();
+    }
+}

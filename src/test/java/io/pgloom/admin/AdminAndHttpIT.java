@@ -1,0 +1,161 @@
+// The operator's instruments against a live pgloom and PostgreSQL: admin console SHOW/RELOAD/KILL_CLIENT through
+// pgjdbc, access control, and the HTTP endpoints (/healthz, /readyz going 503 and back, /metrics, /status).
+package io.pgloom.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProxyHarness;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class AdminAndHttpIT {
+    private static Connection admin(ProxyHarness p) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        return p.connect("pgloom", "admin", "admin", props);
+    }
+
+    private static List<String> column(Connection c, String sql, String col) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) out.add(rs.getString(col));
+        }
+        return out;
+    }
+
+    @Test
+    void showCommandsLinkClientsToBackendPids() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "session");
+             Connection app = p.app(); Connection adm = admin(p)) {
+            int pid;
+            try (ResultSet rs = app.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+                boolean found = false;
+                while (rs.next()) {
+                    if (rs.getString("database").equals("app")) {
+                        found = true;
+                        assertEquals(pid, rs.getInt("backend_pid"), "SHOW CLIENTS names the client's backend pid");
+                        assertTrue(rs.getString("link").startsWith("S-"));
+                        assertEquals("127.0.0.1", rs.getString("addr"));
+                    }
+                }
+                assertTrue(found);
+            }
+            assertTrue(column(adm, "SHOW SERVERS", "backend_pid").contains(String.valueOf(pid)));
+            assertEquals(List.of("app"), column(adm, "SHOW POOLS", "database").stream().filter("app"::equals).toList());
+            assertTrue(column(adm, "SHOW DATABASES", "name").containsAll(List.of("app", "postgres")));
+            assertTrue(column(adm, "SHOW CONFIG", "key").containsAll(List.of("listen", "pool_mode", "default_pool_size")));
+            assertTrue(column(adm, "SHOW VERSION", "version").get(0).startsWith("pgloom "));
+            assertFalse(column(adm, "SHOW STATS", "database").isEmpty());
+            assertFalse(column(adm, "SHOW STATE", "key").isEmpty());
+            assertFalse(column(adm, "SHOW LISTS", "list").isEmpty());
+            SQLException unknown = assertThrows(SQLException.class, () -> adm.createStatement().execute("SHOW NONSENSE"));
+            assertEquals("42601", unknown.getSQLState());
+
+            // KILL_CLIENT ends exactly that client.
+            String id = column(adm, "SHOW CLIENTS", "id").stream().filter(x -> true).toList().get(0);
+            String appId = null;
+            try (ResultSet rs = adm.createStatement().executeQuery("SHOW CLIENTS")) {
+                while (rs.next()) if (rs.getString("database").equals("app")) appId = rs.getString("id");
+            }
+            assertTrue(id.startsWith("C-"));
+            adm.createStatement().execute("KILL_CLIENT " + appId);
+            assertThrows(SQLException.class, () -> app.createStatement().execute("SELECT 1"));
+            assertTrue(adm.isValid(5), "the admin session itself is untouched");
+        }
+    }
+
+    @Test
+    void onlyAdminUsersGetTheConsole() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session")) {
+            SQLException e = assertThrows(SQLException.class, () -> p.connect("pgloom", "app", "app").close());
+            assertEquals("42501", e.getSQLState());
+            SQLException wrong = assertThrows(SQLException.class, () -> p.connect("pgloom", "admin", "nope").close());
+            assertEquals("28P01", wrong.getSQLState());
+        }
+    }
+
+    @Test
+    void reloadRejectsABadFileWholeAndAppliesAGoodOne() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+            String original = Files.readString(p.configFile());
+            Files.writeString(p.configFile(), original.replace("default_pool_size = 10", "default_pool_size = 0"));
+            SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("RELOAD"));
+            assertTrue(e.getMessage().contains("proxy.default_pool_size"), e.getMessage());
+            assertTrue(column(adm, "SHOW CONFIG", "value").contains("10"), "the running config stays");
+            Files.writeString(p.configFile(), original.replace("default_pool_size = 10", "default_pool_size = 7"));
+            adm.createStatement().execute("RELOAD");
+            try (ResultSet rs = adm.createStatement().executeQuery("SHOW CONFIG")) {
+                String size = null;
+                while (rs.next()) if (rs.getString("key").equals("default_pool_size")) size = rs.getString("value");
+                assertEquals("7", size);
+            }
+        }
+    }
+
+    @Test
+    void httpEndpointsReportHealthReadinessAndMetrics() throws Exception {
+        try (PostgresFixture pg = PostgresFixture.startNew();
+             ProxyHarness p = ProxyHarness.start(pg, "transaction", "", "", "127.0.0.1:0")) {
+            int http = p.pgloom().httpPort();
+            HttpClient client = HttpClient.newHttpClient();
+            assertEquals(200, get(client, http, "/healthz").statusCode());
+            try (Connection c = p.app(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                assertTrue(rs.next());
+            }
+            HttpResponse<String> ready = get(client, http, "/readyz");
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("backend:app: ok"), ready.body());
+            String metrics = get(client, http, "/metrics").body();
+            for (String name : List.of("pgloom_build_info", "pgloom_pool_servers", "pgloom_pool_clients",
+                    "pgloom_client_maxwait_seconds", "pgloom_query_duration_seconds_count", "pgloom_client_connections_total",
+                    "pgloom_backend_version_info", "jvm_threads_current")) {
+                assertTrue(metrics.contains(name), "metrics have " + name);
+            }
+            assertTrue(get(client, http, "/status").body().contains("\"database\":\"app\""));
+
+            pg.stop();
+            waitFor(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
+            assertTrue(get(client, http, "/readyz").body().contains("backend:app"), "the failing check is named");
+            pg.start();
+            waitFor(() -> get(client, http, "/readyz").statusCode() == 200, 30, "/readyz to recover");
+        }
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(Check c, int seconds, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!c.ok()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient c, int port, String path) throws Exception {
+        return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
