@@ -57,6 +57,12 @@ public final class AdminConsole implements AdminHandler {
         }
     }
 
+    private boolean known(String db, FrameWriter out) {
+        if (runtime.config().database(db).isPresent()) return true;
+        out.raw(ErrorResponses.error(SqlState.INVALID_CATALOG_NAME, "database \"" + db + "\" is not in the config"));
+        return false;
+    }
+
     private java.util.Set<String> runtimeSettingNames() {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (var rc : runtime.config().proxy().getClass().getRecordComponents()) names.add(ShowCommands.snake(rc.getName()));
@@ -106,6 +112,48 @@ public final class AdminConsole implements AdminHandler {
                     out.begin(MessageType.COMMAND_COMPLETE).cstring("KILL_CLIENT").end();
                 }
             }
+            case "PAUSE", "WAIT_CLOSE" -> {
+                String db = words.size() > 1 ? words.get(1) : null;
+                if (db != null && !known(db, out)) return;
+                java.time.Duration limit = runtime.config().proxy().shutdownTimeout();
+                int left;
+                try {
+                    left = verb.equals("PAUSE") ? runtime.pause(db, limit) : runtime.waitClose(db, limit);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    left = -1;
+                }
+                if (left == 0) {
+                    out.begin(MessageType.COMMAND_COMPLETE).cstring(verb).end();
+                } else {
+                    out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, verb
+                            + " did not complete within " + limit.toSeconds() + " s: " + left + " server connection(s) still in use"
+                            + (verb.equals("PAUSE") ? "; new queries stay held until RESUME" : "")));
+                }
+            }
+            case "RESUME" -> {
+                String db = words.size() > 1 ? words.get(1) : null;
+                if (db != null && !known(db, out)) return;
+                runtime.resume(db);
+                out.begin(MessageType.COMMAND_COMPLETE).cstring("RESUME").end();
+            }
+            case "DISABLE", "ENABLE", "KILL" -> {
+                if (words.size() != 2) {
+                    out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, verb + " needs a database name"));
+                    return;
+                }
+                String db = words.get(1);
+                if (!known(db, out)) return;
+                if (verb.equals("KILL")) runtime.killDatabase(db);
+                else runtime.disabled(db, verb.equals("DISABLE"));
+                out.begin(MessageType.COMMAND_COMPLETE).cstring(verb).end();
+            }
+            case "RECONNECT" -> {
+                String db = words.size() > 1 ? words.get(1) : null;
+                if (db != null && !known(db, out)) return;
+                runtime.reconnect(db);
+                out.begin(MessageType.COMMAND_COMPLETE).cstring("RECONNECT").end();
+            }
             case "SET" -> {
                 // Drivers send session settings right after login (pgjdbc: extra_float_digits, application_name);
                 // they mean nothing here and are accepted. pgloom's own settings change through the config + RELOAD.
@@ -123,7 +171,8 @@ public final class AdminConsole implements AdminHandler {
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("SHUTDOWN").end();
             }
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb
-                    + "\"; commands: SHOW " + ShowCommands.LIST + ", RELOAD, KILL_CLIENT id, SHUTDOWN"));
+                    + "\"; commands: SHOW " + ShowCommands.LIST + ", PAUSE [db], RESUME [db], DISABLE db, ENABLE db, "
+                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN"));
         }
     }
 }

@@ -51,11 +51,12 @@ final class ShowCommands {
     private void pools(FrameWriter out) {
         ResultSetWriter w = new ResultSetWriter(out, "database", "user", "cl_active", "cl_waiting", "cl_idle",
                 "cl_idle_in_tx", "sv_active", "sv_idle", "sv_login", "sv_tested", "maxwait_seconds",
-                "oldest_xact_seconds", "pool_mode", "pool_size", "server_version");
+                "oldest_xact_seconds", "pool_mode", "pool_size", "server_version", "paused", "backend_up");
         for (PoolRow r : runtime.state.pools()) {
             w.row(List.of(r.database(), r.user(), r.clientsActive(), r.clientsWaiting(), r.clientsIdle(),
                     r.clientsIdleInTransaction(), r.serversActive(), r.serversIdle(), r.serversLogin(), r.serversTested(),
-                    r.maxWaitSeconds(), r.oldestTransactionSeconds(), r.poolMode(), r.poolSize(), r.serverVersion()));
+                    r.maxWaitSeconds(), r.oldestTransactionSeconds(), r.poolMode(), r.poolSize(), r.serverVersion(),
+                    r.paused(), r.backendUp()));
         }
         w.done("SHOW");
     }
@@ -157,7 +158,11 @@ final class ShowCommands {
         w.row(List.of("version", version));
         w.row(List.of("uptime_seconds", String.valueOf((System.currentTimeMillis() - runtime.startedMillis) / 1000)));
         w.row(List.of("shutting_down", String.valueOf(runtime.shuttingDown())));
-        w.row(List.of("paused", "false"));
+        List<String> paused = new ArrayList<>();
+        for (String db : runtime.config().databases().keySet()) {
+            if (runtime.paused(db)) paused.add(db);
+        }
+        w.row(List.of("paused_databases", String.join(",", paused)));
         w.row(List.of("clients", String.valueOf(runtime.sessionCount())));
         w.row(List.of("max_client_conn", String.valueOf(runtime.config().proxy().maxClientConn())));
         w.row(List.of("config_file", String.valueOf(runtime.config().source())));

@@ -32,6 +32,9 @@ public final class PoolCollector extends Collector {
         GaugeMetricFamily backendVersion = new GaugeMetricFamily("pgloom_backend_version_info",
                 "PostgreSQL server_version reported by the pool's servers.", List.of("database", "server_version"));
         java.util.Set<String> versionSeen = new java.util.HashSet<>();
+        GaugeMetricFamily paused = new GaugeMetricFamily("pgloom_pool_paused", "1 while the pool is paused (PAUSE).", dbUser);
+        GaugeMetricFamily backendUp = new GaugeMetricFamily("pgloom_backend_up",
+                "0 when the pool's last attempt to open a server connection failed.", dbUser);
         for (PoolRow r : source.pools()) {
             List<String> k = List.of(r.database(), r.user());
             clients.addMetric(List.of(r.database(), r.user(), "active"), r.clientsActive());
@@ -45,6 +48,8 @@ public final class PoolCollector extends Collector {
             maxWait.addMetric(k, r.maxWaitSeconds());
             oldestTx.addMetric(k, r.oldestTransactionSeconds());
             poolSize.addMetric(k, r.poolSize());
+            paused.addMetric(k, r.paused() ? 1 : 0);
+            backendUp.addMetric(k, r.backendUp() ? 1 : 0);
             if (!r.serverVersion().isEmpty() && versionSeen.add(r.database())) {
                 backendVersion.addMetric(List.of(r.database(), r.serverVersion()), 1);
             }
@@ -58,7 +63,7 @@ public final class PoolCollector extends Collector {
                 "Configured max_db_connections per database (0 = unlimited).", List.of("database"));
         source.databaseLimits().forEach((db, v) -> dbLimits.addMetric(List.of(db), v[1]));
         List<MetricFamilySamples> out = new ArrayList<>(List.of(clients, servers, maxWait, oldestTx, poolSize,
-                backendVersion, violations, dbLimits));
+                backendVersion, violations, dbLimits, paused, backendUp));
         out.add(new GaugeMetricFamily("pgloom_max_client_conn", "Configured max_client_conn.", source.maxClientConn()));
         out.add(new GaugeMetricFamily("pgloom_clients", "Client connections open now.", source.clients()));
         out.add(new GaugeMetricFamily("pgloom_shutting_down", "1 while pgloom is shutting down.", source.shuttingDown() ? 1 : 0));

@@ -53,8 +53,24 @@ public final class Pools implements AutoCloseable {
         return out;
     }
 
+    private volatile Runnable periodic = () -> { };
+    private static final int PERIODIC_TICKS = 60;
+
+    /** Something to run about once a minute on the janitor thread (the stats log line). */
+    public void everyMinute(Runnable r) {
+        periodic = r;
+    }
+
     private void janitorLoop(Duration period) {
+        int ticks = 0;
         while (running) {
+            if (++ticks % PERIODIC_TICKS == 0) {
+                try {
+                    periodic.run();
+                } catch (RuntimeException e) {
+                    Logger.error(e, "event=janitor_error task=periodic");
+                }
+            }
             try {
                 Thread.sleep(period.toMillis());
             } catch (InterruptedException e) {

@@ -33,6 +33,8 @@ public final class ServerConn {
      */
     public final java.util.LinkedHashMap<String, Boolean> prepared = new java.util.LinkedHashMap<>(16, 0.75f, true);
     public final long createdNanos;
+    /** The pool's generation when this connection was opened (RECONNECT retires older ones). */
+    volatile int generation;
     private volatile long lastUsedNanos;
     private volatile ServerState state = ServerState.LOGIN;
     private volatile int backendPid;

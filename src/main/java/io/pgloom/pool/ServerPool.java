@@ -28,6 +28,11 @@ public final class ServerPool {
     private final ArrayDeque<ServerConn> idle = new ArrayDeque<>();
     private final List<ServerConn> active = new ArrayList<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** PAUSE: nobody gets a server until RESUME. */
+    private boolean paused;
+    /** RECONNECT: servers opened before the current generation are closed when they come back. */
+    private int generation;
+    private volatile boolean lastConnectFailed;
     private int connecting;
     private int tested;
     private boolean closed;
@@ -119,7 +124,8 @@ public final class ServerPool {
                         candidate = me.handed;
                         break;
                     }
-                    boolean myTurn = me == null ? waiters.isEmpty() : waiters.peekFirst() == me;
+                    // PAUSE holds everyone in line (query_wait_timeout still applies); RESUME lets the line move.
+                    boolean myTurn = !paused && (me == null ? waiters.isEmpty() : waiters.peekFirst() == me);
                     if (myTurn) {
                         candidate = idle.pollFirst();
                         if (candidate != null) {
@@ -153,6 +159,7 @@ public final class ServerPool {
                     if (me == null) {
                         me = new Waiter(start);
                         waiters.addLast(me);
+                        warnSaturated();
                     }
                     long left = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : waitNanos - (clock.nanoTime() - start);
                     if (left <= 0) {
@@ -209,6 +216,7 @@ public final class ServerPool {
             c.budgets(budgets);
         } catch (ServerLoginException e) {
             budgets.forEach(ConnectionBudget::give);
+            lastConnectFailed = true;
             connectFailures.incrementAndGet();
             try (var h = lock.obtain()) {
                 connecting--;
@@ -218,10 +226,12 @@ public final class ServerPool {
             }
             throw e;
         }
+        lastConnectFailed = false;
         try (var h = lock.obtain()) {
             connecting--;
             lastLoginFailure = null;
             c.state(ServerState.ACTIVE);
+            c.generation = generation;
             active.add(c);
             if (closed) {
                 active.remove(c);
@@ -292,7 +302,7 @@ public final class ServerPool {
 
     private void releaseLocked(ServerConn c) {
         active.remove(c);
-        if (closed || total() >= settings.size() + settings.reserveSize()) {
+        if (closed || c.generation < generation || total() >= settings.size() + settings.reserveSize()) {
             // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
             c.closeSocket();
             signalHead();
@@ -328,6 +338,69 @@ public final class ServerPool {
 
     private int total() {
         return idle.size() + active.size() + connecting + tested;
+    }
+
+    private long lastSaturationWarnNanos;
+
+    /** A client had to queue: logged at most every 10 s per pool, so a saturated pool cannot flood the log. */
+    private void warnSaturated() {
+        long now = clock.nanoTime();
+        if (paused || now - lastSaturationWarnNanos < TimeUnit.SECONDS.toNanos(10)) return;
+        lastSaturationWarnNanos = now;
+        Logger.warn("event=pool_saturated pool={} waiting={} pool_size={} servers={} hint=\"see runbook: Pool saturation\"",
+                key, waiters.size(), settings.size(), total());
+    }
+
+    /** PAUSE / RESUME. Resuming wakes the line. */
+    public void paused(boolean p) {
+        try (var h = lock.obtain()) {
+            paused = p;
+            if (!p) for (Waiter w : waiters) w.ready.signal();
+        }
+    }
+
+    public boolean paused() {
+        try (var h = lock.obtain()) {
+            return paused;
+        }
+    }
+
+    /** RECONNECT: every server now open is replaced; idle ones are closed at once, busy ones when they come back. */
+    public int reconnect() {
+        List<ServerConn> retire;
+        int gen;
+        try (var h = lock.obtain()) {
+            gen = ++generation;
+            retire = new ArrayList<>(idle);
+            idle.clear();
+            signalHead();
+        }
+        retire.forEach(c -> {
+            c.closeSocket();
+            Logger.info("event=server_closed pool={} server={} backend_pid={} reason=reconnect", key, c.id, c.backendPid());
+        });
+        return gen;
+    }
+
+    /** Servers opened before the current generation that are still around (WAIT_CLOSE waits for 0). */
+    public int oldServers() {
+        try (var h = lock.obtain()) {
+            int n = 0;
+            for (ServerConn c : active) if (c.generation < generation) n++;
+            return n;
+        }
+    }
+
+    /** Servers linked to clients right now (PAUSE waits for 0). */
+    public int activeServers() {
+        try (var h = lock.obtain()) {
+            return active.size();
+        }
+    }
+
+    /** False when the last attempt to open a server connection failed (pgloom_backend_up). */
+    public boolean backendUp() {
+        return !lastConnectFailed;
     }
 
     /** Janitor pass: retire idle servers past server_idle_timeout or server_lifetime; report how many to open. */

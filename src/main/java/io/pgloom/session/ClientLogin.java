@@ -117,6 +117,10 @@ final class ClientLogin {
         }
         DatabaseConfig db = cfg.database(database).orElse(null);
         var userCfg = cfg.user(user).orElse(null);
+        if (db != null && s.runtime.isDisabled(database)) {
+            throw SessionClosed.fatal("database_disabled", SqlState.CANNOT_CONNECT_NOW,
+                    "database \"" + database + "\" does not allow connections now (DISABLE); try again later", "disabled");
+        }
         if (db == null) {
             // Authenticate first where a password is needed, so database names cannot be probed anonymously.
             ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
@@ -144,12 +148,17 @@ final class ClientLogin {
             Map<String, String> serverDefaults = Map.copyOf(server.parameters);
             boolean neutral = server.unreportedSets.isEmpty();
             try {
-                ParameterSync.apply(s.wanted, server);
+                ParameterSync.apply(s.wanted, s.hostSuffix(), server);
             } catch (IOException | SessionClosed e) {
                 s.pool.discard(server, "parameter_sync_failed");
                 throw e;
             }
-            server.parameters.forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
+            server.parameters.forEach((k, v) -> {
+                // The client sees its own settings (application_name without the host pgloom may add).
+                String shown = k.equals("application_name") && s.wanted.containsKey(k) ? s.wanted.get(k)
+                        : k.equals("application_name") && s.hostSuffix() != null ? "" : v;
+                welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(shown).end();
+            });
             if (s.mode == PoolMode.SESSION) {
                 try (var h = s.link.lock.obtain()) {
                     s.link.server = server;

@@ -211,7 +211,7 @@ public final class ClientSession implements Runnable {
         }
         ServerConn s = acquireServer();
         try {
-            ParameterSync.apply(wanted, s);
+            ParameterSync.apply(wanted, hostSuffix(), s);
         } catch (IOException | SessionClosed e) {
             pool.discard(s, "parameter_sync_failed");
             throw e;
@@ -225,6 +225,11 @@ public final class ClientSession implements Runnable {
         }
         ServerToClientPump.start(this, s);
         return s;
+    }
+
+    /** " - address:port" for application_name on servers when application_name_add_host is on, else null. */
+    String hostSuffix() {
+        return runtime.config().proxy().applicationNameAddHost() ? " - " + remoteAddress + ":" + remotePort : null;
     }
 
     private void count(int replies, int unsyncedChange) {

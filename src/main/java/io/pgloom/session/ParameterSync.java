@@ -90,6 +90,17 @@ final class ParameterSync {
         }
     }
 
+    /**
+     * What the server should have: the client's settings, with the client's address appended to application_name
+     * when application_name_add_host is on (so pg_stat_activity shows who sent each statement).
+     */
+    static Map<String, String> target(Map<String, String> wanted, String hostSuffix) {
+        if (hostSuffix == null) return wanted;
+        Map<String, String> t = new LinkedHashMap<>(wanted);
+        t.put("application_name", t.getOrDefault("application_name", "") + hostSuffix);
+        return t;
+    }
+
     /** SET statements making the server match, or null when it already does. */
     static String diff(Map<String, String> wanted, ServerConn s) {
         StringBuilder sql = null;
@@ -118,7 +129,8 @@ final class ParameterSync {
      * Brings an unshared (not yet pumping) server in line with the client. Swallows the replies; a setting the
      * server rejects ends the session with the server's own error, as PostgreSQL would at startup.
      */
-    static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
+    static void apply(Map<String, String> clientWanted, String hostSuffix, ServerConn s) throws IOException, SessionClosed {
+        Map<String, String> wanted = target(clientWanted, hostSuffix);
         String sql = diff(wanted, s);
         if (sql == null) return;
         s.out.write(Messages.query(sql));

@@ -43,6 +43,7 @@ public final class ProxyRuntime {
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
         new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
+        pools.everyMinute(this::logStats);
     }
 
     public void onReload(java.util.function.Supplier<String> r) {
@@ -68,12 +69,110 @@ public final class ProxyRuntime {
         }
     }
 
-    /** The pool for (database, user), created on first use. */
+    /** The pool for (database, user), created on first use (paused if its database is). */
     ServerPool pool(PoolKey key) {
         return pools.get(key, k -> {
             ProxyConfig c = config;
-            return new ServerPool(k, poolSettings(c, k), this::openServer, clock, budgets(c, k));
+            ServerPool p = new ServerPool(k, poolSettings(c, k), this::openServer, clock, budgets(c, k));
+            if (pausedAll || pausedDatabases.contains(k.database())) p.paused(true);
+            return p;
         });
+    }
+
+    // ---- Pool control (admin console): PAUSE, RESUME, DISABLE, ENABLE, RECONNECT, WAIT_CLOSE, KILL ----
+
+    private volatile boolean pausedAll;
+    private final java.util.Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
+
+    private java.util.List<ServerPool> poolsOf(String db) {
+        return pools.all().stream().filter(p -> db == null || p.key().database().equals(db)).toList();
+    }
+
+    /** PAUSE [db]: new requests wait; returns once no server is in use, or the server count still in use. */
+    public int pause(String db, java.time.Duration timeout) throws InterruptedException {
+        if (db == null) pausedAll = true;
+        else pausedDatabases.add(db);
+        poolsOf(db).forEach(p -> p.paused(true));
+        org.tinylog.Logger.info("event=pause_started database={}", db == null ? "*" : db);
+        int left = awaitZero(() -> poolsOf(db).stream().mapToInt(ServerPool::activeServers).sum(), timeout, "pause");
+        org.tinylog.Logger.info("event=pause_{} database={} servers_in_use={}", left == 0 ? "complete" : "incomplete",
+                db == null ? "*" : db, left);
+        return left;
+    }
+
+    /** RESUME [db]. */
+    public void resume(String db) {
+        if (db == null) {
+            pausedAll = false;
+            pausedDatabases.clear();
+            pools.all().forEach(p -> p.paused(false));
+        } else {
+            pausedDatabases.remove(db);
+            if (!pausedAll) poolsOf(db).forEach(p -> p.paused(false));
+        }
+        org.tinylog.Logger.info("event=resume database={}", db == null ? "*" : db);
+    }
+
+    public boolean paused(String db) {
+        return pausedAll || pausedDatabases.contains(db);
+    }
+
+    /** DISABLE / ENABLE db: refuse new clients of a database; connected ones are not touched. */
+    public void disabled(String db, boolean off) {
+        if (off) disabledDatabases.add(db);
+        else disabledDatabases.remove(db);
+        org.tinylog.Logger.info("event={} database={}", off ? "disable" : "enable", db);
+    }
+
+    boolean isDisabled(String db) {
+        return disabledDatabases.contains(db);
+    }
+
+    /** RECONNECT [db]: replace every server connection as it becomes free. */
+    public void reconnect(String db) {
+        poolsOf(db).forEach(ServerPool::reconnect);
+        org.tinylog.Logger.info("event=reconnect database={}", db == null ? "*" : db);
+    }
+
+    /** WAIT_CLOSE [db]: wait until the servers from before RECONNECT are gone; returns how many remain. */
+    public int waitClose(String db, java.time.Duration timeout) throws InterruptedException {
+        return awaitZero(() -> poolsOf(db).stream().mapToInt(ServerPool::oldServers).sum(), timeout, "wait_close");
+    }
+
+    /** KILL db: drop every client and server of the database now; new clients wait for RESUME. */
+    public int killDatabase(String db) {
+        pausedDatabases.add(db);
+        poolsOf(db).forEach(p -> {
+            p.paused(true);
+            p.reconnect();
+        });
+        int n = 0;
+        for (ClientSession s : sessions.values()) {
+            if (db.equals(s.database)) {
+                s.terminate("admin_kill", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                        "terminating connection due to administrator command (KILL " + db + ")");
+                n++;
+            }
+        }
+        org.tinylog.Logger.warn("event=kill_database database={} clients={}", db, n);
+        return n;
+    }
+
+    /** Polls a count down to zero (50 ms steps) up to the timeout, logging progress every few seconds. */
+    private int awaitZero(java.util.function.IntSupplier count, java.time.Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextLog = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        int left;
+        while ((left = count.getAsInt()) > 0 && System.nanoTime() < deadline) {
+            if (System.nanoTime() > nextLog) {
+                org.tinylog.Logger.info("event={}_progress servers_in_use={}", what, left);
+                nextLog = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            }
+            Thread.sleep(50);
+        }
+        return left;
     }
 
     /** max_db_connections and max_user_connections, shared by every pool of that database or user. */
@@ -243,6 +342,19 @@ public final class ProxyRuntime {
 
     public void adminHandler(AdminHandler h) {
         admin = h;
+    }
+
+    /** The periodic stats line: one line a minute with the numbers an operator checks first. */
+    private void logStats() {
+        int clients = 0, waiting = 0, servers = 0, active = 0;
+        for (io.pgloom.metrics.PoolRow r : state.pools()) {
+            clients += r.clientsActive() + r.clientsIdle() + r.clientsIdleInTransaction() + r.clientsWaiting();
+            waiting += r.clientsWaiting();
+            servers += r.serversActive() + r.serversIdle() + r.serversLogin() + r.serversTested();
+            active += r.serversActive();
+        }
+        org.tinylog.Logger.info("event=stats clients={} waiting={} servers={} servers_active={} pools={} sessions={}",
+                clients, waiting, servers, active, pools.all().size(), sessionCount());
     }
 
     void add(ClientSession s) {

@@ -60,7 +60,7 @@ final class RuntimeState implements StateSource {
             String mode = runtime.config().poolModeFor(p.key().database(), p.key().user()).name().toLowerCase();
             rows.add(new PoolRow(p.key().database(), p.key().user(), mode, snap.size(), c.active, c.waiting, c.idle,
                     c.idleInTx, snap.active(), snap.idle(), snap.login(), snap.tested(), snap.maxWaitNanos() / 1e9,
-                    c.oldestTxStart == Long.MAX_VALUE ? 0 : (now - c.oldestTxStart) / 1e9, version));
+                    c.oldestTxStart == Long.MAX_VALUE ? 0 : (now - c.oldestTxStart) / 1e9, version, p.paused(), p.backendUp()));
         }
         rows.sort((a, b) -> (a.database() + "/" + a.user()).compareTo(b.database() + "/" + b.user()));
         return rows;

@@ -142,6 +142,89 @@ class AdminAndHttpIT {
         }
     }
 
+    @Test
+    void pauseHoldsQueriesResumeReleasesThem() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction");
+             Connection app = p.app(); Connection adm = admin(p)) {
+            app.createStatement().execute("SELECT 1");
+            adm.createStatement().execute("PAUSE app");
+            var ex = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var held = ex.submit(() -> {
+                    try (ResultSet rs = app.createStatement().executeQuery("SELECT 42")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    }
+                });
+                waitFor(() -> column(adm, "SHOW POOLS", "cl_waiting").contains("1"), 10, "the query to wait in line");
+                assertTrue(column(adm, "SHOW POOLS", "paused").contains("t"));
+                assertFalse(held.isDone(), "held while paused");
+                adm.createStatement().execute("RESUME app");
+                assertEquals(42, held.get(10, TimeUnit.SECONDS));
+            } finally {
+                ex.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void disableRefusesNewClientsOnly() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session");
+             Connection app = p.app(); Connection adm = admin(p)) {
+            adm.createStatement().execute("DISABLE app");
+            SQLException e = assertThrows(SQLException.class, () -> p.app().close());
+            assertEquals("57P03", e.getSQLState());
+            assertTrue(app.isValid(5), "connected clients keep working");
+            adm.createStatement().execute("ENABLE app");
+            p.app().close();
+        }
+    }
+
+    @Test
+    void reconnectReplacesServersAndKillDropsADatabase() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction");
+             Connection app = p.app(); Connection adm = admin(p)) {
+            int before = pid(app);
+            adm.createStatement().execute("RECONNECT app");
+            adm.createStatement().execute("WAIT_CLOSE app");
+            assertTrue(pid(app) != before, "a new server after RECONNECT");
+            adm.createStatement().execute("KILL app");
+            assertThrows(SQLException.class, () -> app.createStatement().execute("SELECT 1"));
+            adm.createStatement().execute("RESUME app");
+            try (Connection again = p.app()) {
+                assertTrue(pid(again) > 0, "new clients are served after RESUME");
+            }
+        }
+    }
+
+    @Test
+    void applicationNameCarriesTheClientAddressWhenAsked() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "application_name_add_host = true", "")) {
+            Properties props = new Properties();
+            props.setProperty("ApplicationName", "billing");
+            try (Connection c = p.connect("app", "app", "app", props)) {
+                int pid;
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getInt(1);
+                }
+                try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
+                        "SELECT application_name FROM pg_stat_activity WHERE pid = " + pid)) {
+                    rs.next();
+                    assertTrue(rs.getString(1).matches("billing - 127\\.0\\.0\\.1:\\d+"), rs.getString(1));
+                }
+            }
+        }
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     interface Check {
         boolean ok() throws Exception;
     }
