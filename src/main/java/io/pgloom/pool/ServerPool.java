@@ -227,6 +227,7 @@ public final class ServerPool {
             throw e;
         }
         lastConnectFailed = false;
+        serverVersion = c.serverVersion();
         try (var h = lock.obtain()) {
             connecting--;
             lastLoginFailure = null;
@@ -396,6 +397,13 @@ public final class ServerPool {
         try (var h = lock.obtain()) {
             return active.size();
         }
+    }
+
+    private volatile String serverVersion = "";
+
+    /** server_version of the last server this pool opened (kept when the servers are gone). */
+    public String serverVersion() {
+        return serverVersion;
     }
 
     /** False when the last attempt to open a server connection failed (pgloom_backend_up). */

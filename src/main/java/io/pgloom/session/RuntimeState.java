@@ -6,7 +6,6 @@ import io.pgloom.metrics.PoolRow;
 import io.pgloom.metrics.StateSource;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolSnapshot;
-import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.wire.MessageType;
 import java.util.ArrayList;
@@ -52,11 +51,7 @@ final class RuntimeState implements StateSource {
         for (ServerPool p : runtime.pools.all()) {
             PoolSnapshot snap = p.snapshot();
             Counts c = byPool.getOrDefault(p.key(), new Counts());
-            String version = "";
-            for (ServerConn sc : p.servers()) {
-                version = sc.serverVersion();
-                if (!version.isEmpty()) break;
-            }
+            String version = p.serverVersion();
             String mode = runtime.config().poolModeFor(p.key().database(), p.key().user()).name().toLowerCase();
             rows.add(new PoolRow(p.key().database(), p.key().user(), mode, snap.size(), c.active, c.waiting, c.idle,
                     c.idleInTx, snap.active(), snap.idle(), snap.login(), snap.tested(), snap.maxWaitNanos() / 1e9,
