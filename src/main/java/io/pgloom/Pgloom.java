@@ -88,7 +88,10 @@ public final class Pgloom implements AutoCloseable {
         Logger.info("event=shutdown_started sessions={} shutdown_timeout_ms={}", runtime.sessionCount(), timeoutMs);
         listener.close();
         runtime.beginShutdown();
-        if (!awaitSessions(timeoutMs)) {
+        if (runtime.waitForClients()) {
+            Logger.info("event=shutdown_wait_for_clients sessions={}", runtime.sessionCount());
+            while (runtime.sessionCount() > 0) awaitSessions(60_000);
+        } else if (!awaitSessions(timeoutMs)) {
             Logger.warn("event=shutdown_timeout sessions_left={}", runtime.sessionCount());
             runtime.forceCloseAll();
             awaitSessions(2_000);

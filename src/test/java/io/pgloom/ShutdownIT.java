@@ -84,6 +84,59 @@ class ShutdownIT {
         }
     }
 
+    @Test
+    void shutdownWaitForClientsLetsClientsFinishOnTheirOwn() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = Files.createTempFile("pgloom-shutdown-wait", ".toml");
+        Files.writeString(conf, """
+                [proxy]
+                listen = "127.0.0.1:%d"
+                pool_mode = "transaction"
+                shutdown_timeout = 1
+                [admin]
+                http_listen = ""
+                users = ["admin"]
+                [databases.postgres]
+                host = "127.0.0.1"
+                port = %d
+                [users.app]
+                password = "app"
+                [users.admin]
+                password = "admin"
+                """.formatted(port, pg.port()));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            waitFor(() -> accepts(port), 30, "pgloom to accept");
+            String base = "jdbc:postgresql://127.0.0.1:" + port;
+            try (Connection c = DriverManager.getConnection(base + "/postgres?user=app&password=app")) {
+                try (Connection adm = DriverManager.getConnection(base + "/pgloom?user=admin&password=admin&preferQueryMode=simple")) {
+                    adm.createStatement().execute("SHUTDOWN WAIT_FOR_CLIENTS");
+                }
+                waitFor(() -> !accepts(port), 30, "the listener to close");
+                // Well past shutdown_timeout, the connected client is still served: nobody is forced out.
+                TimeUnit.MILLISECONDS.sleep(1500);
+                for (int i = 0; i < 3; i++) {
+                    try (ResultSet rs = c.createStatement().executeQuery("SELECT " + i)) {
+                        rs.next();
+                        assertEquals(i, rs.getInt(1));
+                    }
+                }
+                assertTrue(proc.isAlive(), "waits while a client is connected");
+            }
+            assertTrue(proc.waitFor(30, TimeUnit.SECONDS), "exits once the last client left");
+            assertEquals(0, proc.exitValue());
+        } finally {
+            proc.destroyForcibly();
+            Files.deleteIfExists(conf);
+        }
+    }
+
     private static boolean accepts(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);

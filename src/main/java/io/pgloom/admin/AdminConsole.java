@@ -65,7 +65,9 @@ public final class AdminConsole implements AdminHandler {
 
     private java.util.Set<String> runtimeSettingNames() {
         java.util.Set<String> names = new java.util.HashSet<>();
-        for (var rc : runtime.config().proxy().getClass().getRecordComponents()) names.add(ShowCommands.snake(rc.getName()));
+        for (var rc : runtime.config().proxy().getClass().getRecordComponents()) {
+            names.add(io.pgloom.config.RuntimeSettings.snake(rc.getName()));
+        }
         return names;
     }
 
@@ -155,19 +157,27 @@ public final class AdminConsole implements AdminHandler {
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("RECONNECT").end();
             }
             case "SET" -> {
-                // Drivers send session settings right after login (pgjdbc: extra_float_digits, application_name);
-                // they mean nothing here and are accepted. pgloom's own settings change through the config + RELOAD.
-                String key = words.size() > 1 ? words.get(1).split("=")[0].toLowerCase(Locale.ROOT) : "";
-                if (runtimeSettingNames().contains(key)) {
-                    out.raw(ErrorResponses.error(SqlState.FEATURE_NOT_SUPPORTED,
-                            "changing " + key + " at run time is not supported yet: edit the config file and run RELOAD"));
-                } else {
+                // SET key = value | SET key TO value. pgloom's own [proxy] settings change for new work at once
+                // (until the next RELOAD); anything else is a driver's session setting, meaningless here, accepted.
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?is)set\\s+([a-z_]+)\\s*(=|\\s+to\\s+)\\s*(.+)").matcher(cmd);
+                String key = m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : "";
+                if (!runtimeSettingNames().contains(key) && !key.equals("listen")) {
                     out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
+                    return;
+                }
+                try {
+                    runtime.config(io.pgloom.config.RuntimeSettings.with(runtime.config(), key, m.group(3)));
+                    Logger.info("event=setting_changed key={} value=\"{}\" by={}", key, m.group(3).strip(), c.user());
+                    out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
+                } catch (IllegalArgumentException e) {
+                    out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
                 }
             }
             case "SHUTDOWN" -> {
-                // Graceful either way: stop accepting, let transactions finish up to shutdown_timeout, exit 0.
-                runtime.requestShutdown();
+                // Stop accepting; let transactions finish up to shutdown_timeout (or, with WAIT_FOR_CLIENTS, wait
+                // until every client has left by itself: the old process of a rolling restart); exit 0.
+                boolean waitForClients = words.size() > 1 && words.get(1).equalsIgnoreCase("WAIT_FOR_CLIENTS");
+                runtime.requestShutdown(waitForClients);
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("SHUTDOWN").end();
             }
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb

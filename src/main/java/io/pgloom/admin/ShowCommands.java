@@ -145,7 +145,7 @@ final class ShowCommands {
                 v = "?";
             }
             String text = v instanceof Duration d ? seconds(d) : v instanceof Enum<?> e ? e.name().toLowerCase().replace('_', '-') : String.valueOf(v);
-            w.row(List.of(snake(name), text));
+            w.row(List.of(io.pgloom.config.RuntimeSettings.snake(name), text));
         }
         var a = runtime.config().admin();
         w.row(List.of("admin.http_listen", a.httpEnabled() ? a.httpHost() + ":" + a.httpPort() : ""));
@@ -186,18 +186,5 @@ final class ShowCommands {
     private static String seconds(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0);
-    }
-
-    static String snake(String camel) {
-        StringBuilder sb = new StringBuilder();
-        for (char ch : camel.toCharArray()) {
-            if (Character.isUpperCase(ch)) sb.append('_').append(Character.toLowerCase(ch));
-            else sb.append(ch);
-        }
-        return sb.toString();
-    }
-
-    static List<Object> row(Object... v) {
-        return new ArrayList<>(List.of(v));
     }
 }

@@ -334,8 +334,17 @@ public final class ProxyRuntime {
         return reloader.get();
     }
 
-    public void requestShutdown() {
+    /** SHUTDOWN [WAIT_FOR_CLIENTS]: the process wiring runs the shutdown sequence. */
+    public void requestShutdown(boolean waitForClients) {
+        this.waitForClients = waitForClients;
         shutdownTrigger.run();
+    }
+
+    private volatile boolean waitForClients;
+
+    /** SHUTDOWN WAIT_FOR_CLIENTS: no session is ended by pgloom; the process exits when the last client leaves. */
+    public boolean waitForClients() {
+        return waitForClients;
     }
 
     volatile AdminHandler admin;
@@ -380,6 +389,7 @@ public final class ProxyRuntime {
     /** Stops new work: idle sessions close now with 57P01, busy ones after their transaction ends. */
     public void beginShutdown() {
         shuttingDown = true;
+        if (waitForClients) return; // clients leave by themselves (rolling restart)
         for (ClientSession s : sessions.values()) s.shutdownIfIdle();
     }
 

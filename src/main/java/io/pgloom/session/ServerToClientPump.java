@@ -303,7 +303,7 @@ final class ServerToClientPump implements Runnable {
                     link.server = null;
                     return RELEASE;
                 }
-                if (session.runtime.shuttingDown()) return SHUTDOWN;
+                if (session.runtime.shuttingDown() && !session.runtime.waitForClients()) return SHUTDOWN;
             }
             return STAY;
         }

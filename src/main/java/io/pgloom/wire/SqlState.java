@@ -22,4 +22,5 @@ public final class SqlState {
     public static final String INTERNAL_ERROR = "XX000";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
+    public static final String INVALID_PARAMETER_VALUE = "22023";
 }

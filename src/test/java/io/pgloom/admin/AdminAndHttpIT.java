@@ -143,6 +143,25 @@ class AdminAndHttpIT {
     }
 
     @Test
+    void setChangesRuntimeSettingsAndRefusesFixedOnes() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+            adm.createStatement().execute("SET query_wait_timeout = 7.5");
+            adm.createStatement().execute("SET default_pool_size TO 3");
+            try (ResultSet rs = adm.createStatement().executeQuery("SHOW CONFIG")) {
+                java.util.Map<String, String> cfg = new java.util.HashMap<>();
+                while (rs.next()) cfg.put(rs.getString("key"), rs.getString("value"));
+                assertEquals("7.5", cfg.get("query_wait_timeout"));
+                assertEquals("3", cfg.get("default_pool_size"));
+            }
+            assertEquals(java.time.Duration.ofMillis(7500), p.pgloom().runtime().config().proxy().queryWaitTimeout());
+            SQLException fixed = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET listen = '0.0.0.0:1'"));
+            assertEquals("22023", fixed.getSQLState());
+            SQLException bad = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size = 0"));
+            assertEquals("22023", bad.getSQLState());
+        }
+    }
+
+    @Test
     void pauseHoldsQueriesResumeReleasesThem() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction");
              Connection app = p.app(); Connection adm = admin(p)) {
