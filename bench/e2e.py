@@ -4,7 +4,8 @@ PgBouncer (when installed), in interleaved rounds so the noise of a shared machi
 Prints medians and ratios and writes bench/RESULTS.md. Standard library only.
 
 Environment knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CLIENTS ("16,64,256"), BENCH_MODES
-("simple,extended,prepared"), BENCH_CONNECT (1: also run -C), JAVA (java binary), PGLOOM_JAR (target/proxy.jar).
+("simple,extended,prepared"), BENCH_CONNECT (1: also run -C), JAVA (java binary), PGLOOM_JAR (target/proxy.jar),
+PGLOOM_JAVA_OPTS (JVM options for pgloom, e.g. "-XX:+UseParallelGC").
 """
 import os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, datetime, platform
 
@@ -79,7 +80,8 @@ port = {pg_port}
 [users.app]
 password = "app"
 """)
-    p = subprocess.Popen([JAVA, "-jar", JAR, conf], stdout=open(os.path.join(work, "pgloom.log"), "w"),
+    opts = os.environ.get("PGLOOM_JAVA_OPTS", "").split()
+    p = subprocess.Popen([JAVA] + opts + ["-jar", JAR, conf], stdout=open(os.path.join(work, "pgloom.log"), "w"),
                          stderr=subprocess.STDOUT)
     procs.append(p)
     wait_port(port, "pgloom")
