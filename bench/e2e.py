@@ -132,7 +132,8 @@ def pgbench(port, args, seconds):
     lat = re.search(r"latency average = ([0-9.]+) ms", out)
     txns = re.search(r"number of transactions actually processed: (\d+)", out)
     failed = re.search(r"number of failed transactions: (\d+)", out)
-    ok = r.returncode == 0 and tps is not None
+    # pgbench may print a tps for a run that was aborted (clients died on errors): that run failed.
+    ok = r.returncode == 0 and tps is not None and "aborted" not in out
     return {
         "ok": ok,
         "tps": float(tps.group(1)) if tps else 0.0,

@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
+import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class ShutdownIT {
@@ -53,7 +54,7 @@ class ShutdownIT {
                         Path.of(System.getProperty("java.io.tmpdir"), "pgloom-shutdown-it.log").toFile()))
                 .start();
         try {
-            waitFor(() -> accepts(port), 30, "pgloom to accept");
+            Await.until(() -> Await.accepts(port), 30, "pgloom to accept");
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=app&password=app";
             try (Connection c = DriverManager.getConnection(url)) {
                 c.setAutoCommit(false);
@@ -61,7 +62,7 @@ class ShutdownIT {
                     st.execute("INSERT INTO shutdown_t VALUES ('committed-during-shutdown')");
                 }
                 proc.destroy(); // SIGTERM
-                waitFor(() -> !accepts(port), 30, "the listener to close");
+                Await.until(() -> !Await.accepts(port), 30, "the listener to close");
                 assertTrue(proc.isAlive(), "still running while a transaction is open");
                 c.commit();
                 // The session ends right after its transaction: the next statement fails.
@@ -112,13 +113,13 @@ class ShutdownIT {
         Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            waitFor(() -> accepts(port), 30, "pgloom to accept");
+            Await.until(() -> Await.accepts(port), 30, "pgloom to accept");
             String base = "jdbc:postgresql://127.0.0.1:" + port;
             try (Connection c = DriverManager.getConnection(base + "/postgres?user=app&password=app")) {
                 try (Connection adm = DriverManager.getConnection(base + "/pgloom?user=admin&password=admin&preferQueryMode=simple")) {
                     adm.createStatement().execute("SHUTDOWN WAIT_FOR_CLIENTS");
                 }
-                waitFor(() -> !accepts(port), 30, "the listener to close");
+                Await.until(() -> !Await.accepts(port), 30, "the listener to close");
                 // Well past shutdown_timeout, the connected client is still served: nobody is forced out.
                 TimeUnit.MILLISECONDS.sleep(1500);
                 for (int i = 0; i < 3; i++) {
@@ -137,24 +138,6 @@ class ShutdownIT {
         }
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
 
-    static void waitFor(Check c, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-    }
 }

@@ -27,6 +27,11 @@ public final class ConfigLoader {
     static Function<String, String> env = System::getenv;
 
     public static ProxyConfig load(Path file) throws ConfigError {
+        return load(file, env);
+    }
+
+    /** As {@link #load(Path)}, with the environment given (for checking configs meant for another machine). */
+    public static ProxyConfig load(Path file, Function<String, String> environment) throws ConfigError {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -40,7 +45,7 @@ public final class ConfigLoader {
             throw new ConfigError(file + ": not valid TOML: " + e.getMessage());
         }
         List<String> errors = new ArrayList<>();
-        ProxyConfig config = parse(root, file, errors);
+        ProxyConfig config = parse(root, file, errors, environment);
         if (!errors.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             for (String e : errors) {
@@ -52,7 +57,8 @@ public final class ConfigLoader {
         return config;
     }
 
-    private static ProxyConfig parse(Map<String, Object> root, Path file, List<String> errors) {
+    private static ProxyConfig parse(Map<String, Object> root, Path file, List<String> errors,
+                                     Function<String, String> environment) {
         TomlTable top = new TomlTable("", root, errors);
         ProxySettings proxy = proxy(new TomlTable("proxy", top.table("proxy"), errors));
         AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
@@ -63,7 +69,7 @@ public final class ConfigLoader {
         Map<String, Object> dbTables = top.table("databases");
         if (dbTables != null) {
             dbTables.forEach((name, v) -> {
-                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir));
+                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir, environment));
                 else errors.add("databases." + name + ": must be a table");
             });
         }
@@ -71,7 +77,7 @@ public final class ConfigLoader {
         Map<String, Object> userTables = top.table("users");
         if (userTables != null) {
             userTables.forEach((name, v) -> {
-                if (v instanceof Map<?, ?>) users.put(name, user(name, new TomlTable("users." + name, asMap(v), errors), dir));
+                if (v instanceof Map<?, ?>) users.put(name, user(name, new TomlTable("users." + name, asMap(v), errors), dir, environment));
                 else errors.add("users." + name + ": must be a table");
             });
         }
@@ -158,13 +164,13 @@ public final class ConfigLoader {
         return new LogSettings(LEVELS.contains(level) ? level : Defaults.LOG_LEVEL, format);
     }
 
-    private static DatabaseConfig database(String name, TomlTable t, Path dir) {
+    private static DatabaseConfig database(String name, TomlTable t, Path dir, Function<String, String> environment) {
         String host = t.string("host", null);
         if (host == null || host.isBlank()) t.error("host", "is required");
         int port = (int) t.integer("port", Defaults.DB_PORT, 1, 65535);
         String dbname = t.string("dbname", name);
         String user = t.string("user", null);
-        Secret password = secret(t, dir);
+        Secret password = secret(t, dir, environment);
         if (password != null && user == null) t.error("password", "needs user: a database password is for its forced user");
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
         Integer minPoolSize = t.optionalInt("min_pool_size", 0, 10_000);
@@ -177,8 +183,8 @@ public final class ConfigLoader {
                 maxDb, mode, Collections.unmodifiableMap(params));
     }
 
-    private static UserConfig user(String name, TomlTable t, Path dir) {
-        Secret password = secret(t, dir);
+    private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {
+        Secret password = secret(t, dir, environment);
         PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
         t.markSeen("pool_mode");
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
@@ -188,7 +194,7 @@ public final class ConfigLoader {
     }
 
     /** Exactly one of password, password_env, password_file; the value itself never appears in an error. */
-    private static Secret secret(TomlTable t, Path dir) {
+    private static Secret secret(TomlTable t, Path dir, Function<String, String> environment) {
         int sources = (t.has("password") ? 1 : 0) + (t.has("password_env") ? 1 : 0) + (t.has("password_file") ? 1 : 0);
         if (sources > 1) t.error("password", "give only one of password, password_env, password_file");
         String value = null;
@@ -196,7 +202,7 @@ public final class ConfigLoader {
             value = t.string("password", null);
         } else if (t.has("password_env")) {
             String var = t.string("password_env", "");
-            value = env.apply(var);
+            value = environment.apply(var);
             if (value == null) t.error("password_env", "environment variable " + var + " is not set");
         } else if (t.has("password_file")) {
             Path p = dir.resolve(t.string("password_file", ""));

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class AdminAndHttpIT {
@@ -135,10 +136,10 @@ class AdminAndHttpIT {
             assertTrue(get(client, http, "/status").body().contains("\"database\":\"app\""));
 
             pg.stop();
-            waitFor(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
+            Await.until(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
             assertTrue(get(client, http, "/readyz").body().contains("backend:app"), "the failing check is named");
             pg.start();
-            waitFor(() -> get(client, http, "/readyz").statusCode() == 200, 30, "/readyz to recover");
+            Await.until(() -> get(client, http, "/readyz").statusCode() == 200, 30, "/readyz to recover");
         }
     }
 
@@ -175,7 +176,7 @@ class AdminAndHttpIT {
                         return rs.getInt(1);
                     }
                 });
-                waitFor(() -> column(adm, "SHOW POOLS", "cl_waiting").contains("1"), 10, "the query to wait in line");
+                Await.until(() -> column(adm, "SHOW POOLS", "cl_waiting").contains("1"), 10, "the query to wait in line");
                 assertTrue(column(adm, "SHOW POOLS", "paused").contains("t"));
                 assertFalse(held.isDone(), "held while paused");
                 adm.createStatement().execute("RESUME app");
@@ -244,17 +245,7 @@ class AdminAndHttpIT {
         }
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
 
-    private static void waitFor(Check c, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-    }
 
     private static HttpResponse<String> get(HttpClient c, int port, String path) throws Exception {
         return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),

@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +67,7 @@ class RunbookIT {
         Process proxy = new ProcessBuilder(java, "-jar", jar, conf.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            waitFor(() -> accepts(port), 30, "pgloom to listen");
+            Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             // Some history for the log-reading commands: a working client and a failed login.
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=app")) {
                 c.createStatement().execute("SELECT 1");
@@ -110,24 +111,6 @@ class RunbookIT {
         }
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
 
-    private static void waitFor(Check c, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-    }
 }

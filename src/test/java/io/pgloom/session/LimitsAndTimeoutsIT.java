@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,22 +66,9 @@ class LimitsAndTimeoutsIT {
         }
     }
 
-    static void waitFor(BooleanSupplier ok, int seconds, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-    }
 
-    static BooleanSupplier quietly(java.util.concurrent.Callable<Boolean> c) {
-        return () -> {
-            try {
-                return c.call();
-            } catch (Exception e) {
-                return false;
-            }
-        };
+    static Await.Check quietly(java.util.concurrent.Callable<Boolean> c) {
+        return c::call;
     }
 
     @Test
@@ -102,7 +89,7 @@ class LimitsAndTimeoutsIT {
                     }
                 }));
             }
-            waitFor(quietly(() -> fs.stream().filter(Future::isDone).count() == 2), 20, "two clients to get servers");
+            Await.until(quietly(() -> fs.stream().filter(Future::isDone).count() == 2), 20, "two clients to get servers");
             assertEquals(2, backends("scram_user", "app"), "max_db_connections = 2");
             // Finish the two running transactions; the two waiters then get their turn.
             for (int i = 0; i < holders.size(); i++) if (fs.get(i).isDone()) holders.get(i).commit();
@@ -146,7 +133,7 @@ class LimitsAndTimeoutsIT {
         try (Connection c = proxy.connect("warm", "app", "app"); Statement st = c.createStatement()) {
             st.execute("SELECT 1");
         }
-        waitFor(quietly(() -> backends("plain_user", "postgres") >= 2), 15, "min_pool_size = 2 servers");
+        Await.until(quietly(() -> backends("plain_user", "postgres") >= 2), 15, "min_pool_size = 2 servers");
         assertTrue(backends("plain_user", "postgres") <= 3);
     }
 
@@ -192,7 +179,7 @@ class LimitsAndTimeoutsIT {
                 rs.next();
                 pid = rs.getInt(1);
             }
-            waitFor(quietly(() -> {
+            Await.until(quietly(() -> {
                 try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
                         "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
                     rs.next();
@@ -213,7 +200,7 @@ class LimitsAndTimeoutsIT {
         try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "client_idle_timeout = 1", "");
              Connection c = p.connect("postgres", "app", "app")) {
             c.createStatement().execute("SELECT 1");
-            waitFor(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the idle client to be disconnected");
+            Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the idle client to be disconnected");
             assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
         }
     }

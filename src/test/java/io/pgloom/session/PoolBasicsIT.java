@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class PoolBasicsIT {
@@ -49,7 +50,7 @@ class PoolBasicsIT {
                 assertEquals("53300", e.getSQLState());
                 assertTrue(e.getMessage().contains("max_client_conn"), e.getMessage());
                 held.remove(0).close();
-                waitFor(() -> p.pgloom().runtime().sessionCount() < 3, 10, "a slot to free up");
+                Await.until(() -> p.pgloom().runtime().sessionCount() < 3, 10, "a slot to free up");
                 p.app().close();
             } finally {
                 for (Connection c : held) c.close();
@@ -97,7 +98,7 @@ class PoolBasicsIT {
                 rs.next();
                 first = rs.getInt(1);
             }
-            waitFor(() -> backends("md5_user") == 0, 15, "the idle server to be closed by server_idle_timeout");
+            Await.until(() -> backends("md5_user") == 0, 15, "the idle server to be closed by server_idle_timeout");
             try (Connection c = p.connect("short", "app", "app"); Statement st = c.createStatement()) {
                 int pid = pid(st);
                 assertTrue(pid != first, "a new server after the idle one was retired");
@@ -119,7 +120,7 @@ class PoolBasicsIT {
             ExecutorService ex = Executors.newSingleThreadExecutor();
             try {
                 Future<Long> f = ex.submit(() -> {
-                    waitFor(() -> {
+                    Await.until(() -> {
                         try (Connection su = PG.superuser(); ResultSet rs = su.createStatement().executeQuery(
                                 "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")) {
                             rs.next();
@@ -155,15 +156,5 @@ class PoolBasicsIT {
         }
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
 
-    static void waitFor(Check c, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-    }
 }

@@ -59,7 +59,7 @@ public final class Demo {
             done.countDown();
         }));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!accepts(port)) {
+        while (!Await.accepts(port)) {
             if (!proxy.isAlive()) {
                 System.err.println("pgloom exited with code " + proxy.exitValue() + " (see its output above)");
                 System.exit(1);
@@ -97,12 +97,4 @@ public final class Demo {
         }
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -1,0 +1,81 @@
+// What can be checked of the container image and the Kubernetes manifests without a container engine: the
+// Dockerfile's stages, user, health check and entry point; the manifests' kinds, probes and grace period; and
+// that the configs they ship load. Building the image needs a Docker engine; that test says so when there is none.
+package io.pgloom.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.config.ConfigLoader;
+import io.pgloom.config.ProxyConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class DeployFilesTest {
+    private static final java.util.function.Function<String, String> SECRETS = k -> "from-" + k;
+
+    @Test
+    void dockerfileBuildsWithTheWrapperAndRunsAsNonRoot() throws Exception {
+        String d = Files.readString(Path.of("Dockerfile"));
+        assertTrue(d.contains("FROM eclipse-temurin:21-jdk AS build"), "build stage on a JDK 21");
+        assertTrue(d.contains("./mvnw -B -ntp -q -DskipTests package"), "built with the Maven wrapper");
+        assertTrue(d.matches("(?s).*\nFROM eclipse-temurin:21-jre\n.*"), "runs on a JRE 21");
+        Matcher user = Pattern.compile("\nUSER (\\S+)").matcher(d);
+        assertTrue(user.find() && !user.group(1).equals("0") && !user.group(1).equals("root"), "non-root user");
+        assertTrue(d.contains("HEALTHCHECK") && d.contains("/readyz"), "health check on /readyz");
+        assertTrue(d.contains("\"/etc/pgloom/proxy.toml\"]"), "config at /etc/pgloom/proxy.toml");
+        assertTrue(d.contains("EXPOSE 6432 9930"));
+        ProxyConfig c = ConfigLoader.load(Path.of("conf/container.toml"), SECRETS);
+        assertEquals("*", c.proxy().listenHost(), "listens on all interfaces in a container");
+        assertTrue(c.admin().httpEnabled() && !c.admin().httpHost().startsWith("127."), "probes can reach /readyz");
+    }
+
+    @Test
+    void kubernetesManifestsHaveProbesDrainAndBudget() throws Exception {
+        String y = Files.readString(Path.of("deploy/kubernetes/pgloom.yaml"));
+        List<String> docs = Arrays.stream(y.split("\n---\n")).toList();
+        for (String kind : List.of("ConfigMap", "Deployment", "Service", "PodDisruptionBudget")) {
+            assertTrue(docs.stream().anyMatch(doc -> doc.contains("\nkind: " + kind + "\n")), kind);
+        }
+        assertTrue(y.contains("readinessProbe:\n            httpGet: {path: /readyz"), "readiness on /readyz");
+        assertTrue(y.contains("livenessProbe:\n            httpGet: {path: /healthz"), "liveness on /healthz");
+        assertTrue(y.contains("preStop:"), "a preStop pause before the drain");
+        // The ConfigMap's proxy.toml loads, and the grace period covers its shutdown_timeout.
+        Matcher m = Pattern.compile("(?s)proxy\\.toml: \\|\\n(.*?)\\n---").matcher(y);
+        assertTrue(m.find());
+        String toml = m.group(1).lines().map(l -> l.length() >= 4 ? l.substring(4) : l.strip()).reduce("", (a, b) -> a + b + "\n");
+        Path f = Files.createTempFile("pgloom-k8s", ".toml");
+        Files.writeString(f, toml);
+        ProxyConfig c = ConfigLoader.load(f, SECRETS);
+        Files.delete(f);
+        Matcher grace = Pattern.compile("terminationGracePeriodSeconds: (\\d+)").matcher(y);
+        assertTrue(grace.find());
+        assertTrue(Integer.parseInt(grace.group(1)) >= c.proxy().shutdownTimeout().toSeconds() + 5,
+                "terminationGracePeriodSeconds covers shutdown_timeout plus the preStop pause");
+    }
+
+    @Test
+    void imageBuildsWhereADockerEngineRuns() throws Exception {
+        boolean engine;
+        try {
+            Process p = new ProcessBuilder("docker", "info").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            engine = p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            engine = false;
+        }
+        Assumptions.assumeTrue(engine, "no Docker engine answers here: the image was not built (the Dockerfile's "
+                + "structure is checked above)");
+        Process b = new ProcessBuilder("docker", "build", "-q", "-t", "pgloom:test", ".").redirectErrorStream(true).start();
+        String out = new String(b.getInputStream().readAllBytes());
+        assertTrue(b.waitFor(15, TimeUnit.MINUTES));
+        assertEquals(0, b.exitValue(), out);
+    }
+}
