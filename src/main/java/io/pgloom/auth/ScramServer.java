@@ -1,21 +1,36 @@
-// pgloom as SCRAM-SHA-256 server: verifies a client's proof against a stored verifier, one instance per login.
-// Channel binding (SCRAM-SHA-256-PLUS, tls-server-end-point) plugs in at the gs2 header and the c= check.
+// pgloom as SCRAM-SHA-256 server (RFC 5802, RFC 7677): checks the proof of a client logging into pgloom against a
+// stored verifier, and recovers the client's ClientKey for a pass-through login to the backend. One per login attempt.
 package io.pgloom.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
+/**
+ * Server side of one SCRAM-SHA-256 exchange. The session frames the payloads: handleClientFirst takes the body of
+ * SASLInitialResponse and returns that of AuthenticationSASLContinue; handleClientFinal takes SASLResponse and returns
+ * AuthenticationSASLFinal. Not thread-safe (one login, one thread). After any failure the instance refuses further
+ * messages.
+ *
+ * <p>Channel binding (SCRAM-SHA-256-PLUS with tls-server-end-point, RFC 5929) is a small addition here: take the hash
+ * of pgloom's TLS certificate in a constructor; offer "SCRAM-SHA-256-PLUS" first in mechanisms; in
+ * {@link #handleClientFirst} accept cbind flag "p=tls-server-end-point" only with the PLUS mechanism, refuse "y" once
+ * PLUS was offered (a downgrade, RFC 5802 section 6), keep "n"; and have {@link #expectedChannelBinding()} return
+ * the gs2 header followed by the certificate hash. The c= comparison in handleClientFinal stays as it is.
+ */
 public final class ScramServer {
-    public static final String MECHANISM = "SCRAM-SHA-256";
+    public static final String MECHANISM = Scram.MECHANISM;
+
+    private enum State { NEW, FIRST_HANDLED, SUCCEEDED, FAILED }
+
+    private static final byte[] UNKNOWN_USER_KEY = Scram.randomBytes(32);
 
     private final ScramVerifier verifier;
-    private final String serverNonceSuffix;
+    private final String serverNonce;
+    private State state = State.NEW;
+    private String gs2Header;
     private String clientFirstBare;
     private String serverFirst;
-    private String gs2Header;
     private String nonce;
     private byte[] clientKey;
 
@@ -23,70 +38,167 @@ public final class ScramServer {
         this(verifier, Scram.nonce());
     }
 
-    ScramServer(ScramVerifier verifier, String serverNonceSuffix) {
+    /** Tests inject the server's part of the nonce. */
+    ScramServer(ScramVerifier verifier, String serverNonce) {
+        if (verifier == null) throw new IllegalArgumentException("verifier must not be null");
+        if (!Scram.validNonce(serverNonce)) throw new IllegalArgumentException("invalid server nonce");
         this.verifier = verifier;
-        this.serverNonceSuffix = serverNonceSuffix;
+        this.serverNonce = serverNonce;
     }
 
+    /**
+     * For a user whose plain-text password is configured: the verifier comes from the shared
+     * {@link ScramVerifierCache}, so only the user's first login pays for PBKDF2.
+     */
+    public static ScramServer forPassword(String user, String password) {
+        return new ScramServer(ScramVerifierCache.forPassword(user, password));
+    }
+
+    /**
+     * For a user pgloom does not know: the exchange runs as for a real user and ends in BAD_PROOF with the same
+     * message, so a client cannot tell the user does not exist. The salt is derived from the name (the same user sees
+     * the same salt every time, as a real one would) and no PBKDF2 runs, so it costs no more than a real login.
+     * PostgreSQL does the same ("mock authentication").
+     */
+    public static ScramServer forUnknownUser(String user) {
+        byte[] salt = new byte[Scram.SALT_LENGTH];
+        System.arraycopy(Scram.hmac(UNKNOWN_USER_KEY, user), 0, salt, 0, salt.length);
+        // Random keys: no proof can hash to a StoredKey nobody knows (2^-256).
+        ScramVerifier impossible = new ScramVerifier(Scram.DEFAULT_ITERATIONS, salt,
+                Scram.randomBytes(Scram.KEY_LENGTH), Scram.randomBytes(Scram.KEY_LENGTH));
+        return new ScramServer(impossible);
+    }
+
+    /** The SASL mechanisms to offer in AuthenticationSASL, best first. */
     public static List<String> mechanisms() {
         return List.of(MECHANISM);
     }
 
-    /** Handles client-first-message; returns server-first-message. */
+    /** Handles client-first-message (with the mechanism the client chose); returns server-first-message. */
     public byte[] handleClientFirst(String mechanism, byte[] clientFirst) throws AuthFailure {
+        expect(State.NEW, "client-first-message");
+        state = State.FAILED; // until the message is accepted
         if (!MECHANISM.equals(mechanism)) {
-            throw new AuthFailure(AuthFailure.Reason.UNSUPPORTED_MECHANISM, "unsupported SASL mechanism");
+            throw new AuthFailure(AuthFailure.Reason.UNSUPPORTED_MECHANISM,
+                    "SASL mechanism not supported (offered: " + MECHANISM + ")");
         }
-        String msg = new String(clientFirst, StandardCharsets.UTF_8);
-        // gs2-header: "n,," (no binding) or "y,," (client supports binding, thinks we do not); "p=" needs -PLUS.
-        int second = msg.indexOf(',', msg.indexOf(',') + 1);
-        if (second < 0) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "malformed SCRAM client-first-message");
-        gs2Header = msg.substring(0, second + 1);
-        if (!gs2Header.equals("n,,") && !gs2Header.equals("y,,")) {
-            if (gs2Header.startsWith("p=")) {
-                throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "channel binding was requested but is not offered here");
+        String what = "client-first-message";
+        String msg = ScramAttributes.utf8(what, clientFirst);
+
+        // gs2-header = gs2-cbind-flag "," [ authzid ] ","
+        int c1 = msg.indexOf(',');
+        int c2 = c1 < 0 ? -1 : msg.indexOf(',', c1 + 1);
+        if (c2 < 0) throw ScramAttributes.bad(what, "has no gs2 header");
+        String cbindFlag = msg.substring(0, c1);
+        String authzid = msg.substring(c1 + 1, c2);
+        switch (cbindFlag) {
+            case "n", "y" -> { } // no binding; "y" = client could bind but believes we cannot, which is true for now
+            default -> {
+                if (cbindFlag.startsWith("p=") && validCbName(cbindFlag.substring(2))) {
+                    throw ScramAttributes.bad(what, "asks for channel binding, which needs SCRAM-SHA-256-PLUS");
+                }
+                throw ScramAttributes.bad(what, "has an invalid channel binding flag");
             }
-            throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "unsupported SCRAM gs2 header");
         }
-        clientFirstBare = msg.substring(second + 1);
-        Map<Character, String> a = Scram.attributes(clientFirstBare);
-        if (a.containsKey('m')) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "SCRAM extensions are not supported");
-        if (!a.containsKey('n')) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "missing SCRAM user name");
-        String clientNonce = a.get('r');
-        Scram.checkNonce(clientNonce);
-        nonce = clientNonce + serverNonceSuffix;
+        if (!authzid.isEmpty()) {
+            // PostgreSQL refuses an authorization identity too: the user comes from the startup packet.
+            throw ScramAttributes.bad(what, authzid.startsWith("a=")
+                    ? "has an authorization identity (a=), which is not supported" : "has a malformed gs2 header");
+        }
+        gs2Header = msg.substring(0, c2 + 1);
+        clientFirstBare = msg.substring(c2 + 1);
+
+        // client-first-message-bare = [reserved-mext ","] username "," nonce ["," extensions]
+        ScramAttributes a = ScramAttributes.of(what, clientFirstBare);
+        if (a.optional('m') != null) throw ScramAttributes.bad(what, "requires an extension (m=), none is supported");
+        // The name is ignored, as PostgreSQL ignores it: the startup packet's user is the one being authenticated.
+        if (!Scram.validSaslName(a.requiredMaybeEmpty('n'))) throw ScramAttributes.bad(what, "has a malformed user name");
+        String clientNonce = a.required('r');
+        if (!Scram.validNonce(clientNonce)) throw ScramAttributes.bad(what, "has an invalid nonce");
+        a.extensionsThenEnd();
+
+        nonce = clientNonce + serverNonce;
         serverFirst = "r=" + nonce + ",s=" + Scram.b64(verifier.salt()) + ",i=" + verifier.iterations();
+        state = State.FIRST_HANDLED;
         return serverFirst.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Handles client-final-message: checks binding, nonce and proof; returns server-final-message. */
+    /** Handles client-final-message: checks channel binding, nonce and proof; returns server-final-message ("v=..."). */
     public byte[] handleClientFinal(byte[] clientFinal) throws AuthFailure {
-        if (serverFirst == null) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "SCRAM final message out of order");
-        String msg = new String(clientFinal, StandardCharsets.UTF_8);
-        int p = msg.lastIndexOf(",p=");
-        if (p < 0) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "missing SCRAM proof");
-        String withoutProof = msg.substring(0, p);
-        Map<Character, String> a = Scram.attributes(msg);
-        String c = a.get('c');
-        if (c == null || !MessageDigest.isEqual(Scram.unb64(c), gs2Header.getBytes(StandardCharsets.UTF_8))) {
-            throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "SCRAM channel binding does not match");
+        expect(State.FIRST_HANDLED, "client-final-message");
+        state = State.FAILED; // until the proof is verified
+        String what = "client-final-message";
+        String msg = ScramAttributes.utf8(what, clientFinal);
+
+        // client-final-message = channel-binding "," nonce ["," extensions] "," proof
+        int lastComma = msg.lastIndexOf(',');
+        if (lastComma < 0 || !msg.startsWith("p=", lastComma + 1)) throw ScramAttributes.bad(what, "does not end with the proof");
+        String withoutProof = msg.substring(0, lastComma);
+        ScramAttributes a = ScramAttributes.of(what, withoutProof);
+        byte[] channelBinding = Scram.unb64(a.required('c'));
+        String clientNonce = a.required('r');
+        a.extensionsThenEnd();
+        if (channelBinding == null) throw ScramAttributes.bad(what, "has malformed channel binding data");
+        if (!MessageDigest.isEqual(channelBinding, expectedChannelBinding())) {
+            throw ScramAttributes.bad(what, "has channel binding data that does not match its client-first-message");
         }
-        if (!nonce.equals(a.get('r'))) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "SCRAM nonce mismatch");
-        byte[] proof = Scram.unb64(a.get('p'));
-        if (proof.length != 32) throw new AuthFailure(AuthFailure.Reason.BAD_MESSAGE, "malformed SCRAM proof");
+        if (!nonce.equals(clientNonce)) throw ScramAttributes.bad(what, "has a nonce that does not match");
+        byte[] proof = Scram.unb64(msg.substring(lastComma + 3));
+        if (proof == null || proof.length != Scram.KEY_LENGTH) throw ScramAttributes.bad(what, "has a malformed proof");
+
+        // ClientKey = ClientProof XOR HMAC(StoredKey, AuthMessage); it is genuine iff H(ClientKey) = StoredKey.
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-        byte[] clientSignature = Scram.hmac(verifier.storedKey(), authMessage);
-        byte[] key = Scram.xor(proof, clientSignature);
-        if (!MessageDigest.isEqual(Scram.sha256(key), verifier.storedKey())) {
+        byte[] candidate = Scram.xor(proof, Scram.hmac(verifier.storedKey(), authMessage));
+        if (!verifier.matchesClientKey(candidate)) {
             throw new AuthFailure(AuthFailure.Reason.BAD_PROOF, "password authentication failed");
         }
-        clientKey = key;
-        byte[] serverSignature = Scram.hmac(verifier.serverKey(), authMessage);
-        return ("v=" + Base64.getEncoder().encodeToString(serverSignature)).getBytes(StandardCharsets.UTF_8);
+        clientKey = candidate;
+        state = State.SUCCEEDED;
+        return ("v=" + Scram.b64(Scram.hmac(verifier.serverKey(), authMessage))).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** After success: the ClientKey recovered from the proof, for a pass-through backend login. */
+    /** What c= must decode to: the gs2 header as sent (plus the TLS certificate hash once -PLUS exists). */
+    private byte[] expectedChannelBinding() {
+        return gs2Header.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether the client proved it knows the password. */
+    public boolean succeeded() {
+        return state == State.SUCCEEDED;
+    }
+
+    /**
+     * After success, the client's ClientKey, recovered from its proof. With the verifier's ServerKey it logs into a
+     * backend that stores the same verifier ({@link ScramClient#withClientKey}), without pgloom knowing the password.
+     * It is password-equivalent for that purpose: keep it in memory only, never log it.
+     *
+     * @throws IllegalStateException before a successful {@link #handleClientFinal}
+     */
     public byte[] clientKey() {
-        return clientKey == null ? null : clientKey.clone();
+        if (state != State.SUCCEEDED) throw new IllegalStateException("no ClientKey before a successful SCRAM exchange");
+        return clientKey.clone();
+    }
+
+    /** The verifier this exchange checks against (its ServerKey is what a pass-through login needs). */
+    public ScramVerifier verifier() {
+        return verifier;
+    }
+
+    private void expect(State expected, String what) throws AuthFailure {
+        if (state != expected) {
+            state = State.FAILED;
+            throw ScramAttributes.bad(what, "arrived out of order");
+        }
+    }
+
+    /** cb-name = 1*(ALPHA / DIGIT / "." / "-") */
+    private static boolean validCbName(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+            if (!ok) return false;
+        }
+        return true;
     }
 }

@@ -1,2 +1,2 @@
-/** Authentication math: SCRAM-SHA-256 (both sides), MD5, verifier parsing; no sockets, no config. */
+/** Authentication math: SCRAM-SHA-256 server and client, SASLprep, verifiers and their cache, MD5; no sockets, no config. */
 package io.pgloom.auth;
