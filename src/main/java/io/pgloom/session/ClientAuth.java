@@ -7,7 +7,6 @@ import io.pgloom.auth.AuthFailure;
 import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramServer;
 import io.pgloom.auth.ScramVerifier;
-import io.pgloom.auth.ScramVerifierCache;
 import io.pgloom.config.AuthType;
 import io.pgloom.config.Secret;
 import io.pgloom.config.UserConfig;
@@ -61,10 +60,11 @@ final class ClientAuth {
     }
 
     private static Result scram(String user, Secret secret, FrameReader in, OutputStream out) throws IOException, SessionClosed {
-        ScramVerifier verifier = secret == null ? ScramVerifier.fromPassword(randomPassword())
-                : secret.kind() == Secret.Kind.SCRAM ? ScramVerifier.parse(secret.reveal())
-                : ScramVerifierCache.forPassword(secret.reveal());
-        ScramServer server = new ScramServer(verifier);
+        // Unknown users get a mock exchange with a stable per-name salt and no key derivation, so a guesser can
+        // tell neither that the user is missing nor that two users share a password (salts are per user).
+        ScramServer server = secret == null ? ScramServer.forUnknownUser(user)
+                : secret.kind() == Secret.Kind.SCRAM ? new ScramServer(ScramVerifier.parse(secret.reveal()))
+                : ScramServer.forPassword(user, secret.reveal());
         out.write(Messages.authSasl(ScramServer.mechanisms()));
         try {
             expectPassword(in);
@@ -97,11 +97,6 @@ final class ClientAuth {
         }
     }
 
-    private static String randomPassword() {
-        byte[] b = new byte[18];
-        RANDOM.nextBytes(b);
-        return java.util.Base64.getEncoder().encodeToString(b);
-    }
 
     /** The reason goes to the log only; the client always sees PostgreSQL's own wording (28P01). */
     static SessionClosed failed(String user, String reason) {
