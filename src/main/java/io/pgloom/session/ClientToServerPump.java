@@ -183,25 +183,43 @@ final class ClientToServerPump {
     /** How often a blocked client read wakes to check idle timeouts (0 = never). */
     private int idleTickMillis() {
         var p = session.runtime.config().proxy();
-        long a = p.clientIdleTimeout().toMillis();
-        long b = p.idleTransactionTimeout().toMillis();
-        long min = a == 0 ? b : b == 0 ? a : Math.min(a, b);
+        long min = 0;
+        for (long t : new long[] {p.clientIdleTimeout().toMillis(), p.idleTransactionTimeout().toMillis(), p.queryTimeout().toMillis()}) {
+            if (t > 0) min = min == 0 ? t : Math.min(min, t);
+        }
         if (min == 0) return 0;
         return (int) Math.max(100, Math.min(1000, min / 4));
     }
 
+    /**
+     * Runs on the read tick while the client is silent: query_timeout while a request is running,
+     * idle_transaction_timeout inside a transaction, client_idle_timeout outside one.
+     */
     private void checkIdleTimeouts() throws SessionClosed {
         var p = session.runtime.config().proxy();
         long now = session.runtime.clock.nanoTime();
         LinkState link = session.link;
+        boolean running;
         boolean inTx;
-        long since;
+        long cycleStart;
+        long lastReady;
         try (var h = link.lock.obtain()) {
-            if (link.outstanding > 0) return; // a query is running: not idle
+            running = link.outstanding > 0;
+            cycleStart = link.cycleStartNanos;
             inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
-            since = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
+            lastReady = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
         }
-        long idleNanos = now - since;
+        if (running) {
+            if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
+                // The server does not answer in time (a stuck query, a black-holed network): cancel it and give up
+                // on this server, which is closed, never reused. The client is told; nothing is retried.
+                session.cancelCurrent();
+                throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
+                        + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
+            }
+            return;
+        }
+        long idleNanos = now - lastReady;
         if (inTx && !p.idleTransactionTimeout().isZero() && idleNanos >= p.idleTransactionTimeout().toNanos()) {
             throw SessionClosed.fatal("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
                     "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)", "idle in transaction");
