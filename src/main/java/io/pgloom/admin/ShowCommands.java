@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class ShowCommands {
-    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS";
+    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS";
 
     private final ProxyRuntime runtime;
     private final String version;
@@ -44,6 +44,11 @@ final class ShowCommands {
                 w.done("SHOW");
             }
             case "LISTS" -> lists(out);
+            case "FLIGHTS" -> {
+                ResultSetWriter w = new ResultSetWriter(out, "time", "client", "reason", "last_messages");
+                for (var f : runtime.flights()) w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
+                w.done("SHOW");
+            }
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SHOW " + what + " is not known; try SHOW " + LIST));
         }
     }

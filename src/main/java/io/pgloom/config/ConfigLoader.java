@@ -136,7 +136,8 @@ public final class ConfigLoader {
                 (int) t.integer("max_prepared_statements", Defaults.MAX_PREPARED_STATEMENTS, 0, 100_000),
                 t.bool("application_name_add_host", Defaults.APPLICATION_NAME_ADD_HOST),
                 t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
-                t.bool("so_reuseport", Defaults.SO_REUSEPORT));
+                t.bool("so_reuseport", Defaults.SO_REUSEPORT),
+                (int) t.integer("flight_recorder_size", Defaults.FLIGHT_RECORDER_SIZE, 0, 10_000));
         t.rejectUnknown();
         return p;
     }

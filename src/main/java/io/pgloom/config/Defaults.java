@@ -33,6 +33,7 @@ final class Defaults {
     static final boolean APPLICATION_NAME_ADD_HOST = false;
     static final boolean TCP_KEEPALIVE = true;
     static final boolean SO_REUSEPORT = false;
+    static final long FLIGHT_RECORDER_SIZE = 32;
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";

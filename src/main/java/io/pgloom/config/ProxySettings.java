@@ -32,5 +32,6 @@ public record ProxySettings(
         int maxPreparedStatements,
         boolean applicationNameAddHost,
         boolean tcpKeepalive,
-        boolean soReuseport) {
+        boolean soReuseport,
+        int flightRecorderSize) {
 }

@@ -59,6 +59,9 @@ public final class ClientSession implements Runnable {
     Map<String, String> wanted = Map.of();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
     final java.util.Set<SessionStateDetector.Kind> reportedStateKinds = java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
+    /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
+    final io.pgloom.trace.FlightRecorder sent;
+    final io.pgloom.trace.FlightRecorder received;
     /** In the pool's line for a server right now (for SHOW CLIENTS and the waiting gauge). */
     volatile boolean waiting;
     volatile long waitStartNanos;
@@ -83,6 +86,9 @@ public final class ClientSession implements Runnable {
         this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
         this.remotePort = ra == null ? 0 : ra.getPort();
         this.connectedAtMillis = runtime.clock.currentTimeMillis();
+        int fr = runtime.config().proxy().flightRecorderSize();
+        this.sent = new io.pgloom.trace.FlightRecorder(fr, '>');
+        this.received = new io.pgloom.trace.FlightRecorder(fr, '<');
     }
 
     @Override
@@ -135,6 +141,7 @@ public final class ClientSession implements Runnable {
             teardown();
         }
         recordEnd(reason, detail);
+        dumpFlightRecorder(reason, detail);
         long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
         String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
         if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
@@ -154,6 +161,20 @@ public final class ClientSession implements Runnable {
         bytesOut = runtime.metrics.bytes.labels(database, user, "server_to_client");
         querySeconds = runtime.metrics.querySeconds.labels(database, user);
         transactionSeconds = runtime.metrics.transactionSeconds.labels(database, user);
+    }
+
+    /** Endings that are part of normal operation: no flight-recorder dump for them. */
+    private static final java.util.Set<String> NORMAL_ENDINGS = java.util.Set.of("client_close", "cancel_request",
+            "shutdown", "admin_kill", "client_idle_timeout", "auth_failed", "unknown_database", "admin_denied");
+
+    /** A session that ended abnormally leaves its last message headers in the log (and in SHOW FLIGHTS). */
+    private void dumpFlightRecorder(String reason, String detail) {
+        if (NORMAL_ENDINGS.contains(reason) || !sent.enabled()) return;
+        String messages = io.pgloom.trace.FlightRecorder.dump(runtime.clock.nanoTime(), sent, received);
+        if (messages.isEmpty()) return;
+        Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages=\"{}\"", this, user, database,
+                reason, messages);
+        runtime.rememberFlight(toString(), reason, messages);
     }
 
     /** Disconnect by side and reason; for sessions that never logged in, the connection outcome. */

@@ -89,6 +89,7 @@ final class ClientToServerPump {
         boolean terminate = false;
         boolean rewrite = false;
         long streamRemaining = 0;
+        long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
@@ -99,6 +100,7 @@ final class ClientToServerPump {
             }
             boolean whole = p + 1 + len <= limit;
             if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
+            session.sent.record(type, len, now);
             if (!whole && len > maxMessage && isBufferedType(type)) {
                 throw SessionClosed.fatal("message_too_large", SqlState.PROGRAM_LIMIT_EXCEEDED,
                         "message of type " + MessageType.printable(type) + " is " + len

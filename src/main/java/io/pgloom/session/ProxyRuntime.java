@@ -366,6 +366,26 @@ public final class ProxyRuntime {
                 clients, waiting, servers, active, pools.all().size(), sessionCount());
     }
 
+    /** The last flight-recorder dumps, newest last (SHOW FLIGHTS); bounded. */
+    public record Flight(String client, String reason, String messages, long atMillis) {}
+
+    private final java.util.ArrayDeque<Flight> flights = new java.util.ArrayDeque<>();
+    private final io.pgloom.util.ResourceLock flightsLock = new io.pgloom.util.ResourceLock();
+    private static final int MAX_FLIGHTS = 20;
+
+    void rememberFlight(String client, String reason, String messages) {
+        try (var h = flightsLock.obtain()) {
+            if (flights.size() == MAX_FLIGHTS) flights.removeFirst();
+            flights.addLast(new Flight(client, reason, messages, clock.currentTimeMillis()));
+        }
+    }
+
+    public java.util.List<Flight> flights() {
+        try (var h = flightsLock.obtain()) {
+            return java.util.List.copyOf(flights);
+        }
+    }
+
     void add(ClientSession s) {
         sessions.put(s.id, s);
     }

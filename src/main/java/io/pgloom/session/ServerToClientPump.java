@@ -96,12 +96,14 @@ final class ServerToClientPump implements Runnable {
         int start = r.position();
         int limit = r.limit();
         int p = start;
+        long now = session.received.enabled() ? session.runtime.clock.nanoTime() : 0;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
             boolean whole = p + 1 + len <= limit;
             if (!whole) {
                 if (mustParse(type) || 1 + len <= r.capacity()) break;
+                session.received.record(type, len, now);
                 // Larger than the buffer and not ours to read: stream it.
                 long remaining = (long) p + 1 + len - limit;
                 toClient(buf, start, limit - start);
@@ -109,6 +111,7 @@ final class ServerToClientPump implements Runnable {
                 stream(remaining);
                 return false;
             }
+            session.received.record(type, len, now);
             if (type == MessageType.PARAMETER_STATUS) {
                 onParameterStatus(buf, p + 5, len - 4);
             } else if (type == MessageType.READY_FOR_QUERY) {

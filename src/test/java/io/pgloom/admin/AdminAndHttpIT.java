@@ -87,6 +87,45 @@ class AdminAndHttpIT {
     }
 
     @Test
+    void aBackendKilledMidQueryLeavesAFlightRecorderDump() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "session"); Connection adm = admin(p)) {
+            Connection c = p.app();
+            int pid;
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            var ex = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var f = ex.submit(() -> c.createStatement().execute("SELECT pg_sleep(20)"));
+                Await.until(() -> {
+                    try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
+                            "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'active'")) {
+                        rs.next();
+                        return rs.getInt(1) == 1;
+                    }
+                }, 10, "the query to run");
+                try (Connection su = pg.superuser()) {
+                    su.createStatement().execute("SELECT pg_terminate_backend(" + pid + ")");
+                }
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            } finally {
+                ex.shutdownNow();
+            }
+            Await.until(() -> !column(adm, "SHOW FLIGHTS", "reason").isEmpty(), 10, "the flight recorder dump");
+            try (ResultSet rs = adm.createStatement().executeQuery("SHOW FLIGHTS")) {
+                assertTrue(rs.next());
+                assertEquals("server_gone", rs.getString("reason"));
+                String last = rs.getString("last_messages");
+                assertTrue(last.contains("> Q "), "the query the client sent: " + last);
+                assertTrue(last.contains("< E "), "the FATAL the server sent before closing: " + last);
+            }
+            c.close();
+        }
+    }
+
+    @Test
     void onlyAdminUsersGetTheConsole() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session")) {
             SQLException e = assertThrows(SQLException.class, () -> p.connect("pgloom", "app", "app").close());
