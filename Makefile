@@ -29,10 +29,15 @@ demo: build
 	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
 	java -cp target/test-classes:target/classes:$$(cat target/test.classpath) io.pgloom.testkit.Demo target/proxy.jar
 
-## bench: end-to-end pgbench comparison (direct / pgloom / PgBouncer) -> bench/RESULTS.md
+## bench: JMH hot-path benchmarks (-> bench/jmh-results.txt), then the end-to-end pgbench comparison
+## (direct / pgloom / PgBouncer -> bench/RESULTS.md). JMH=regex picks benchmarks; E2E=0 skips the second part.
+JMH ?= io.pgloom.bench
+E2E ?= 1
 bench: build
-	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
-	JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py
+	$(MVN) $(MVNFLAGS) -Pbench -DskipTests -Djmh.include='$(JMH)' test-compile exec:exec@jmh
+	@if [ "$(E2E)" = "1" ]; then \
+	  $(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null && \
+	  JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi
 
 clean:
 	$(MVN) clean

@@ -57,6 +57,12 @@ public final class ServerConn {
         this.lastUsedNanos = nowNanos;
     }
 
+    /** A server connection over an already-open socket with no login (pool benchmarks and tests). */
+    public static ServerConn unauthenticated(PoolKey pool, Socket socket) throws IOException {
+        return new ServerConn(pool, socket.getInetAddress().getHostAddress(), socket.getPort(), socket, 1024, 1 << 20,
+                System.nanoTime());
+    }
+
     public ServerState state() {
         return state;
     }
