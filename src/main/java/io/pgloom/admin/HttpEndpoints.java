@@ -60,6 +60,7 @@ public final class HttpEndpoints implements AutoCloseable {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("listener", listener.isAccepting() ? "ok" : "not accepting");
         out.put("shutdown", runtime.shuttingDown() ? "shutting down" : "ok");
+        if (runtime.config().tls().mode().enabled()) out.put("tls", runtime.tls() != null ? "ok" : "TLS material not loaded");
         for (String db : runtime.config().databases().keySet()) {
             out.put("backend:" + db, probe(db));
         }

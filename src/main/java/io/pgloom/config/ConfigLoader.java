@@ -64,6 +64,7 @@ public final class ConfigLoader {
         AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
         LogSettings log = log(new TomlTable("log", top.table("log"), errors));
         Path dir = file.toAbsolutePath().getParent();
+        TlsSettings tls = tls(new TomlTable("tls", top.table("tls"), errors), dir);
 
         Map<String, DatabaseConfig> dbs = new TreeMap<>();
         Map<String, Object> dbTables = top.table("databases");
@@ -95,7 +96,7 @@ public final class ConfigLoader {
         if (proxy.minPoolSize() > proxy.defaultPoolSize()) {
             errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
         }
-        return new ProxyConfig(proxy, admin, log, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users), file);
+        return new ProxyConfig(proxy, admin, log, tls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users), file);
     }
 
     @SuppressWarnings("unchecked")
@@ -163,6 +164,47 @@ public final class ConfigLoader {
         if (!format.equals("text") && !format.equals("json")) t.error("format", "must be \"text\" or \"json\" (got \"" + format + "\")");
         t.rejectUnknown();
         return new LogSettings(LEVELS.contains(level) ? level : Defaults.LOG_LEVEL, format);
+    }
+
+    /** [tls]: the files are read here, so a wrong or unreadable one is a config error naming it. */
+    private static TlsSettings tls(TomlTable t, Path dir) {
+        String modeText = t.string("mode", "disable");
+        TlsSettings.TlsMode mode = switch (modeText) {
+            case "disable" -> TlsSettings.TlsMode.DISABLE;
+            case "allow" -> TlsSettings.TlsMode.ALLOW;
+            case "prefer" -> TlsSettings.TlsMode.PREFER;
+            case "require" -> TlsSettings.TlsMode.REQUIRE;
+            case "verify-ca" -> TlsSettings.TlsMode.VERIFY_CA;
+            case "verify-full" -> TlsSettings.TlsMode.VERIFY_FULL;
+            default -> {
+                t.error("mode", "must be disable, allow, prefer, require, verify-ca or verify-full (got \"" + modeText + "\")");
+                yield TlsSettings.TlsMode.DISABLE;
+            }
+        };
+        Path cert = t.has("cert_file") ? dir.resolve(t.string("cert_file", "")) : null;
+        Path key = t.has("key_file") ? dir.resolve(t.string("key_file", "")) : null;
+        Path ca = t.has("ca_file") ? dir.resolve(t.string("ca_file", "")) : null;
+        t.markSeen("cert_file");
+        t.markSeen("key_file");
+        t.markSeen("ca_file");
+        String min = t.string("min_protocol", "TLSv1.2");
+        if (!min.equals("TLSv1.2") && !min.equals("TLSv1.3")) t.error("min_protocol", "must be \"TLSv1.2\" or \"TLSv1.3\" (got \"" + min + "\")");
+        List<String> ciphers = t.stringList("ciphers");
+        t.rejectUnknown();
+        if (mode.enabled()) {
+            if (cert == null) t.error("cert_file", "is required when mode is " + modeText);
+            if (key == null) t.error("key_file", "is required when mode is " + modeText);
+            if (mode.clientCertificate() && ca == null) t.error("ca_file", "is required to verify client certificates (" + modeText + ")");
+            try {
+                if (cert != null) io.pgloom.tls.Pem.certificates(cert);
+                if (key != null) io.pgloom.tls.Pem.privateKey(key);
+                if (ca != null) io.pgloom.tls.Pem.certificates(ca);
+            } catch (java.io.IOException e) {
+                t.error(cert != null && e.getMessage().startsWith(cert.toString()) ? "cert_file"
+                        : key != null && e.getMessage().startsWith(key.toString()) ? "key_file" : "ca_file", e.getMessage());
+            }
+        }
+        return new TlsSettings(mode, cert, key, ca, min, ciphers);
     }
 
     private static DatabaseConfig database(String name, TomlTable t, Path dir, Function<String, String> environment) {

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log,
+public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log, TlsSettings tls,
                           Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, Path source) {
 
     public Optional<DatabaseConfig> database(String name) {

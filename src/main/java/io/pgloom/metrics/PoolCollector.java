@@ -64,6 +64,10 @@ public final class PoolCollector extends Collector {
         source.databaseLimits().forEach((db, v) -> dbLimits.addMetric(List.of(db), v[1]));
         List<MetricFamilySamples> out = new ArrayList<>(List.of(clients, servers, maxWait, oldestTx, poolSize,
                 backendVersion, violations, dbLimits, paused, backendUp));
+        GaugeMetricFamily certs = new GaugeMetricFamily("pgloom_tls_cert_not_after_seconds",
+                "Expiry (not-after, Unix time) of each TLS certificate pgloom has loaded.", List.of("cert"));
+        source.certificateNotAfter().forEach((subject, t) -> certs.addMetric(List.of(subject), t));
+        out.add(certs);
         out.add(new GaugeMetricFamily("pgloom_max_client_conn", "Configured max_client_conn.", source.maxClientConn()));
         out.add(new GaugeMetricFamily("pgloom_clients", "Client connections open now.", source.clients()));
         out.add(new GaugeMetricFamily("pgloom_shutting_down", "1 while pgloom is shutting down.", source.shuttingDown() ? 1 : 0));

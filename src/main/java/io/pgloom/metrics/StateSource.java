@@ -17,6 +17,9 @@ public interface StateSource {
 
     boolean shuttingDown();
 
+    /** Loaded TLS certificates by subject: not-after as Unix seconds. */
+    Map<String, Double> certificateNotAfter();
+
     /** Per database: configured pool size and max_db_connections. */
     Map<String, int[]> databaseLimits();
 }

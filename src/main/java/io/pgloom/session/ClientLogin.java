@@ -191,18 +191,36 @@ final class ClientLogin {
         shown.forEach((k, v) -> out.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
     }
 
-    /** Reads packets until a StartupMessage: answers SSL/GSSENC requests 'N' and serves cancel requests. */
+    /**
+     * Reads packets until a StartupMessage: negotiates TLS on SSLRequest (or a direct TLS ClientHello) when [tls]
+     * is on, answers GSSENCRequest 'N', serves cancel requests, refuses plaintext where TLS is required.
+     */
     private static StartupPacket readStartup(ClientSession s) throws IOException, SessionClosed {
+        var mode = s.runtime.config().tls().mode();
         for (int attempt = 0; attempt < 3; attempt++) {
             int first = s.in.read();
             if (first < 0) throw SessionClosed.quiet("client_eof", "closed before the startup packet");
             if (first == MessageType.TLS_HANDSHAKE_RECORD) {
-                // A PostgreSQL 17 client starting TLS directly; TLS is not configured on this listener.
-                throw SessionClosed.quiet("tls_not_configured", "direct TLS handshake while TLS is not configured");
+                var tls = s.runtime.tls();
+                if (tls == null || s.tls) {
+                    throw SessionClosed.quiet("tls_not_configured", "direct TLS handshake while TLS is not configured");
+                }
+                s.upgrade(tlsHandshake(s, tls, new byte[] {(byte) first}, true));
+                continue;
             }
             StartupPacket pkt = StartupPacket.read(s.in, first);
             switch (pkt.code()) {
-                case MessageType.SSL_REQUEST, MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
+                case MessageType.SSL_REQUEST -> {
+                    var tls = s.runtime.tls();
+                    if (tls == null || s.tls) {
+                        s.out.write(MessageType.TLS_REFUSE);
+                    } else {
+                        s.out.write(MessageType.TLS_ACCEPT);
+                        s.out.flush();
+                        s.upgrade(tlsHandshake(s, tls, null, false));
+                    }
+                }
+                case MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
                 case MessageType.CANCEL_REQUEST -> {
                     ClientSession target = s.runtime.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
                     if (target != null) target.cancelCurrent();
@@ -213,10 +231,24 @@ final class ClientLogin {
                     throw SessionClosed.quiet("cancel_request", "cancel request served");
                 }
                 default -> {
+                    if (mode.required() && !s.tls) {
+                        throw SessionClosed.fatal("tls_required", SqlState.INVALID_AUTHORIZATION,
+                                "SSL/TLS is required for connections to pgloom (tls.mode = " + mode.name().toLowerCase().replace('_', '-')
+                                        + "): connect with sslmode=require or stronger", "plaintext client refused");
+                    }
                     return pkt;
                 }
             }
         }
         throw SessionClosed.protocolViolation("too many SSL/GSSENC requests before the startup packet");
+    }
+
+    private static javax.net.ssl.SSLSocket tlsHandshake(ClientSession s, io.pgloom.tls.TlsContexts.ServerTls tls,
+                                                       byte[] consumed, boolean direct) throws SessionClosed {
+        try {
+            return io.pgloom.tls.TlsUpgrade.accept(tls, s.socket, consumed, direct);
+        } catch (IOException e) {
+            throw SessionClosed.quiet("tls_handshake_failed", e.getMessage());
+        }
     }
 }

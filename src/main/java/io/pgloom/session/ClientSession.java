@@ -32,9 +32,11 @@ public final class ClientSession implements Runnable {
 
     public final long id = IDS.incrementAndGet();
     final ProxyRuntime runtime;
-    final Socket socket;
-    final InputStream in;
-    final OutputStream out;
+    /** The client's socket and streams: replaced once by their TLS versions during login, before any pump runs. */
+    Socket socket;
+    InputStream in;
+    OutputStream out;
+    volatile boolean tls;
     /** Both pumps and admin commands write to the client: one writer at a time. */
     private final ResourceLock outLock = new ResourceLock();
     final LinkState link = new LinkState();
@@ -42,7 +44,7 @@ public final class ClientSession implements Runnable {
     final ReplyTracker tracker = new ReplyTracker();
     /** Transaction mode: this client's named prepared statements. */
     final PreparedStatements statements = new PreparedStatements();
-    final FrameReader reader;
+    FrameReader reader;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String terminateReason;
@@ -155,7 +157,7 @@ public final class ClientSession implements Runnable {
     void loggedIn(String method) {
         loggedIn = true;
         authMethod = method;
-        runtime.metrics.clientConnections.labels("ok", "false", method).inc();
+        runtime.metrics.clientConnections.labels("ok", String.valueOf(tls), method).inc();
         runtime.metrics.handshakeSeconds.observe((runtime.clock.currentTimeMillis() - connectedAtMillis) / 1e3);
         bytesIn = runtime.metrics.bytes.labels(database, user, "client_to_server");
         bytesOut = runtime.metrics.bytes.labels(database, user, "server_to_client");
@@ -187,7 +189,7 @@ public final class ClientSession implements Runnable {
         runtime.metrics.clientDisconnects.labels(side, reason).inc();
         if (!loggedIn && !reason.equals("cancel_request") && !(reason.equals("client_eof") && user.isEmpty())) {
             boolean auth = reason.equals("auth_failed");
-            runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", "false", "").inc();
+            runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", String.valueOf(tls), "").inc();
             if (auth) {
                 String r = detail != null && detail.startsWith("auth_reason=") ? detail.substring(12) : "unknown";
                 runtime.metrics.authFailures.labels(r).inc();
@@ -298,6 +300,15 @@ public final class ClientSession implements Runnable {
         if (terminateReason == null) terminateReason = reason;
         if (sqlState != null) sendFatal(sqlState, message);
         closeClientSocket();
+    }
+
+    /** Switches to the TLS socket after the handshake (login only, before the pumps start). */
+    void upgrade(javax.net.ssl.SSLSocket ssl) throws IOException {
+        socket = ssl;
+        in = ssl.getInputStream();
+        out = ssl.getOutputStream();
+        reader = new FrameReader(in, CLIENT_BUFFER, Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
+        tls = true;
     }
 
     void closeClientSocket() {

@@ -35,7 +35,25 @@ public final class ProxyRuntime {
     volatile java.util.function.Supplier<String> reloader = () -> "reload is not available";
     volatile Runnable shutdownTrigger = () -> { };
 
+    /** Client-facing TLS built from [tls]; null when TLS is off. Swapped on RELOAD for new connections. */
+    private volatile io.pgloom.tls.TlsContexts.ServerTls tls;
+
+    private static io.pgloom.tls.TlsContexts.ServerTls buildTls(ProxyConfig c) {
+        if (!c.tls().mode().enabled()) return null;
+        try {
+            return io.pgloom.tls.TlsContexts.server(c.tls());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("[tls]: " + e.getMessage(), e);
+        }
+    }
+
+    public io.pgloom.tls.TlsContexts.ServerTls tls() {
+        return tls;
+    }
+
     public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
+        this.tls = buildTls(config);
+        logCertificates(tls);
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -60,6 +78,9 @@ public final class ProxyRuntime {
 
     /** Swaps the config for new sessions and resizes existing pools; running sessions keep their links. */
     public void config(ProxyConfig c) {
+        io.pgloom.tls.TlsContexts.ServerTls newTls = buildTls(c);
+        this.tls = newTls;
+        if (newTls != null) logCertificates(newTls);
         this.config = c;
         for (ServerPool p : pools.all()) {
             if (c.database(p.key().database()).isPresent()) {
@@ -292,7 +313,7 @@ public final class ProxyRuntime {
             }
             double wait = s.waiting ? (nowNanos - s.waitStartNanos) / 1e9 : 0;
             rows.add(new ClientRow(s.toString(), s.user, s.database, state, s.remoteAddress, s.remotePort,
-                    s.applicationName, false, s.mode.name().toLowerCase(), s.connectedAtMillis, s.lastRequestMillis,
+                    s.applicationName, s.tls, s.mode.name().toLowerCase(), s.connectedAtMillis, s.lastRequestMillis,
                     wait, linked, pid, s.authMethod));
         }
         rows.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
@@ -351,6 +372,14 @@ public final class ProxyRuntime {
 
     public void adminHandler(AdminHandler h) {
         admin = h;
+    }
+
+    private static void logCertificates(io.pgloom.tls.TlsContexts.ServerTls t) {
+        if (t == null) return;
+        for (java.security.cert.X509Certificate c : t.certificates()) {
+            org.tinylog.Logger.info("event=tls_certificate_loaded subject=\"{}\" not_after={}", c.getSubjectX500Principal().getName(),
+                    c.getNotAfter().toInstant());
+        }
     }
 
     /** The periodic stats line: one line a minute with the numbers an operator checks first. */

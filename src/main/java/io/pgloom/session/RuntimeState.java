@@ -85,6 +85,16 @@ final class RuntimeState implements StateSource {
     }
 
     @Override
+    public Map<String, Double> certificateNotAfter() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        var tls = runtime.tls();
+        if (tls != null) {
+            for (var c : tls.certificates()) out.put(c.getSubjectX500Principal().getName(), c.getNotAfter().getTime() / 1000.0);
+        }
+        return out;
+    }
+
+    @Override
     public Map<String, int[]> databaseLimits() {
         Map<String, int[]> out = new LinkedHashMap<>();
         var c = runtime.config();

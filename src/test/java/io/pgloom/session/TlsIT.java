@@ -1,0 +1,143 @@
+// Client-facing TLS with the JDK's own TLS: pgjdbc with sslmode=verify-full against a certificate pgloom loads
+// from PEM files, PostgreSQL 17-style direct TLS (ALPN "postgresql"), plaintext refused under require, TLS 1.1
+// refused, client certificates under verify-ca.
+package io.pgloom.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProxyHarness;
+import io.pgloom.testkit.TestCertificates;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TlsIT {
+    static TestCertificates certs;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        certs = TestCertificates.create("EC");
+    }
+
+    private static String tlsTable(String mode) {
+        return """
+                [tls]
+                mode = "%s"
+                cert_file = "%s"
+                key_file = "%s"
+                ca_file = "%s"
+                """.formatted(mode, certs.serverCertPem, certs.serverKeyPem, certs.caPem);
+    }
+
+    private static Properties ssl(String sslmode) {
+        Properties p = new Properties();
+        p.setProperty("sslmode", sslmode);
+        p.setProperty("sslrootcert", certs.caPem.toString());
+        return p;
+    }
+
+    @Test
+    void verifyFullThroughPgloom() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "", tlsTable("prefer"));
+             Connection c = p.connect("app", "app", "app", ssl("verify-full"));
+             ResultSet rs = c.createStatement().executeQuery("SELECT 40 + 2")) {
+            rs.next();
+            assertEquals(42, rs.getInt(1));
+            assertTrue(p.pgloom().runtime().clientRows().stream().anyMatch(ClientRow::tls), "SHOW CLIENTS says tls");
+            assertTrue(p.pgloom().runtime().state.certificateNotAfter().keySet().stream().anyMatch(k -> k.contains("localhost")),
+                    "the certificate's expiry is exported");
+            // prefer: plaintext still works
+            try (Connection plain = p.app(); ResultSet r2 = plain.createStatement().executeQuery("SELECT 1")) {
+                assertTrue(r2.next());
+            }
+        }
+    }
+
+    @Test
+    void requireRefusesPlaintextClients() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
+            Properties plain = new Properties();
+            plain.setProperty("sslmode", "disable");
+            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "app", plain).close());
+            assertEquals("28000", e.getSQLState());
+            assertTrue(e.getMessage().contains("TLS is required"), e.getMessage());
+            try (Connection c = p.connect("app", "app", "app", ssl("verify-full"))) {
+                assertTrue(c.isValid(5));
+            }
+        }
+    }
+
+    @Test
+    void directTlsNeedsTheAlpnOfPostgres() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
+            SSLContext trustAll = trustingContext();
+            // With ALPN "postgresql": the handshake completes and the startup packet is read over TLS.
+            try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", p.port())) {
+                var params = s.getSSLParameters();
+                params.setApplicationProtocols(new String[] {"postgresql"});
+                s.setSSLParameters(params);
+                s.startHandshake();
+                assertEquals("postgresql", s.getApplicationProtocol());
+                s.getOutputStream().write(io.pgloom.wire.StartupPacket.encodeStartup(java.util.Map.of("user", "app", "database", "app")));
+                assertEquals('R', s.getInputStream().read(), "an authentication request over direct TLS");
+            }
+            // Without ALPN: refused.
+            try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", p.port())) {
+                s.setSoTimeout(5000);
+                assertThrows(Exception.class, () -> {
+                    s.startHandshake();
+                    s.getOutputStream().write(io.pgloom.wire.StartupPacket.encodeStartup(java.util.Map.of("user", "app")));
+                    if (s.getInputStream().read() < 0) throw new java.io.EOFException("closed");
+                });
+            }
+        }
+    }
+
+    @Test
+    void tls11IsRefused() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"));
+             Socket raw = new Socket("127.0.0.1", p.port())) {
+            raw.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
+            assertEquals('S', raw.getInputStream().read());
+            SSLContext ctx = trustingContext();
+            SSLSocket s = (SSLSocket) ((SSLSocketFactory) ctx.getSocketFactory()).createSocket(raw, "127.0.0.1", p.port(), true);
+            s.setEnabledProtocols(new String[] {"TLSv1.1"});
+            assertThrows(javax.net.ssl.SSLException.class, s::startHandshake);
+        }
+    }
+
+    @Test
+    void verifyCaRequiresAClientCertificate() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("verify-ca"))) {
+            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
+                    "no client certificate: refused");
+            Properties withCert = ssl("verify-full");
+            withCert.setProperty("sslcert", certs.clientCertPem.toString());
+            withCert.setProperty("sslkey", certs.clientKeyDer.toString());
+            try (Connection c = p.connect("app", "app", "app", withCert)) {
+                assertTrue(c.isValid(5));
+            }
+        }
+    }
+
+    private static SSLContext trustingContext() throws Exception {
+        var trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", io.pgloom.tls.Pem.certificates(certs.caPem).get(0));
+        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+}
