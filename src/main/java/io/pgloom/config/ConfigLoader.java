@@ -82,6 +82,7 @@ public final class ConfigLoader {
                 else errors.add("users." + name + ": must be a table");
             });
         }
+        List<HbaRule> hba = hba(top, errors);
         top.rejectUnknown();
 
         for (String u : admin.users()) {
@@ -96,7 +97,8 @@ public final class ConfigLoader {
         if (proxy.minPoolSize() > proxy.defaultPoolSize()) {
             errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
         }
-        return new ProxyConfig(proxy, admin, log, tls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users), file);
+        return new ProxyConfig(proxy, admin, log, tls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users),
+                hba, file);
     }
 
     @SuppressWarnings("unchecked")
@@ -138,7 +140,8 @@ public final class ConfigLoader {
                 t.bool("application_name_add_host", Defaults.APPLICATION_NAME_ADD_HOST),
                 t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
                 t.bool("so_reuseport", Defaults.SO_REUSEPORT),
-                (int) t.integer("flight_recorder_size", Defaults.FLIGHT_RECORDER_SIZE, 0, 10_000));
+                (int) t.integer("flight_recorder_size", Defaults.FLIGHT_RECORDER_SIZE, 0, 10_000),
+                t.seconds("auth_failure_delay", Defaults.AUTH_FAILURE_DELAY, 60));
         t.rejectUnknown();
         return p;
     }
@@ -164,6 +167,79 @@ public final class ConfigLoader {
         if (!format.equals("text") && !format.equals("json")) t.error("format", "must be \"text\" or \"json\" (got \"" + format + "\")");
         t.rejectUnknown();
         return new LogSettings(LEVELS.contains(level) ? level : Defaults.LOG_LEVEL, format);
+    }
+
+    /** [[hba]] rules in order; each needs a method; addresses are CIDRs ("10.0.0.0/8", "::1/128") or "all". */
+    @SuppressWarnings("unchecked")
+    private static List<HbaRule> hba(TomlTable top, List<String> errors) {
+        if (!top.has("hba")) {
+            top.markSeen("hba");
+            return List.of();
+        }
+        Object raw = top.raw("hba");
+        if (!(raw instanceof List<?> list)) {
+            errors.add("hba: must be an array of tables ([[hba]])");
+            return List.of();
+        }
+        List<HbaRule> rules = new ArrayList<>();
+        int n = 0;
+        for (Object o : list) {
+            n++;
+            if (!(o instanceof Map<?, ?>)) {
+                errors.add("hba[" + n + "]: must be a table");
+                continue;
+            }
+            TomlTable t = new TomlTable("hba[" + n + "]", (Map<String, Object>) o, errors);
+            List<String> dbs = listOrOne(t, "database");
+            List<String> users = listOrOne(t, "user");
+            String address = t.string("address", "all");
+            byte[] network = null;
+            int prefix = 0;
+            if (!address.equals("all")) {
+                try {
+                    String[] parts = address.split("/");
+                    network = java.net.InetAddress.getByName(parts[0]).getAddress();
+                    prefix = parts.length > 1 ? Integer.parseInt(parts[1]) : network.length * 8;
+                    if (prefix < 0 || prefix > network.length * 8) throw new NumberFormatException();
+                    if (!parts[0].matches("[0-9a-fA-F:.]+")) throw new NumberFormatException(); // no DNS names
+                } catch (Exception e) {
+                    t.error("address", "must be an IP network like 10.0.0.0/8 or ::1/128, or \"all\" (got \"" + address + "\")");
+                }
+            }
+            String typeText = t.string("type", "any");
+            HbaRule.ConnectionType type = switch (typeText) {
+                case "any" -> HbaRule.ConnectionType.ANY;
+                case "tls" -> HbaRule.ConnectionType.TLS;
+                case "plain" -> HbaRule.ConnectionType.PLAIN;
+                default -> {
+                    t.error("type", "must be any, tls or plain (got \"" + typeText + "\")");
+                    yield HbaRule.ConnectionType.ANY;
+                }
+            };
+            String methodText = t.string("method", null);
+            HbaRule.Method method = methodText == null ? null : switch (methodText) {
+                case "trust" -> HbaRule.Method.TRUST;
+                case "reject" -> HbaRule.Method.REJECT;
+                case "md5" -> HbaRule.Method.MD5;
+                case "scram-sha-256" -> HbaRule.Method.SCRAM_SHA_256;
+                case "cert" -> HbaRule.Method.CERT;
+                default -> null;
+            };
+            if (method == null) t.error("method", "must be trust, reject, md5, scram-sha-256 or cert (got \"" + methodText + "\")");
+            t.rejectUnknown();
+            rules.add(new HbaRule(n, dbs, users, address, network, prefix, type, method == null ? HbaRule.Method.REJECT : method));
+        }
+        return List.copyOf(rules);
+    }
+
+    private static List<String> listOrOne(TomlTable t, String key) {
+        if (!t.has(key)) {
+            t.markSeen(key);
+            return List.of("all");
+        }
+        Object v = t.raw(key);
+        if (v instanceof String s) return List.of(s);
+        return t.stringList(key);
     }
 
     /** [tls]: the files are read here, so a wrong or unreadable one is a config error naming it. */

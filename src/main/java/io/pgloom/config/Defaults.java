@@ -34,6 +34,7 @@ final class Defaults {
     static final boolean TCP_KEEPALIVE = true;
     static final boolean SO_REUSEPORT = false;
     static final long FLIGHT_RECORDER_SIZE = 32;
+    static final double AUTH_FAILURE_DELAY = 0.5;
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";

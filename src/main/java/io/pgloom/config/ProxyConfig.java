@@ -2,11 +2,13 @@
 package io.pgloom.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log, TlsSettings tls,
-                          Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, Path source) {
+                          Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, List<HbaRule> hba,
+                          Path source) {
 
     public Optional<DatabaseConfig> database(String name) {
         return Optional.ofNullable(databases.get(name));

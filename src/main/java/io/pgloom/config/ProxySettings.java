@@ -33,5 +33,6 @@ public record ProxySettings(
         boolean applicationNameAddHost,
         boolean tcpKeepalive,
         boolean soReuseport,
-        int flightRecorderSize) {
+        int flightRecorderSize,
+        Duration authFailureDelay) {
 }

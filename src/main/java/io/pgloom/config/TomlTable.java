@@ -33,7 +33,7 @@ final class TomlTable {
         return values.containsKey(k);
     }
 
-    private Object raw(String k) {
+    Object raw(String k) {
         seen.add(k);
         return values.get(k);
     }

@@ -68,6 +68,9 @@ public final class PoolCollector extends Collector {
                 "Expiry (not-after, Unix time) of each TLS certificate pgloom has loaded.", List.of("cert"));
         source.certificateNotAfter().forEach((subject, t) -> certs.addMetric(List.of(subject), t));
         out.add(certs);
+        out.add(new GaugeMetricFamily("pgloom_auth_failure_sources",
+                "Source addresses with failed logins since their last success (each slowed by auth_failure_delay).",
+                source.authFailureSources()));
         out.add(new GaugeMetricFamily("pgloom_max_client_conn", "Configured max_client_conn.", source.maxClientConn()));
         out.add(new GaugeMetricFamily("pgloom_clients", "Client connections open now.", source.clients()));
         out.add(new GaugeMetricFamily("pgloom_shutting_down", "1 while pgloom is shutting down.", source.shuttingDown() ? 1 : 0));

@@ -20,6 +20,9 @@ public interface StateSource {
     /** Loaded TLS certificates by subject: not-after as Unix seconds. */
     Map<String, Double> certificateNotAfter();
 
+    /** Source addresses with failed logins since their last success. */
+    int authFailureSources();
+
     /** Per database: configured pool size and max_db_connections. */
     Map<String, int[]> databaseLimits();
 }

@@ -28,6 +28,63 @@ final class ClientAuth {
 
     private ClientAuth() {}
 
+    /**
+     * Authenticates by the first matching [[hba]] rule when there are rules (no match: rejected), else by auth_type.
+     * {@code tlsPeerName} is the CN of a verified client certificate, or null.
+     */
+    static Result authenticate(ClientSession s, UserConfig cfg) throws IOException, SessionClosed {
+        var c = s.runtime.config();
+        if (c.hba().isEmpty()) return authenticate(s.user, cfg, c.proxy().authType(), s.reader, s.out);
+        io.pgloom.config.HbaRule rule = null;
+        java.net.InetAddress source = ((java.net.InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
+        for (io.pgloom.config.HbaRule r : c.hba()) {
+            if (r.matches(s.database, s.user, source, s.tls)) {
+                rule = r;
+                break;
+            }
+        }
+        if (rule == null) {
+            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "no hba rule allows user \"" + s.user
+                    + "\" to database \"" + s.database + "\" from " + s.remoteAddress + (s.tls ? " with TLS" : " without TLS"),
+                    "auth_reason=no_hba_rule");
+        }
+        return switch (rule.method()) {
+            case TRUST -> {
+                if (cfg == null) throw failed(s.user, "unknown_user");
+                yield new Result("trust", null);
+            }
+            case REJECT -> throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "connection for user \""
+                    + s.user + "\" to database \"" + s.database + "\" rejected by " + rule.describe(), "auth_reason=hba_reject " + rule.describe());
+            case MD5 -> authenticate(s.user, cfg, AuthType.MD5, s.reader, s.out);
+            case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out);
+            case CERT -> certificate(s, cfg, rule);
+        };
+    }
+
+    /** cert: the verified client certificate's CN must be the user name. */
+    private static Result certificate(ClientSession s, UserConfig cfg, io.pgloom.config.HbaRule rule) throws SessionClosed {
+        String cn = null;
+        if (s.socket instanceof javax.net.ssl.SSLSocket ssl) {
+            try {
+                var cert = (java.security.cert.X509Certificate) ssl.getSession().getPeerCertificates()[0];
+                for (var rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+                    if (rdn.getType().equalsIgnoreCase("CN")) cn = String.valueOf(rdn.getValue());
+                }
+            } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+                cn = null;
+            }
+        }
+        if (cn == null) {
+            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
+                    + s.user + "\": no verified client certificate (" + rule.describe() + ")", "auth_reason=no_client_certificate");
+        }
+        if (!cn.equals(s.user) || cfg == null) {
+            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
+                    + s.user + "\"", "auth_reason=certificate_name_mismatch cn=" + cn);
+        }
+        return new Result("cert", null);
+    }
+
     static Result authenticate(String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out)
             throws IOException, SessionClosed {
         if (authType == AuthType.TRUST) {

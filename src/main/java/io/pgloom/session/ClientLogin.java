@@ -26,10 +26,37 @@ final class ClientLogin {
     /** The virtual database of the admin console. */
     static final String ADMIN_DATABASE = "pgloom";
 
+    /**
+     * Authentication with auth_failure_delay: a failed attempt is answered only after the delay, growing with the
+     * failures from the same address (up to 10x), so guessing is slow while one typo costs half a second.
+     */
+    private static ClientAuth.Result authenticateSlowingGuessers(ClientSession s, io.pgloom.config.UserConfig userCfg)
+            throws IOException, SessionClosed {
+        try {
+            ClientAuth.Result r = ClientAuth.authenticate(s, userCfg);
+            s.runtime.authSucceeded(s.remoteAddress);
+            return r;
+        } catch (SessionClosed e) {
+            if (!e.reason().equals("auth_failed")) throw e;
+            int failures = s.runtime.authFailed(s.remoteAddress);
+            Logger.warn("event=auth_failed client={} user={} database={} remote={} failures_from_address={} detail=\"{}\"",
+                    s, s.user, s.database, s.remoteAddress, failures, e.getMessage());
+            long delayMs = s.runtime.config().proxy().authFailureDelay().toMillis() * Math.min(failures, 10);
+            if (delayMs > 0) {
+                try {
+                    Thread.sleep(delayMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw e;
+        }
+    }
+
     /** Authenticates an admin user and hands the connection to the admin console until it leaves. */
     private static void serveAdmin(ClientSession s, ProxyConfig cfg, String user) throws IOException, SessionClosed {
         var userCfg = cfg.user(user).orElse(null);
-        ClientAuth.Result auth = ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+        ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
         AdminHandler h = s.runtime.admin;
         if (!cfg.admin().users().contains(user) || h == null) {
             throw SessionClosed.fatal("admin_denied", SqlState.INSUFFICIENT_PRIVILEGE,
@@ -123,11 +150,11 @@ final class ClientLogin {
         }
         if (db == null) {
             // Authenticate first where a password is needed, so database names cannot be probed anonymously.
-            ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+            authenticateSlowingGuessers(s, userCfg);
             throw SessionClosed.fatal("unknown_database", SqlState.INVALID_CATALOG_NAME,
                     "database \"" + database + "\" does not exist", "no [databases." + database + "] in the config");
         }
-        ClientAuth.Result auth = ClientAuth.authenticate(user, userCfg, cfg.proxy().authType(), s.reader, s.out);
+        ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 

@@ -415,6 +415,23 @@ public final class ProxyRuntime {
         }
     }
 
+    /** Failed logins per source address since its last success (bounded; feeds auth_failure_delay). */
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> authFailures = new ConcurrentHashMap<>();
+
+    int authFailed(String address) {
+        if (authFailures.size() > 10_000) authFailures.clear(); // a flood of sources: start over rather than grow
+        return authFailures.computeIfAbsent(address, a -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    }
+
+    void authSucceeded(String address) {
+        authFailures.remove(address);
+    }
+
+    /** How many source addresses have failed logins pending (pgloom_auth_failure_sources). */
+    public int authFailureSources() {
+        return authFailures.size();
+    }
+
     void add(ClientSession s) {
         sessions.put(s.id, s);
     }

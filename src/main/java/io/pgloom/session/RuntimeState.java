@@ -85,6 +85,11 @@ final class RuntimeState implements StateSource {
     }
 
     @Override
+    public int authFailureSources() {
+        return runtime.authFailureSources();
+    }
+
+    @Override
     public Map<String, Double> certificateNotAfter() {
         Map<String, Double> out = new LinkedHashMap<>();
         var tls = runtime.tls();

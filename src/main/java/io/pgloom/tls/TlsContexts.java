@@ -54,6 +54,7 @@ public final class TlsContexts {
             if (!s.ciphers().isEmpty()) p.setCipherSuites(s.ciphers().toArray(new String[0]));
             p.setApplicationProtocols(new String[] {ALPN});
             if (s.mode().clientCertificate()) p.setNeedClientAuth(true);
+            else if (s.caFile() != null) p.setWantClientAuth(true); // a certificate, when offered, can serve hba "cert"
             return new ServerTls(ctx, p, all);
         } catch (GeneralSecurityException e) {
             throw new IOException("TLS material from " + s.certFile() + " / " + s.keyFile() + " is not usable: " + e.getMessage(), e);

@@ -35,7 +35,7 @@ public final class ProxyHarness implements AutoCloseable {
             // Test defaults, each overridable by a line of extraProxyKeys (TOML forbids a key twice).
             StringBuilder keys = new StringBuilder();
             for (String d : new String[] {"default_pool_size = 10", "query_wait_timeout = 20", "server_login_retry = 1",
-                "shutdown_timeout = 10"}) {
+                "shutdown_timeout = 10", "auth_failure_delay = 0.1"}) {
                 String k = d.substring(0, d.indexOf(' '));
                 if (!extraProxyKeys.matches("(?s)(.*\\n)?\\s*" + k + "\\s*=.*")) keys.append(d).append('\n');
             }

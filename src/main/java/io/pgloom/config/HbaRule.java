@@ -1,0 +1,36 @@
+// One [[hba]] rule, pg_hba.conf-style: which connections it matches (database, user, source CIDR, TLS or not) and
+// the authentication method for them. The first matching rule decides.
+package io.pgloom.config;
+
+import java.net.InetAddress;
+import java.util.List;
+
+public record HbaRule(int number, List<String> databases, List<String> users, String address, byte[] network, int prefix,
+                      ConnectionType type, Method method) {
+    public enum ConnectionType { ANY, TLS, PLAIN }
+
+    public enum Method { TRUST, REJECT, MD5, SCRAM_SHA_256, CERT }
+
+    public boolean matches(String database, String user, InetAddress source, boolean tls) {
+        if (type == ConnectionType.TLS && !tls || type == ConnectionType.PLAIN && tls) return false;
+        if (!databases.contains("all") && !databases.contains(database)) return false;
+        if (!users.contains("all") && !users.contains(user)) return false;
+        return network == null || inNetwork(source.getAddress());
+    }
+
+    private boolean inNetwork(byte[] ip) {
+        if (ip.length != network.length) return false;
+        int full = prefix / 8;
+        for (int i = 0; i < full; i++) if (ip[i] != network[i]) return false;
+        int rest = prefix % 8;
+        if (rest == 0) return true;
+        int mask = 0xff << (8 - rest) & 0xff;
+        return (ip[full] & mask) == (network[full] & mask);
+    }
+
+    /** How a log line names the rule. */
+    public String describe() {
+        return "hba rule #" + number + " (database " + databases + ", user " + users + ", address " + address + ", "
+                + type.name().toLowerCase() + " -> " + method.name().toLowerCase().replace('_', '-') + ")";
+    }
+}
