@@ -20,6 +20,9 @@ import java.util.List;
  */
 public final class ScramServer {
     public static final String MECHANISM = Scram.MECHANISM;
+    /** SCRAM with channel binding (tls-server-end-point), offered on TLS connections. */
+    public static final String MECHANISM_PLUS = Scram.MECHANISM + "-PLUS";
+    public static final String TLS_SERVER_END_POINT = "tls-server-end-point";
 
     private enum State { NEW, FIRST_HANDLED, SUCCEEDED, FAILED }
 
@@ -33,6 +36,9 @@ public final class ScramServer {
     private String serverFirst;
     private String nonce;
     private byte[] clientKey;
+    /** tls-server-end-point data (the hash of pgloom's certificate) when the connection is TLS, else null. */
+    private byte[] endpointHash;
+    private boolean plus;
 
     public ScramServer(ScramVerifier verifier) {
         this(verifier, Scram.nonce());
@@ -74,13 +80,25 @@ public final class ScramServer {
         return List.of(MECHANISM);
     }
 
+    /** Offers channel binding on a TLS connection: {@code certificateHash} is the tls-server-end-point data. */
+    public ScramServer bindTo(byte[] certificateHash) {
+        this.endpointHash = certificateHash == null ? null : certificateHash.clone();
+        return this;
+    }
+
+    /** The mechanisms for this exchange: -PLUS first when channel binding is available. */
+    public List<String> offered() {
+        return endpointHash == null ? List.of(MECHANISM) : List.of(MECHANISM_PLUS, MECHANISM);
+    }
+
     /** Handles client-first-message (with the mechanism the client chose); returns server-first-message. */
     public byte[] handleClientFirst(String mechanism, byte[] clientFirst) throws AuthFailure {
         expect(State.NEW, "client-first-message");
         state = State.FAILED; // until the message is accepted
-        if (!MECHANISM.equals(mechanism)) {
+        plus = MECHANISM_PLUS.equals(mechanism) && endpointHash != null;
+        if (!MECHANISM.equals(mechanism) && !plus) {
             throw new AuthFailure(AuthFailure.Reason.UNSUPPORTED_MECHANISM,
-                    "SASL mechanism not supported (offered: " + MECHANISM + ")");
+                    "SASL mechanism not supported (offered: " + String.join(", ", offered()) + ")");
         }
         String what = "client-first-message";
         String msg = ScramAttributes.utf8(what, clientFirst);
@@ -92,10 +110,18 @@ public final class ScramServer {
         String cbindFlag = msg.substring(0, c1);
         String authzid = msg.substring(c1 + 1, c2);
         switch (cbindFlag) {
-            case "n", "y" -> { } // no binding; "y" = client could bind but believes we cannot, which is true for now
+            case "n" -> {
+                if (plus) throw ScramAttributes.bad(what, "chose SCRAM-SHA-256-PLUS without channel binding");
+            }
+            case "y" -> {
+                // The client could bind but believes we cannot; we offered -PLUS, so someone removed it (RFC 5802 s6).
+                if (endpointHash != null) throw ScramAttributes.bad(what, "says the server cannot bind channels, but it offered SCRAM-SHA-256-PLUS");
+            }
             default -> {
+                if (cbindFlag.equals("p=" + TLS_SERVER_END_POINT) && plus) break;
                 if (cbindFlag.startsWith("p=") && validCbName(cbindFlag.substring(2))) {
-                    throw ScramAttributes.bad(what, "asks for channel binding, which needs SCRAM-SHA-256-PLUS");
+                    throw ScramAttributes.bad(what, plus ? "asks for an unsupported channel binding type (only tls-server-end-point)"
+                            : "asks for channel binding, which needs SCRAM-SHA-256-PLUS");
                 }
                 throw ScramAttributes.bad(what, "has an invalid channel binding flag");
             }
@@ -157,9 +183,24 @@ public final class ScramServer {
         return ("v=" + Scram.b64(Scram.hmac(verifier.serverKey(), authMessage))).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** What c= must decode to: the gs2 header as sent (plus the TLS certificate hash once -PLUS exists). */
+    /** What c= must decode to: the gs2 header as sent, then (with -PLUS) the hash of pgloom's TLS certificate. */
     private byte[] expectedChannelBinding() {
-        return gs2Header.getBytes(StandardCharsets.UTF_8);
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        if (!plus) return header;
+        byte[] out = new byte[header.length + endpointHash.length];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(endpointHash, 0, out, header.length, endpointHash.length);
+        return out;
+    }
+
+    /**
+     * tls-server-end-point data for a certificate (RFC 5929): its DER hashed with the hash of its signature
+     * algorithm, SHA-256 where that is MD5 or SHA-1.
+     */
+    public static byte[] endpointHash(java.security.cert.X509Certificate cert) throws java.security.GeneralSecurityException {
+        String sig = cert.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
+        String digest = sig.startsWith("SHA384") ? "SHA-384" : sig.startsWith("SHA512") ? "SHA-512" : "SHA-256";
+        return MessageDigest.getInstance(digest).digest(cert.getEncoded());
     }
 
     /** Whether the client proved it knows the password. */

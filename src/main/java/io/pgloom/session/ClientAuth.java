@@ -21,7 +21,6 @@ import java.security.SecureRandom;
 
 final class ClientAuth {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String SCRAM = "SCRAM-SHA-256";
 
     /** What a successful login learned that a backend login may reuse. */
     record Result(String method, byte[] scramClientKey) {}
@@ -34,7 +33,8 @@ final class ClientAuth {
      */
     static Result authenticate(ClientSession s, UserConfig cfg) throws IOException, SessionClosed {
         var c = s.runtime.config();
-        if (c.hba().isEmpty()) return authenticate(s.user, cfg, c.proxy().authType(), s.reader, s.out);
+        byte[] binding = channelBinding(s);
+        if (c.hba().isEmpty()) return authenticate(s.user, cfg, c.proxy().authType(), s.reader, s.out, binding);
         io.pgloom.config.HbaRule rule = null;
         java.net.InetAddress source = ((java.net.InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
         for (io.pgloom.config.HbaRule r : c.hba()) {
@@ -55,8 +55,8 @@ final class ClientAuth {
             }
             case REJECT -> throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "connection for user \""
                     + s.user + "\" to database \"" + s.database + "\" rejected by " + rule.describe(), "auth_reason=hba_reject " + rule.describe());
-            case MD5 -> authenticate(s.user, cfg, AuthType.MD5, s.reader, s.out);
-            case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out);
+            case MD5 -> authenticate(s.user, cfg, AuthType.MD5, s.reader, s.out, binding);
+            case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out, binding);
             case CERT -> certificate(s, cfg, rule);
         };
     }
@@ -85,8 +85,20 @@ final class ClientAuth {
         return new Result("cert", null);
     }
 
-    static Result authenticate(String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out)
-            throws IOException, SessionClosed {
+    /** tls-server-end-point data of pgloom's certificate on this TLS connection, or null (plaintext). */
+    private static byte[] channelBinding(ClientSession s) {
+        if (!(s.socket instanceof javax.net.ssl.SSLSocket ssl)) return null;
+        try {
+            var local = ssl.getSession().getLocalCertificates();
+            return local == null || local.length == 0 ? null
+                    : ScramServer.endpointHash((java.security.cert.X509Certificate) local[0]);
+        } catch (java.security.GeneralSecurityException e) {
+            return null;
+        }
+    }
+
+    static Result authenticate(String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out,
+                               byte[] channelBinding) throws IOException, SessionClosed {
         if (authType == AuthType.TRUST) {
             if (cfg == null) throw failed(user, "unknown_user");
             return new Result("trust", null);
@@ -101,7 +113,7 @@ final class ClientAuth {
             // An MD5 hash cannot answer SCRAM; PostgreSQL refuses the same way.
             throw failed(user, "md5_secret_with_scram");
         }
-        if (useScram) return scram(user, secret, in, out);
+        if (useScram) return scram(user, secret, in, out, channelBinding);
         return md5(user, secret, in, out);
     }
 
@@ -116,26 +128,28 @@ final class ClientAuth {
         return new Result("md5", null);
     }
 
-    private static Result scram(String user, Secret secret, FrameReader in, OutputStream out) throws IOException, SessionClosed {
+    private static Result scram(String user, Secret secret, FrameReader in, OutputStream out, byte[] channelBinding)
+            throws IOException, SessionClosed {
         // Unknown users get a mock exchange with a stable per-name salt and no key derivation, so a guesser can
         // tell neither that the user is missing nor that two users share a password (salts are per user).
         ScramServer server = secret == null ? ScramServer.forUnknownUser(user)
                 : secret.kind() == Secret.Kind.SCRAM ? new ScramServer(ScramVerifier.parse(secret.reveal()))
                 : ScramServer.forPassword(user, secret.reveal());
-        out.write(Messages.authSasl(ScramServer.mechanisms()));
+        server.bindTo(channelBinding);
+        out.write(Messages.authSasl(server.offered()));
         try {
             expectPassword(in);
             BodyCursor body = in.body();
             String mechanism = body.cstring();
             int len = body.int32();
             byte[] first = len < 0 ? new byte[0] : body.bytes(len);
-            if (!SCRAM.equals(mechanism)) throw failed(user, "unsupported_sasl_mechanism");
+            if (!server.offered().contains(mechanism)) throw failed(user, "unsupported_sasl_mechanism");
             out.write(Messages.authSaslContinue(server.handleClientFirst(mechanism, first)));
             expectPassword(in);
             byte[] fin = server.handleClientFinal(in.body().rest());
             if (secret == null) throw failed(user, "unknown_user");
             out.write(Messages.authSaslFinal(fin));
-            return new Result("scram-sha-256", server.clientKey());
+            return new Result(mechanism.equals(ScramServer.MECHANISM_PLUS) ? "scram-sha-256-plus" : "scram-sha-256", server.clientKey());
         } catch (AuthFailure e) {
             throw failed(user, e.reason() == AuthFailure.Reason.BAD_PROOF ? "wrong_password" : "bad_scram_message");
         }

@@ -64,6 +64,22 @@ class TlsIT {
     }
 
     @Test
+    void scramChannelBindingRequiredByTheClientSucceeds() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
+            Properties props = ssl("verify-full");
+            props.setProperty("channelBinding", "require");
+            try (Connection c = p.connect("app", "app", "app", props)) {
+                assertTrue(c.isValid(5));
+                assertTrue(p.pgloom().runtime().clientRows().stream().anyMatch(r -> r.authMethod().equals("scram-sha-256-plus")),
+                        "the login used SCRAM-SHA-256-PLUS");
+            }
+            props.setProperty("password", "wrong");
+            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "wrong", props).close());
+            assertEquals("28P01", e.getSQLState());
+        }
+    }
+
+    @Test
     void requireRefusesPlaintextClients() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
             Properties plain = new Properties();
