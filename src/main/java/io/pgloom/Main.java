@@ -61,14 +61,21 @@ public final class Main {
     }
 
     private static void configureLogging(ProxyConfig config) {
-        Configuration.set("writer", "console");
-        Configuration.set("writer.stream", "out");
-        Configuration.set("writer.level", config.log().level());
         // Log writes happen off the pumps, on tinylog's own thread (file/console I/O would capture a carrier).
         Configuration.set("writingthread", "true");
         if ("json".equals(config.log().format())) {
-            Configuration.set("writer.format", "{\"time\":\"{date:yyyy-MM-dd'T'HH:mm:ss.SSSXXX}\",\"level\":\"{level}\",\"msg\":\"{message|escape}\"}");
+            // One JSON object per line on stdout (tinylog's JSON writer, LDJSON format).
+            Configuration.set("writer", "json");
+            Configuration.set("writer.file", "/dev/stdout");
+            Configuration.set("writer.format", "LDJSON");
+            Configuration.set("writer.level", config.log().level());
+            Configuration.set("writer.field.time", "{date:yyyy-MM-dd'T'HH:mm:ss.SSSXXX}");
+            Configuration.set("writer.field.level", "level");
+            Configuration.set("writer.field.msg", "message");
         } else {
+            Configuration.set("writer", "console");
+            Configuration.set("writer.stream", "out");
+            Configuration.set("writer.level", config.log().level());
             Configuration.set("writer.format", "{date:yyyy-MM-dd HH:mm:ss.SSS} {level} {message}");
         }
     }

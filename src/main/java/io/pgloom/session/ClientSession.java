@@ -101,8 +101,8 @@ public final class ClientSession implements Runnable {
         runtime.add(this);
         try {
             ClientLogin.run(this);
-            Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} pool_mode={}",
-                    this, user, database, applicationName, remoteAddress, remotePort, mode.name().toLowerCase());
+            Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} tls={} auth_method={} pool_mode={}",
+                    this, user, database, applicationName, remoteAddress, remotePort, tls, authMethod, mode.name().toLowerCase());
             new ClientToServerPump(this).run();
         } catch (SessionClosed e) {
             reason = e.reason();
