@@ -65,6 +65,7 @@ public final class ConfigLoader {
         LogSettings log = log(new TomlTable("log", top.table("log"), errors));
         Path dir = file.toAbsolutePath().getParent();
         TlsSettings tls = tls(new TomlTable("tls", top.table("tls"), errors), dir);
+        TlsSettings.Server serverTls = serverTls(new TomlTable("server_tls", top.table("server_tls"), errors), dir);
 
         Map<String, DatabaseConfig> dbs = new TreeMap<>();
         Map<String, Object> dbTables = top.table("databases");
@@ -97,7 +98,7 @@ public final class ConfigLoader {
         if (proxy.minPoolSize() > proxy.defaultPoolSize()) {
             errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
         }
-        return new ProxyConfig(proxy, admin, log, tls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users),
+        return new ProxyConfig(proxy, admin, log, tls, serverTls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users),
                 hba, file);
     }
 
@@ -240,6 +241,40 @@ public final class ConfigLoader {
         Object v = t.raw(key);
         if (v instanceof String s) return List.of(s);
         return t.stringList(key);
+    }
+
+    /** [server_tls]: towards PostgreSQL, with libpq's sslmode words. */
+    private static TlsSettings.Server serverTls(TomlTable t, Path dir) {
+        String m = t.string("mode", "disable");
+        TlsSettings.Server.ServerMode mode = switch (m) {
+            case "disable" -> TlsSettings.Server.ServerMode.DISABLE;
+            case "prefer" -> TlsSettings.Server.ServerMode.PREFER;
+            case "require" -> TlsSettings.Server.ServerMode.REQUIRE;
+            case "verify-ca" -> TlsSettings.Server.ServerMode.VERIFY_CA;
+            case "verify-full" -> TlsSettings.Server.ServerMode.VERIFY_FULL;
+            default -> {
+                t.error("mode", "must be disable, prefer, require, verify-ca or verify-full (got \"" + m + "\")");
+                yield TlsSettings.Server.ServerMode.DISABLE;
+            }
+        };
+        Path ca = t.has("ca_file") ? dir.resolve(t.string("ca_file", "")) : null;
+        Path cert = t.has("cert_file") ? dir.resolve(t.string("cert_file", "")) : null;
+        Path key = t.has("key_file") ? dir.resolve(t.string("key_file", "")) : null;
+        t.markSeen("ca_file");
+        t.markSeen("cert_file");
+        t.markSeen("key_file");
+        t.rejectUnknown();
+        boolean verify = mode == TlsSettings.Server.ServerMode.VERIFY_CA || mode == TlsSettings.Server.ServerMode.VERIFY_FULL;
+        if (verify && ca == null) t.error("ca_file", "is required to verify PostgreSQL's certificate (" + m + ")");
+        if ((cert == null) != (key == null)) t.error(cert == null ? "cert_file" : "key_file", "cert_file and key_file go together");
+        try {
+            if (ca != null) io.pgloom.tls.Pem.certificates(ca);
+            if (cert != null) io.pgloom.tls.Pem.certificates(cert);
+            if (key != null) io.pgloom.tls.Pem.privateKey(key);
+        } catch (java.io.IOException e) {
+            t.error("ca_file", e.getMessage());
+        }
+        return new TlsSettings.Server(mode, ca, cert, key);
     }
 
     /** [tls]: the files are read here, so a wrong or unreadable one is a config error naming it. */

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log, TlsSettings tls,
+                          TlsSettings.Server serverTls,
                           Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, List<HbaRule> hba,
                           Path source) {
 

@@ -28,6 +28,15 @@ public record TlsSettings(TlsMode mode, Path certFile, Path keyFile, Path caFile
         }
     }
 
+    /** [server_tls]: TLS towards PostgreSQL, libpq's sslmode words. */
+    public record Server(ServerMode mode, Path caFile, Path certFile, Path keyFile) {
+        public enum ServerMode { DISABLE, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL }
+
+        public static Server disabled() {
+            return new Server(ServerMode.DISABLE, null, null, null);
+        }
+    }
+
     public static TlsSettings disabled() {
         return new TlsSettings(TlsMode.DISABLE, null, null, null, "TLSv1.2", List.of());
     }

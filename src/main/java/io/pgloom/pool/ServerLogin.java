@@ -31,6 +31,14 @@ public final class ServerLogin {
     public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
                                   Map<String, String> startupParameters, Duration connectTimeout,
                                   boolean keepalive, int maxMessage, long nowNanos) throws ServerLoginException {
+        return open(pool, host, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, null);
+    }
+
+    /** As above, over TLS when {@code tls} is given ([server_tls]). */
+    public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
+                                  Map<String, String> startupParameters, Duration connectTimeout,
+                                  boolean keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+            throws ServerLoginException {
         Socket socket = new Socket();
         try {
             int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
@@ -47,6 +55,7 @@ public final class ServerLogin {
             }
             // The whole login must finish within the connect timeout too: a server that accepts and stalls is down.
             socket.setSoTimeout(timeoutMs);
+            if (tls != null) socket = negotiateTls(socket, host, port, tls);
             ServerConn conn = new ServerConn(pool, host, port, socket, BUFFER_SIZE, maxMessage, nowNanos);
             conn.out.write(StartupPacket.encodeStartup(startupParameters));
             try {
@@ -73,6 +82,23 @@ public final class ServerLogin {
             throw new ServerLoginException("server_login_failed", SqlState.CONNECTION_FAILURE,
                     "server login to " + host + ":" + port + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** SSLRequest; 'S' -> TLS handshake; 'N' -> plaintext only when [server_tls] mode is prefer. */
+    private static Socket negotiateTls(Socket socket, String host, int port, io.pgloom.tls.BackendTls tls) throws IOException {
+        socket.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
+        int answer = socket.getInputStream().read();
+        if (answer == MessageType.TLS_ACCEPT) {
+            try {
+                return tls.connect(socket, host, port);
+            } catch (IOException e) {
+                throw new ServerLoginException("server_tls_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                        "TLS with server " + host + ":" + port + " failed: " + e.getMessage(), e);
+            }
+        }
+        if (answer == MessageType.TLS_REFUSE && !tls.required()) return socket;
+        throw new ServerLoginException("server_tls_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                "server " + host + ":" + port + " does not offer TLS and [server_tls] requires it", null);
     }
 
     private static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {

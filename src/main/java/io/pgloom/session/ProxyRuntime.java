@@ -51,8 +51,20 @@ public final class ProxyRuntime {
         return tls;
     }
 
+    /** TLS towards PostgreSQL ([server_tls]); null when off. Swapped on RELOAD for new server connections. */
+    private volatile io.pgloom.tls.BackendTls backendTls;
+
+    private static io.pgloom.tls.BackendTls buildBackendTls(ProxyConfig c) {
+        try {
+            return io.pgloom.tls.BackendTls.of(c.serverTls());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
         this.tls = buildTls(config);
+        this.backendTls = buildBackendTls(config);
         logCertificates(tls);
         this.config = config;
         this.clock = clock;
@@ -80,6 +92,7 @@ public final class ProxyRuntime {
     public void config(ProxyConfig c) {
         io.pgloom.tls.TlsContexts.ServerTls newTls = buildTls(c);
         this.tls = newTls;
+        this.backendTls = buildBackendTls(c);
         if (newTls != null) logCertificates(newTls);
         this.config = c;
         for (ServerPool p : pools.all()) {
@@ -239,7 +252,7 @@ public final class ProxyRuntime {
         // so RESET on the next link returns the server to these defaults, not to another client's values.
         params.putAll(db.startupParameters());
         return ServerLogin.open(key, db.host(), db.port(), creds, params, c.proxy().serverConnectTimeout(),
-                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime());
+                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), backendTls);
     }
 
     /** The backend login: the database's forced user and password, else the client's own user and stored secret. */

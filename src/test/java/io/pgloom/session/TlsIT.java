@@ -80,6 +80,29 @@ class TlsIT {
     }
 
     @Test
+    void serverTlsVerifyFullTowardsPostgres() throws Exception {
+        try (PostgresFixture pg = PostgresFixture.startNewWithTls(certs.serverCertPem, certs.serverKeyPem);
+             ProxyHarness p = ProxyHarness.start(pg, "transaction", "", """
+                     [server_tls]
+                     mode = "verify-full"
+                     ca_file = "%s"
+                     """.formatted(certs.caPem));
+             Connection c = p.app();
+             ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+            assertTrue(rs.next());
+            assertTrue(rs.getBoolean(1), "pgloom's server connection is encrypted");
+        }
+        // verify-full against a server with no TLS at all: refused with a clear error.
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", """
+                [server_tls]
+                mode = "require"
+                """)) {
+            SQLException e = assertThrows(SQLException.class, () -> p.app().close());
+            assertTrue(e.getMessage().contains("does not offer TLS"), e.getMessage());
+        }
+    }
+
+    @Test
     void requireRefusesPlaintextClients() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
             Properties plain = new Properties();

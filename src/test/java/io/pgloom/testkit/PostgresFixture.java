@@ -58,7 +58,18 @@ public final class PostgresFixture implements AutoCloseable {
 
     /** A separate instance (failover tests need several); the caller closes it. */
     public static PostgresFixture startNew() {
-        if (ContainerPostgres.dockerAvailable()) return startContainer();
+        return startNew(null, null);
+    }
+
+    /**
+     * A separate instance with TLS on (ssl = on) using this certificate chain and PKCS#8 key (binaries path only).
+     */
+    public static PostgresFixture startNewWithTls(Path certPem, Path keyPem) {
+        return startNew(certPem, keyPem);
+    }
+
+    private static PostgresFixture startNew(Path certPem, Path keyPem) {
+        if (certPem == null && ContainerPostgres.dockerAvailable()) return startContainer();
         try {
             Path home = PgBinaries.home();
             boolean root = "0".equals(run(List.of("id", "-u")).trim());
@@ -69,6 +80,7 @@ public final class PostgresFixture implements AutoCloseable {
             if (root) PgBinaries.run("chown", "-R", "65534:65534", base.toString());
             PostgresFixture f = new PostgresFixture(home, data, sock, freePort(), root);
             f.initdb();
+            if (certPem != null) f.enableTls(certPem, keyPem);
             f.start();
             f.createRoles();
             return f;
@@ -137,6 +149,17 @@ public final class PostgresFixture implements AutoCloseable {
             hba.append("host all ").append(r[0]).append(" ::1/128 ").append(r[1]).append('\n');
         }
         Files.writeString(dataDir.resolve("pg_hba.conf"), hba.toString());
+    }
+
+    private void enableTls(Path certPem, Path keyPem) throws IOException, InterruptedException {
+        Path crt = dataDir.resolve("server.crt");
+        Path key = dataDir.resolve("server.key");
+        Files.copy(certPem, crt);
+        Files.copy(keyPem, key);
+        if (asNobody) PgBinaries.run("chown", "65534:65534", crt.toString(), key.toString());
+        PgBinaries.run("chmod", "600", key.toString());
+        Files.writeString(dataDir.resolve("postgresql.conf"), "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Starts the postmaster on the same data folder and port, waiting (bounded) until it accepts logins. */
