@@ -86,6 +86,9 @@ public final class ConfigLoader {
         List<HbaRule> hba = hba(top, errors);
         top.rejectUnknown();
 
+        if (!proxy.authUser().isEmpty() && !users.containsKey(proxy.authUser())) {
+            errors.add("proxy.auth_user: \"" + proxy.authUser() + "\" has no [users." + proxy.authUser() + "] table (its password logs pgloom in to run auth_query)");
+        }
         for (String u : admin.users()) {
             if (!users.containsKey(u)) errors.add("admin.users: \"" + u + "\" has no [users." + u + "] table");
         }
@@ -142,7 +145,10 @@ public final class ConfigLoader {
                 t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
                 t.bool("so_reuseport", Defaults.SO_REUSEPORT),
                 (int) t.integer("flight_recorder_size", Defaults.FLIGHT_RECORDER_SIZE, 0, 10_000),
-                t.seconds("auth_failure_delay", Defaults.AUTH_FAILURE_DELAY, 60));
+                t.seconds("auth_failure_delay", Defaults.AUTH_FAILURE_DELAY, 60),
+                t.string("auth_user", ""),
+                t.string("auth_query", Defaults.AUTH_QUERY),
+                t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS));
         t.rejectUnknown();
         return p;
     }

@@ -34,5 +34,8 @@ public record ProxySettings(
         boolean tcpKeepalive,
         boolean soReuseport,
         int flightRecorderSize,
-        Duration authFailureDelay) {
+        Duration authFailureDelay,
+        String authUser,
+        String authQuery,
+        Duration authQueryCacheTtl) {
 }

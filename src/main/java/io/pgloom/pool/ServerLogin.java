@@ -130,8 +130,13 @@ public final class ServerLogin {
                                 throw new ServerLoginException("server_auth_unsupported", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
                                         "server offers no supported SASL mechanism " + mechanisms, null);
                             }
-                            if (creds.password() == null) throw noPassword(creds, "a SCRAM password");
-                            scram = new ScramClient(creds.password());
+                            if (creds.password() != null) {
+                                scram = new ScramClient(creds.password());
+                            } else if (creds.scramClientKey() != null && creds.verifier() != null) {
+                                scram = ScramClient.withClientKey(creds.scramClientKey(), creds.verifier()); // pass-through
+                            } else {
+                                throw noPassword(creds, "a SCRAM password");
+                            }
                             conn.out.write(Messages.saslInitialResponse(SCRAM, scram.clientFirst()));
                         }
                         case MessageType.AUTH_SASL_CONTINUE -> {

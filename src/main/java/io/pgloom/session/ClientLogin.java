@@ -144,6 +144,19 @@ final class ClientLogin {
         }
         DatabaseConfig db = cfg.database(database).orElse(null);
         var userCfg = cfg.user(user).orElse(null);
+        boolean fromAuthQuery = false;
+        if (userCfg == null && db != null && s.runtime.authQuery.enabled()) {
+            // Not in the config: ask PostgreSQL (auth_query), cached for auth_query_cache_ttl.
+            try {
+                io.pgloom.config.Secret fetched = s.runtime.authQuery.lookup(database, user);
+                if (fetched != null) {
+                    userCfg = new io.pgloom.config.UserConfig(user, fetched, null, null, null);
+                    fromAuthQuery = true;
+                }
+            } catch (io.pgloom.pool.ServerLoginException e) {
+                throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+            }
+        }
         if (db != null && s.runtime.isDisabled(database)) {
             throw SessionClosed.fatal("database_disabled", SqlState.CANNOT_CONNECT_NOW,
                     "database \"" + database + "\" does not allow connections now (DISABLE); try again later", "disabled");
@@ -155,6 +168,7 @@ final class ClientLogin {
                     "database \"" + database + "\" does not exist", "no [databases." + database + "] in the config");
         }
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
+        if (fromAuthQuery && auth.scramClientKey() != null) s.runtime.authQuery.clientKeys.put(user, auth.scramClientKey());
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 

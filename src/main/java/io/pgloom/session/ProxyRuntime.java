@@ -51,6 +51,13 @@ public final class ProxyRuntime {
         return tls;
     }
 
+    /** auth_query lookups and the ClientKeys of pass-through logins. */
+    final AuthQuery authQuery = new AuthQuery(this);
+
+    public io.pgloom.tls.BackendTls backendTls() {
+        return backendTls;
+    }
+
     /** TLS towards PostgreSQL ([server_tls]); null when off. Swapped on RELOAD for new server connections. */
     private volatile io.pgloom.tls.BackendTls backendTls;
 
@@ -244,7 +251,7 @@ public final class ProxyRuntime {
         DatabaseConfig db = c.database(key.database()).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
                 "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME,
                 "database \"" + key.database() + "\" is no longer configured", null));
-        ServerCredentials creds = credentials(c, db, key.user());
+        ServerCredentials creds = credentialsFor(c, db, key.user());
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", creds.user());
         params.put("database", db.dbname());
@@ -260,6 +267,22 @@ public final class ProxyRuntime {
         if (db.user() != null) return fromSecret(db.user(), db.password());
         UserConfig u = c.user(clientUser).orElse(null);
         return fromSecret(clientUser, u == null ? null : u.password());
+    }
+
+    /** As {@link #credentials}, for users known only through auth_query: their fetched secret and ClientKey. */
+    private ServerCredentials credentialsFor(ProxyConfig c, DatabaseConfig db, String clientUser) {
+        if (db.user() != null || c.user(clientUser).isPresent() || !authQuery.enabled()) return credentials(c, db, clientUser);
+        try {
+            Secret s = authQuery.lookup(db.name(), clientUser);
+            if (s == null) return new ServerCredentials(clientUser, null, null);
+            if (s.kind() == Secret.Kind.SCRAM) {
+                return new ServerCredentials(clientUser, null, null, authQuery.clientKeys.get(clientUser),
+                        io.pgloom.auth.ScramVerifier.parse(s.reveal()));
+            }
+            return fromSecret(clientUser, s);
+        } catch (io.pgloom.pool.ServerLoginException e) {
+            return new ServerCredentials(clientUser, null, null);
+        }
     }
 
     private static ServerCredentials fromSecret(String user, Secret s) {
