@@ -103,6 +103,83 @@ class TlsIT {
     }
 
     @Test
+    void expiredOrForeignCertificatesAreRejectedByVerifyFull() throws Exception {
+        TestCertificates expired = TestCertificates.create("EC", true);
+        TestCertificates other = TestCertificates.create("EC");
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", """
+                [tls]
+                mode = "require"
+                cert_file = "%s"
+                key_file = "%s"
+                """.formatted(expired.serverCertPem, expired.serverKeyPem))) {
+            Properties props = new Properties();
+            props.setProperty("sslmode", "verify-full");
+            props.setProperty("sslrootcert", expired.caPem.toString());
+            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "app", props).close());
+            assertTrue(String.valueOf(e.getCause()).toLowerCase().contains("expired")
+                    || String.valueOf(e.getMessage()).toLowerCase().contains("ssl"), e.toString());
+        }
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
+            Properties wrongCa = new Properties();
+            wrongCa.setProperty("sslmode", "verify-full");
+            wrongCa.setProperty("sslrootcert", other.caPem.toString());
+            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", wrongCa).close(), "a certificate from another CA");
+        }
+    }
+
+    @Test
+    void certificateRotationByReloadWhileClientsKeepQuerying() throws Exception {
+        TestCertificates next = TestCertificates.create("EC");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pgloom-rotate");
+        java.nio.file.Path cert = dir.resolve("server.pem");
+        java.nio.file.Path key = dir.resolve("server.key");
+        java.nio.file.Files.copy(certs.serverCertPem, cert);
+        java.nio.file.Files.copy(certs.serverKeyPem, key);
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "max_client_conn = 100", """
+                [tls]
+                mode = "require"
+                cert_file = "%s"
+                key_file = "%s"
+                """.formatted(cert, key));
+             var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong queries = new java.util.concurrent.atomic.AtomicLong();
+            java.util.List<java.util.concurrent.Future<Long>> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                clients.add(ex.submit(() -> {
+                    long n = 0;
+                    try (Connection c = p.connect("app", "app", "app", ssl("verify-full"))) {
+                        while (!stop.get()) {
+                            try (ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                                rs.next();
+                                n++;
+                                queries.incrementAndGet();
+                            }
+                        }
+                    }
+                    return n;
+                }));
+            }
+            io.pgloom.testkit.Await.until(() -> queries.get() > 200, 30, "the 20 clients to be querying");
+            java.nio.file.Files.copy(next.serverCertPem, cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.copy(next.serverKeyPem, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertEquals(null, p.pgloom().reload(), "RELOAD accepts the new certificate");
+            Properties newCa = new Properties();
+            newCa.setProperty("sslmode", "verify-full");
+            newCa.setProperty("sslrootcert", next.caPem.toString());
+            try (Connection c = p.connect("app", "app", "app", newCa)) {
+                assertTrue(c.isValid(5), "new connections get the new certificate");
+            }
+            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
+                    "the old CA no longer verifies new connections");
+            long before = queries.get();
+            io.pgloom.testkit.Await.until(() -> queries.get() > before + 200, 30, "the old sessions to keep querying");
+            stop.set(true);
+            for (var f : clients) assertTrue(f.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "every client kept working");
+        }
+    }
+
+    @Test
     void requireRefusesPlaintextClients() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
             Properties plain = new Properties();

@@ -34,23 +34,33 @@ public final class TestCertificates {
     }
 
     public static TestCertificates create(String keyAlg) throws Exception {
+        return create(keyAlg, false);
+    }
+
+    /** With {@code expiredServer}, the server certificate's validity ended days ago. */
+    public static TestCertificates create(String keyAlg, boolean expiredServer) throws Exception {
         Path dir = Files.createTempDirectory("pgloom-certs");
         TestCertificates t = new TestCertificates(dir);
         String[] alg = keyAlg.equals("EC") ? new String[] {"-keyalg", "EC", "-groupname", "secp256r1"} : new String[] {"-keyalg", "RSA", "-keysize", "2048"};
         t.keytool(concat(new String[] {"-genkeypair", "-alias", "ca", "-dname", "CN=pgloom test CA", "-ext", "bc:c",
             "-validity", "2", "-keystore", "ca.p12"}, alg));
         t.keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-file", "ca.pem");
-        t.issue("server", "CN=localhost", "san=ip:127.0.0.1,dns:localhost", alg);
-        t.issue("client", "CN=app", null, alg);
+        t.issue("server", "CN=localhost", "san=ip:127.0.0.1,dns:localhost", alg, expiredServer);
+        t.issue("client", "CN=app", null, alg, false);
         return t;
     }
 
-    private void issue(String name, String dn, String san, String[] alg) throws Exception {
+    private void issue(String name, String dn, String san, String[] alg, boolean expired) throws Exception {
         keytool(concat(new String[] {"-genkeypair", "-alias", name, "-dname", dn, "-validity", "2", "-keystore", name + ".p12"}, alg));
         keytool("-certreq", "-alias", name, "-keystore", name + ".p12", "-file", name + ".csr");
         List<String> gen = new ArrayList<>(List.of("-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", name + ".csr",
                 "-outfile", name + ".pem", "-rfc", "-validity", "2"));
         if (san != null) gen.addAll(List.of("-ext", san));
+        if (expired) {
+            gen.remove("-validity");
+            gen.remove("2");
+            gen.addAll(List.of("-startdate", "-5d", "-validity", "1"));
+        }
         keytool(gen.toArray(new String[0]));
         // The chain: the certificate, then the CA.
         Files.writeString(dir.resolve(name + ".pem"), Files.readString(dir.resolve(name + ".pem")) + Files.readString(caPem));
