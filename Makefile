@@ -39,5 +39,16 @@ bench: build
 	  $(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null && \
 	  JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi
 
+## fuzz: the parser fuzzer with a long budget (FUZZ_SECONDS, default 300) and the garbage-clients test
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(MVN) $(MVNFLAGS) verify -Dtest=ParserFuzzTest -Dit.test=GarbageClientsIT -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dpgloom.fuzz.seconds=$(FUZZ_SECONDS) -Dpgloom.fuzz.seed=$$(date +%s)
+
+## soak: 500 clients over 20 server connections in transaction mode for two minutes, every result checked
+soak:
+	$(MVN) $(MVNFLAGS) verify -Dtest=none -Dit.test=StressIT -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dpgloom.stress.clients=500 -Dpgloom.stress.servers=20 -Dpgloom.stress.seconds=120
+
 clean:
 	$(MVN) clean

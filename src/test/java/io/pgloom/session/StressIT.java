@@ -30,10 +30,13 @@ class StressIT {
             st.execute("DROP TABLE IF EXISTS stress_t");
             st.execute("CREATE TABLE stress_t (client int, n int, payload text)");
         }
-        int clients = 200;
+        int clients = Integer.getInteger("pgloom.stress.clients", 200);
+        int servers = Integer.getInteger("pgloom.stress.servers", 10);
         long seconds = Long.getLong("pgloom.stress.seconds", 20);
+        int threadsBefore = Thread.activeCount();
         AtomicLong transactions = new AtomicLong();
-        try (ProxyHarness proxy = ProxyHarness.start(pg, "transaction", "default_pool_size = 10\nmax_client_conn = 400\nquery_wait_timeout = 60", "");
+        try (ProxyHarness proxy = ProxyHarness.start(pg, "transaction", "default_pool_size = " + servers
+                + "\nmax_client_conn = " + (clients + 100) + "\nquery_wait_timeout = 60", "");
              ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             List<Future<Integer>> fs = new ArrayList<>();
@@ -45,9 +48,12 @@ class StressIT {
             for (Future<Integer> f : fs) total += f.get(seconds + 120, TimeUnit.SECONDS);
             assertTrue(total > clients, "work was done: " + total);
             System.out.printf("stress: %d clients, %d transactions in %d s%n", clients, transactions.get(), seconds);
-            // No leaked server connections: the pools hold at most their size.
+            // No leaked server connections: the pools hold at most their size; every session ended; no platform
+            // threads left behind (virtual threads are not counted by activeCount).
             proxy.pgloom().runtime().pools.snapshots().forEach(s ->
                     assertTrue(s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
+            io.pgloom.testkit.Await.until(() -> proxy.pgloom().runtime().sessionCount() == 0, 30, "every session to end");
+            io.pgloom.testkit.Await.until(() -> Thread.activeCount() <= threadsBefore + 8, 30, "threads back near the start");
         }
     }
 
