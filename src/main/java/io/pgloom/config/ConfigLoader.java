@@ -148,7 +148,8 @@ public final class ConfigLoader {
                 t.seconds("auth_failure_delay", Defaults.AUTH_FAILURE_DELAY, 60),
                 t.string("auth_user", ""),
                 t.string("auth_query", Defaults.AUTH_QUERY),
-                t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS));
+                t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS),
+                (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000));
         t.rejectUnknown();
         return p;
     }

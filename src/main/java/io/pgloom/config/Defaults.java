@@ -37,6 +37,7 @@ final class Defaults {
     static final double AUTH_FAILURE_DELAY = 0.5;
     static final String AUTH_QUERY = "SELECT usename, passwd FROM pg_shadow WHERE usename = $1";
     static final double AUTH_QUERY_CACHE_TTL = 60;
+    static final long MAX_CLIENT_CONN_PER_ADDRESS = 0;
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";

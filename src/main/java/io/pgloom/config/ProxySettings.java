@@ -37,5 +37,6 @@ public record ProxySettings(
         Duration authFailureDelay,
         String authUser,
         String authQuery,
-        Duration authQueryCacheTtl) {
+        Duration authQueryCacheTtl,
+        int maxClientConnPerAddress) {
 }

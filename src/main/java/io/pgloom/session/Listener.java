@@ -22,6 +22,8 @@ public final class Listener implements AutoCloseable {
     private final ServerSocket serverSocket;
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicInteger rejecting = new AtomicInteger();
+    /** Open connections per source address (max_client_conn_per_address). */
+    private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread acceptor;
     private volatile boolean closing;
 
@@ -80,24 +82,39 @@ public final class Listener implements AutoCloseable {
             int max = runtime.config().proxy().maxClientConn();
             if (clients.incrementAndGet() > max) {
                 clients.decrementAndGet();
-                reject(c, max);
+                reject(c, "no more connections allowed (max_client_conn = " + max + ")", "max_client_conn");
                 continue;
             }
+            String address = c.getInetAddress().getHostAddress();
+            int perMax = runtime.config().proxy().maxClientConnPerAddress();
+            AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+            if (perMax > 0 && mine.incrementAndGet() > perMax) {
+                mine.decrementAndGet();
+                clients.decrementAndGet();
+                reject(c, "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
+                        "max_client_conn_per_address");
+                continue;
+            }
+            if (perMax <= 0) mine.incrementAndGet();
+            Runnable release = () -> {
+                clients.decrementAndGet();
+                if (mine.decrementAndGet() <= 0) perAddress.remove(address, mine);
+            };
             try {
-                ClientSession s = new ClientSession(runtime, c, clients::decrementAndGet);
+                ClientSession s = new ClientSession(runtime, c, release);
                 Thread.ofVirtual().name("pgloom-client-" + s.id)
                         .uncaughtExceptionHandler((t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
                         .start(s);
             } catch (IOException | RuntimeException e) {
-                clients.decrementAndGet();
+                release.run();
                 closeQuietly(c);
                 Logger.warn("event=client_setup_failed error=\"{}\"", e.getMessage());
             }
         }
     }
 
-    /** Over max_client_conn: read the startup packet (bounded), answer 53300, close. */
-    private void reject(Socket c, int max) {
+    /** Over a connection limit: read the startup packet (bounded), answer 53300, close. */
+    private void reject(Socket c, String message, String reason) {
         if (rejecting.incrementAndGet() > 1000) {
             rejecting.decrementAndGet();
             closeQuietly(c);
@@ -115,11 +132,10 @@ public final class Listener implements AutoCloseable {
                     }
                     break;
                 }
-                c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS,
-                        "no more connections allowed (max_client_conn = " + max + ")"));
+                c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS, message));
                 runtime.metrics.clientConnections.labels("rejected", "false", "").inc();
                 runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
-                Logger.warn("event=client_rejected remote={} reason=max_client_conn", c.getInetAddress().getHostAddress());
+                Logger.warn("event=client_rejected remote={} reason={}", c.getInetAddress().getHostAddress(), reason);
             } catch (IOException e) {
                 // the client gave up first
             } finally {

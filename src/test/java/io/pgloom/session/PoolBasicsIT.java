@@ -59,6 +59,20 @@ class PoolBasicsIT {
     }
 
     @Test
+    void perAddressCapRefusesTheExtraConnection() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PG, "transaction", "max_client_conn_per_address = 2", "");
+             Connection a = p.app(); Connection b = p.app()) {
+            SQLException e = assertThrows(SQLException.class, () -> p.app().close());
+            assertEquals("53300", e.getSQLState());
+            assertTrue(e.getMessage().contains("max_client_conn_per_address"), e.getMessage());
+            a.close();
+            Await.until(() -> p.pgloom().runtime().sessionCount() < 2, 10, "a slot to free up");
+            p.app().close();
+            assertTrue(b.isValid(5));
+        }
+    }
+
+    @Test
     void unreachableBackendGives08006Quickly() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
