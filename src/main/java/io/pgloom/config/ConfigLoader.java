@@ -339,9 +339,25 @@ public final class ConfigLoader {
         PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
         t.markSeen("pool_mode");
         Map<String, String> params = t.stringMap("parameters");
+        TlsSettings.Server.ServerMode tlsMode = null;
+        if (t.has("server_tls_mode")) {
+            String m = t.string("server_tls_mode", "disable");
+            tlsMode = switch (m) {
+                case "disable" -> TlsSettings.Server.ServerMode.DISABLE;
+                case "prefer" -> TlsSettings.Server.ServerMode.PREFER;
+                case "require" -> TlsSettings.Server.ServerMode.REQUIRE;
+                case "verify-ca" -> TlsSettings.Server.ServerMode.VERIFY_CA;
+                case "verify-full" -> TlsSettings.Server.ServerMode.VERIFY_FULL;
+                default -> {
+                    t.error("server_tls_mode", "must be disable, prefer, require, verify-ca or verify-full (got \"" + m + "\")");
+                    yield null;
+                }
+            };
+        }
+        t.markSeen("server_tls_mode");
         t.rejectUnknown();
         return new DatabaseConfig(name, host == null ? "" : host, port, dbname, user, password, poolSize, minPoolSize,
-                maxDb, mode, Collections.unmodifiableMap(params));
+                maxDb, mode, Collections.unmodifiableMap(params), tlsMode);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {
@@ -350,8 +366,9 @@ public final class ConfigLoader {
         t.markSeen("pool_mode");
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
         Integer maxUser = t.optionalInt("max_user_connections", 0, 100_000);
+        String certName = t.string("cert_name", null);
         t.rejectUnknown();
-        return new UserConfig(name, password, mode, poolSize, maxUser);
+        return new UserConfig(name, password, mode, poolSize, maxUser, certName);
     }
 
     /** Exactly one of password, password_env, password_file; the value itself never appears in an error. */

@@ -5,5 +5,6 @@ import java.util.Map;
 
 public record DatabaseConfig(String name, String host, int port, String dbname, String user, Secret password,
                              Integer poolSize, Integer minPoolSize, Integer maxDbConnections, PoolMode poolMode,
-                             Map<String, String> startupParameters) {
+                             Map<String, String> startupParameters,
+                             TlsSettings.Server.ServerMode serverTlsMode) {
 }

@@ -56,7 +56,7 @@ final class AuthQuery {
         Map<String, String> params = Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
         ServerConn conn = ServerLogin.open(new PoolKey(database, c.proxy().authUser()), db.host(), db.port(), creds, params,
                 c.proxy().serverConnectTimeout(), true, c.proxy().maxPacketSize(), runtime.clock.nanoTime(),
-                runtime.backendTls());
+                runtime.backendTls(db));
         try {
             conn.setReadTimeout((int) c.proxy().serverConnectTimeout().toMillis());
             byte[] name = user.getBytes(StandardCharsets.UTF_8);

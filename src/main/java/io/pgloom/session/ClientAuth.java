@@ -78,7 +78,9 @@ final class ClientAuth {
             throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
                     + s.user + "\": no verified client certificate (" + rule.describe() + ")", "auth_reason=no_client_certificate");
         }
-        if (!cn.equals(s.user) || cfg == null) {
+        // The certificate names the user itself, or the name [users.NAME] cert_name maps to it.
+        boolean matches = cfg != null && (cfg.certName() != null ? cfg.certName().equals(cn) : cn.equals(s.user));
+        if (!matches) {
             throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
                     + s.user + "\"", "auth_reason=certificate_name_mismatch cn=" + cn);
         }

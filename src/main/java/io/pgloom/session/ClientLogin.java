@@ -150,7 +150,7 @@ final class ClientLogin {
             try {
                 io.pgloom.config.Secret fetched = s.runtime.authQuery.lookup(database, user);
                 if (fetched != null) {
-                    userCfg = new io.pgloom.config.UserConfig(user, fetched, null, null, null);
+                    userCfg = new io.pgloom.config.UserConfig(user, fetched);
                     fromAuthQuery = true;
                 }
             } catch (io.pgloom.pool.ServerLoginException e) {

@@ -54,19 +54,36 @@ public final class ProxyRuntime {
     /** auth_query lookups and the ClientKeys of pass-through logins. */
     final AuthQuery authQuery = new AuthQuery(this);
 
-    public io.pgloom.tls.BackendTls backendTls() {
-        return backendTls;
+    /** The TLS pgloom uses towards this database's PostgreSQL (its server_tls_mode, else [server_tls]). */
+    io.pgloom.tls.BackendTls backendTls(DatabaseConfig db) {
+        return backendTlsFor(config, db);
     }
 
     /** TLS towards PostgreSQL ([server_tls]); null when off. Swapped on RELOAD for new server connections. */
     private volatile io.pgloom.tls.BackendTls backendTls;
 
     private static io.pgloom.tls.BackendTls buildBackendTls(ProxyConfig c) {
+        return buildBackendTls(c.serverTls());
+    }
+
+    private static io.pgloom.tls.BackendTls buildBackendTls(io.pgloom.config.TlsSettings.Server s) {
         try {
-            return io.pgloom.tls.BackendTls.of(c.serverTls());
+            return io.pgloom.tls.BackendTls.of(s);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** Backend TLS for databases that override [server_tls] mode (server_tls_mode), built once per mode and config. */
+    private final ConcurrentHashMap<io.pgloom.config.TlsSettings.Server.ServerMode, java.util.Optional<io.pgloom.tls.BackendTls>> tlsByMode =
+            new ConcurrentHashMap<>();
+
+    private io.pgloom.tls.BackendTls backendTlsFor(ProxyConfig c, DatabaseConfig db) {
+        if (db.serverTlsMode() == null) return backendTls;
+        return tlsByMode.computeIfAbsent(db.serverTlsMode(), m -> {
+            var g = c.serverTls();
+            return java.util.Optional.ofNullable(buildBackendTls(new io.pgloom.config.TlsSettings.Server(m, g.caFile(), g.certFile(), g.keyFile())));
+        }).orElse(null);
     }
 
     public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
@@ -100,6 +117,7 @@ public final class ProxyRuntime {
         io.pgloom.tls.TlsContexts.ServerTls newTls = buildTls(c);
         this.tls = newTls;
         this.backendTls = buildBackendTls(c);
+        tlsByMode.clear();
         if (newTls != null) logCertificates(newTls);
         this.config = c;
         for (ServerPool p : pools.all()) {
@@ -259,7 +277,7 @@ public final class ProxyRuntime {
         // so RESET on the next link returns the server to these defaults, not to another client's values.
         params.putAll(db.startupParameters());
         return ServerLogin.open(key, db.host(), db.port(), creds, params, c.proxy().serverConnectTimeout(),
-                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), backendTls);
+                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), backendTlsFor(c, db));
     }
 
     /** The backend login: the database's forced user and password, else the client's own user and stored secret. */

@@ -95,10 +95,23 @@ class HbaIT {
     @Test
     void certAuthenticationUsesTheCertificateName() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tls() + """
+                [users.mapped]
+                cert_name = "app"
+
+                [databases.certdb]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "app"
+                user = "trust_user"
+
                 [[hba]]
                 type = "tls"
                 method = "cert"
-                """)) {
+                """.formatted(PostgresFixture.shared().port()))) {
+            // cert_name maps the certificate's CN=app to the user "mapped".
+            try (Connection c = p.connect("certdb", "mapped", null, ssl(true)); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                assertTrue(rs.next(), "the mapped name logs in");
+            }
             // The client certificate says CN=app: user app gets in without a password.
             try (Connection c = p.connect("app", "app", null, ssl(true)); ResultSet rs = c.createStatement().executeQuery("SELECT current_user")) {
                 rs.next();

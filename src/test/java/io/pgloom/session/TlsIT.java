@@ -81,16 +81,36 @@ class TlsIT {
 
     @Test
     void serverTlsVerifyFullTowardsPostgres() throws Exception {
-        try (PostgresFixture pg = PostgresFixture.startNewWithTls(certs.serverCertPem, certs.serverKeyPem);
-             ProxyHarness p = ProxyHarness.start(pg, "transaction", "", """
-                     [server_tls]
-                     mode = "verify-full"
-                     ca_file = "%s"
-                     """.formatted(certs.caPem));
-             Connection c = p.app();
-             ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
-            assertTrue(rs.next());
-            assertTrue(rs.getBoolean(1), "pgloom's server connection is encrypted");
+        try (PostgresFixture pg = PostgresFixture.startNewWithTls(certs.serverCertPem, certs.serverKeyPem)) {
+            try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", """
+                         [server_tls]
+                         mode = "verify-full"
+                         ca_file = "%s"
+                         """.formatted(certs.caPem));
+                 Connection c = p.app();
+                 ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                assertTrue(rs.next());
+                assertTrue(rs.getBoolean(1), "pgloom's server connection is encrypted");
+            }
+            // Per database: [server_tls] off, one database overrides it with server_tls_mode.
+            try (ProxyHarness p = ProxyHarness.start(pg, "session", "", """
+                         [databases.secure]
+                         host = "127.0.0.1"
+                         port = %d
+                         dbname = "app"
+                         server_tls_mode = "require"
+                         """.formatted(pg.port()))) {
+                try (Connection c = p.connect("secure", "app", "app");
+                     ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                    rs.next();
+                    assertTrue(rs.getBoolean(1), "the overriding database uses TLS");
+                }
+                try (Connection c = p.app();
+                     ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                    rs.next();
+                    assertTrue(!rs.getBoolean(1), "the others follow [server_tls] (off)");
+                }
+            }
         }
         // verify-full against a server with no TLS at all: refused with a clear error.
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", """
