@@ -61,20 +61,27 @@ public final class Pools implements AutoCloseable {
         periodic = r;
     }
 
+    /** How often waiters in line are looked at for query_wait_timeout and shared-cap re-checks. */
+    static final Duration WAITER_TICK = Duration.ofMillis(100);
+
     private void janitorLoop(Duration period) {
         int ticks = 0;
+        long nextPass = clock.nanoTime() + period.toNanos();
         while (running) {
+            try {
+                Thread.sleep(Math.min(WAITER_TICK.toMillis(), period.toMillis()));
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (ServerPool p : pools.values()) p.tickWaiters();
+            if (clock.nanoTime() - nextPass < 0) continue;
+            nextPass += period.toNanos();
             if (++ticks % PERIODIC_TICKS == 0) {
                 try {
                     periodic.run();
                 } catch (RuntimeException e) {
                     Logger.error(e, "event=janitor_error task=periodic");
                 }
-            }
-            try {
-                Thread.sleep(period.toMillis());
-            } catch (InterruptedException e) {
-                return;
             }
             for (ServerPool p : pools.values()) {
                 try {

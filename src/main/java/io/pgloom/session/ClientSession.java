@@ -239,15 +239,46 @@ public final class ClientSession implements Runnable {
             pool.discard(s, "parameter_sync_failed");
             throw e;
         }
+        s.setReadTimeout(queryTimeoutTickMillis());
         try (var h = link.lock.obtain()) {
             link.server = s;
             link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
+            link.pump = new ServerToClientPump(this, s);
+            link.pumpThreadRunning = false;
             s.linkedClientId(id);
             tracker.reset();
             count(replies, unsyncedChange);
         }
-        ServerToClientPump.start(this, s);
         return s;
+    }
+
+    /**
+     * Transaction mode, after a run of client messages was written to the linked server: who reads the replies.
+     * A request the client finished (it ends in Sync or Query, nothing else is buffered) is answered inline on this
+     * thread; anything else (pipelines still arriving, Flush, COPY IN) gets the pump on its own thread, which runs
+     * until the link ends.
+     */
+    void afterForward(ServerConn server, boolean finishedRequest) throws SessionClosed {
+        ServerToClientPump pump;
+        try (var h = link.lock.obtain()) {
+            if (link.server != server || link.pumpThreadRunning || link.pump == null) return;
+            pump = link.pump;
+            if (!finishedRequest) link.pumpThreadRunning = true;
+        }
+        if (finishedRequest) {
+            if (pump.runInline()) return;
+            try (var h = link.lock.obtain()) {
+                if (link.pump != pump) return; // the link ended meanwhile
+                link.pumpThreadRunning = true;
+            }
+        }
+        pump.startThread();
+    }
+
+    /** The server read timeout while a request runs: query_timeout's check interval, 0 (none) when it is off. */
+    private int queryTimeoutTickMillis() {
+        long qt = runtime.config().proxy().queryTimeout().toMillis();
+        return qt <= 0 ? 0 : (int) Math.max(100, Math.min(1000, qt / 4));
     }
 
     /** " - address:port" for application_name on servers when application_name_add_host is on, else null. */

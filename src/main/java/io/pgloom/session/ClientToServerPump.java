@@ -89,6 +89,7 @@ final class ClientToServerPump {
         boolean terminate = false;
         boolean rewrite = false;
         long streamRemaining = 0;
+        byte lastType = 0;
         long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
@@ -120,6 +121,7 @@ final class ClientToServerPump {
                     && PreparedStatements.namesStatement(buf, p, (int) Math.min(len, limit - p - 1))) {
                 rewrite = true;
             }
+            lastType = type;
             if (!whole) {
                 streamRemaining = (long) p + 1 + len - limit;
                 p = limit;
@@ -145,6 +147,12 @@ final class ClientToServerPump {
                 if (streamRemaining > 0) stream(server, streamRemaining);
             } catch (IOException e) {
                 throw serverWriteFailed(server, e);
+            }
+            if (tracked) {
+                // The client finished a request and sent nothing after it: its replies can be read on this thread.
+                boolean finished = streamRemaining == 0 && !terminate && p == limit
+                        && (lastType == MessageType.SYNC || lastType == MessageType.QUERY || lastType == MessageType.FUNCTION_CALL);
+                session.afterForward(server, finished);
             }
         }
         if (terminate) {

@@ -24,6 +24,9 @@ final class LinkState {
     long txStartNanos;
     /** Wall-clock nanos of the last ReadyForQuery, for idle timeouts. */
     long lastReadyNanos;
+    /** The pump of the current link, and whether it runs on its own thread (else the client's thread runs it inline). */
+    ServerToClientPump pump;
+    boolean pumpThreadRunning;
 
     /** True when the server could be handed to someone else right now. Call with the lock held. */
     boolean idle() {

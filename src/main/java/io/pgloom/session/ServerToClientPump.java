@@ -1,6 +1,7 @@
-// Server-to-client pump, one virtual thread per link: forwards whatever the server sends in whole runs, and
-// reads only ReadyForQuery (the release rule), ParameterStatus (what the server now has) and ErrorResponse
-// (whether a FATAL was already relayed). In transaction mode it hands the server back at the idle point and ends.
+// Server-to-client pump: forwards whatever the server sends in whole runs, and reads only ReadyForQuery (the
+// release rule), ParameterStatus (what the server now has) and ErrorResponse (whether a FATAL was already relayed).
+// It runs on its own virtual thread (session mode, pipelines, COPY IN) or, in transaction mode, inline on the
+// client's thread for a request the client finished sending (runInline). It hands the server back at the idle point.
 package io.pgloom.session;
 
 import io.pgloom.config.PoolMode;
@@ -25,6 +26,12 @@ final class ServerToClientPump implements Runnable {
     /** Transaction mode: replies are counted so pgloom's own additions and removals land in the right place. */
     private final boolean tracked;
     private final ReplyTracker t;
+    /** Running on the client's thread (runInline): stop when nothing more is expected or the client must talk. */
+    private boolean inline;
+    /** Inline: every request written so far is answered; the client is read again (the link may stay). */
+    private boolean answered;
+    /** Inline: the server now waits for the client (COPY IN or COPY BOTH): a pump thread must take over. */
+    private boolean handover;
 
     /** The client went away while we wrote to it. */
     private static final class ClientWriteFailed extends IOException {
@@ -35,7 +42,7 @@ final class ServerToClientPump implements Runnable {
         }
     }
 
-    private ServerToClientPump(ClientSession session, ServerConn server) {
+    ServerToClientPump(ClientSession session, ServerConn server) {
         this.session = session;
         this.server = server;
         this.r = server.reader;
@@ -45,7 +52,12 @@ final class ServerToClientPump implements Runnable {
     }
 
     static void start(ClientSession session, ServerConn server) {
-        Thread.ofVirtual().name("pgloom-s2c-" + session + "-S" + server.id).start(new ServerToClientPump(session, server));
+        new ServerToClientPump(session, server).startThread();
+    }
+
+    /** Continues this pump on a virtual thread of its own until its link is over. */
+    void startThread() {
+        Thread.ofVirtual().name("pgloom-s2c-" + session + "-S" + server.id).start(this);
     }
 
     @Override
@@ -53,7 +65,12 @@ final class ServerToClientPump implements Runnable {
         try {
             while (true) {
                 if (!hasWholeOrStreamable()) {
-                    int n = r.fill();
+                    int n;
+                    try {
+                        n = r.fill();
+                    } catch (java.net.SocketTimeoutException tick) {
+                        continue; // query_timeout's read tick; the client's side enforces it
+                    }
                     if (n < 0) throw new java.io.EOFException("server closed the connection");
                     continue;
                 }
@@ -66,6 +83,64 @@ final class ServerToClientPump implements Runnable {
         } catch (RuntimeException e) {
             Logger.error(e, "event=internal_error client={} server={}", session, server.id);
             serverGone(new IOException(e.toString()));
+        }
+    }
+
+    /**
+     * Transaction mode, on the client's thread, after it wrote a request that ends in Sync or Query and sent
+     * nothing more: forwards the replies until every request written is answered (true; the link is released or,
+     * inside a transaction, kept for the client's next request) or until the server waits for the client's COPY
+     * data (false: the caller continues this pump on its own thread). This saves a thread start and a wake-up per
+     * transaction. It cannot deadlock where PostgreSQL itself would not: like PostgreSQL, it reads the client's next
+     * request only once the replies to the last one are written.
+     */
+    boolean runInline() throws SessionClosed {
+        inline = true;
+        answered = false;
+        handover = false;
+        try {
+            while (true) {
+                if (!hasWholeOrStreamable()) {
+                    int n;
+                    try {
+                        n = r.fill();
+                    } catch (java.net.SocketTimeoutException tick) {
+                        checkQueryTimeout();
+                        continue;
+                    }
+                    if (n < 0) throw new java.io.EOFException("server closed the connection");
+                    continue;
+                }
+                if (forwardRun() || answered) return true;
+                if (handover) return false;
+            }
+        } catch (ClientWriteFailed e) {
+            clientGone();
+            return true;
+        } catch (IOException e) {
+            serverGone(e);
+            return true;
+        } catch (RuntimeException e) {
+            Logger.error(e, "event=internal_error client={} server={}", session, server.id);
+            serverGone(new IOException(e.toString()));
+            return true;
+        } finally {
+            inline = false;
+        }
+    }
+
+    /** Inline read tick: query_timeout while the client waits for this server (the client's own tick is not running). */
+    private void checkQueryTimeout() throws SessionClosed {
+        var p = session.runtime.config().proxy();
+        if (p.queryTimeout().isZero()) return;
+        long start;
+        try (var h = session.link.lock.obtain()) {
+            start = session.link.cycleStartNanos;
+        }
+        if (start != 0 && session.runtime.clock.nanoTime() - start >= p.queryTimeout().toNanos()) {
+            session.cancelCurrent();
+            throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
+                    + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
         }
     }
 
@@ -129,10 +204,23 @@ final class ServerToClientPump implements Runnable {
                 lastForwarded = type;
                 if (finishReady(decision)) return true;
                 if (tracked) afterWrite(); // replies pgloom owes right after this ReadyForQuery
+                if (inline && allAnswered()) {
+                    answered = true;
+                    return false;
+                }
                 start = p;
                 continue;
             } else if (type == MessageType.ERROR_RESPONSE && session.link.detaching) {
                 resetFailed = true;
+            } else if (inline && (type == MessageType.COPY_IN_RESPONSE || type == MessageType.COPY_BOTH_RESPONSE)) {
+                // The server now waits for the client's data: the client's thread must go back to reading it.
+                p += 1 + len;
+                toClient(buf, start, p - start);
+                r.position(p);
+                lastForwarded = type;
+                if (tracked) afterWrite();
+                handover = true;
+                return false;
             }
             if (tracked) {
                 int verdict = track(type, buf, p, len);
@@ -157,6 +245,13 @@ final class ServerToClientPump implements Runnable {
         r.position(p);
         if (tracked) afterWrite();
         return false;
+    }
+
+    /** Inline: nothing written to this server is still waiting for its ReadyForQuery. */
+    private boolean allAnswered() {
+        try (var h = session.link.lock.obtain()) {
+            return session.link.outstanding == 0 && !session.link.unsynced;
+        }
     }
 
     private static final int KEEP = 0, DROP = 1, SPLIT = 2;
