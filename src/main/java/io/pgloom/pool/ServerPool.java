@@ -46,18 +46,30 @@ public final class ServerPool {
      * cancellation per wait (a third of the CPU at 64 clients over 16 servers), so the janitor's waiter tick
      * ({@link #tickWaiters}) wakes it when its deadline passes or when it must re-check a shared cap or the reserve.
      */
-    private final class Waiter {
+    public final class Waiter {
         final Condition ready = lock.newCondition();
-        final long sinceNanos;
+        long sinceNanos;
         /** query_wait_timeout deadline (clock nanos), or Long.MAX_VALUE for none. */
         long deadlineNanos = Long.MAX_VALUE;
         /** Blocked by max_db/max_user_connections or eligible for the reserve: woken every tick to look again. */
         boolean recheck;
         ServerConn handed;
 
-        Waiter(long since) {
+        private Waiter() {}
+
+        /** Ready for another wait (by one thread at a time: a client waits for one server at a time). */
+        Waiter begin(long since) {
             sinceNanos = since;
+            deadlineNanos = Long.MAX_VALUE;
+            recheck = false;
+            handed = null;
+            return this;
         }
+    }
+
+    /** A waiter a client keeps for all its waits in this pool's line. */
+    public Waiter newWaiter() {
+        return new Waiter();
     }
 
     /** max_db_connections / max_user_connections caps shared with other pools. */
@@ -114,6 +126,11 @@ public final class ServerPool {
      * @throws ServerLoginException when a new connection was needed and could not be opened
      */
     public ServerConn acquire() throws PoolTimeoutException, ServerLoginException, InterruptedException {
+        return acquire(new Waiter());
+    }
+
+    /** As {@link #acquire()}, queueing with the caller's own reusable waiter. */
+    public ServerConn acquire(Waiter ticket) throws PoolTimeoutException, ServerLoginException, InterruptedException {
         PoolSettings s = settings;
         long start = clock.nanoTime();
         long waitNanos = s.queryWaitTimeout().isZero() ? Long.MAX_VALUE : s.queryWaitTimeout().toNanos();
@@ -164,7 +181,7 @@ public final class ServerPool {
                         }
                     }
                     if (me == null) {
-                        me = new Waiter(start);
+                        me = ticket.begin(start);
                         waiters.addLast(me);
                         warnSaturated();
                     }

@@ -74,6 +74,9 @@ public final class ClientSession implements Runnable {
     io.prometheus.client.Counter.Child bytesOut;
     io.prometheus.client.Histogram.Child querySeconds;
     io.prometheus.client.Histogram.Child transactionSeconds;
+    io.prometheus.client.Histogram.Child waitSeconds;
+    /** This client's place in its pool's line, made once and reused for every wait (no allocation per transaction). */
+    private ServerPool.Waiter poolTicket;
     int cancelPid;
     int cancelSecret;
 
@@ -163,6 +166,7 @@ public final class ClientSession implements Runnable {
         bytesOut = runtime.metrics.bytes.labels(database, user, "server_to_client");
         querySeconds = runtime.metrics.querySeconds.labels(database, user);
         transactionSeconds = runtime.metrics.transactionSeconds.labels(database, user);
+        waitSeconds = runtime.metrics.waitSeconds.labels(database, user);
     }
 
     /** Endings that are part of normal operation: no flight-recorder dump for them. */
@@ -243,7 +247,8 @@ public final class ClientSession implements Runnable {
         try (var h = link.lock.obtain()) {
             link.server = s;
             link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
-            link.pump = new ServerToClientPump(this, s);
+            // The last link's pump is reused when it ran only inline; a pump thread may still be finishing with its own.
+            link.pump = link.pump != null && !link.pumpThreadRunning ? link.pump.relink(s) : new ServerToClientPump(this, s);
             link.pumpThreadRunning = false;
             s.linkedClientId(id);
             tracker.reset();
@@ -304,8 +309,10 @@ public final class ClientSession implements Runnable {
         waitStartNanos = t0;
         waiting = true;
         try {
-            ServerConn s = pool.acquire();
-            runtime.metrics.waitSeconds.labels(database, user).observe((runtime.clock.nanoTime() - t0) / 1e9);
+            if (poolTicket == null) poolTicket = pool.newWaiter();
+            ServerConn s = pool.acquire(poolTicket);
+            (waitSeconds != null ? waitSeconds : runtime.metrics.waitSeconds.labels(database, user))
+                    .observe((runtime.clock.nanoTime() - t0) / 1e9);
             return s;
         } catch (PoolTimeoutException e) {
             throw SessionClosed.fatal("query_wait_timeout", SqlState.QUERY_CANCELED,

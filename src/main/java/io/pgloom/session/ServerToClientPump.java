@@ -17,8 +17,9 @@ import org.tinylog.Logger;
 
 final class ServerToClientPump implements Runnable {
     private final ClientSession session;
-    private final ServerConn server;
-    private final FrameReader r;
+    /** The linked server and its inbound buffer; a pump that ran only inline is re-aimed at the next link. */
+    private ServerConn server;
+    private FrameReader r;
     private final int maxMessage;
     /** While detaching: the reset query failed, so the server must not be reused. */
     private boolean resetFailed;
@@ -51,6 +52,15 @@ final class ServerToClientPump implements Runnable {
         this.t = session.tracker;
     }
 
+    /** Re-aims a pump that ran only inline (no thread of its own) at the session's next server. */
+    ServerToClientPump relink(ServerConn next) {
+        server = next;
+        r = next.reader;
+        resetFailed = false;
+        lastForwarded = 0;
+        return this;
+    }
+
     static void start(ClientSession session, ServerConn server) {
         new ServerToClientPump(session, server).startThread();
     }
@@ -63,26 +73,9 @@ final class ServerToClientPump implements Runnable {
     @Override
     public void run() {
         try {
-            while (true) {
-                if (!hasWholeOrStreamable()) {
-                    int n;
-                    try {
-                        n = r.fill();
-                    } catch (java.net.SocketTimeoutException tick) {
-                        continue; // query_timeout's read tick; the client's side enforces it
-                    }
-                    if (n < 0) throw new java.io.EOFException("server closed the connection");
-                    continue;
-                }
-                if (forwardRun()) return;
-            }
-        } catch (ClientWriteFailed e) {
-            clientGone();
-        } catch (IOException e) {
-            serverGone(e);
-        } catch (RuntimeException e) {
-            Logger.error(e, "event=internal_error client={} server={}", session, server.id);
-            serverGone(new IOException(e.toString()));
+            pump();
+        } catch (SessionClosed e) {
+            session.terminate(e.reason(), e.sqlState(), e.clientMessage());
         }
     }
 
@@ -99,34 +92,41 @@ final class ServerToClientPump implements Runnable {
         answered = false;
         handover = false;
         try {
+            return pump();
+        } finally {
+            inline = false;
+        }
+    }
+
+    /** The loop both ways of running share; true when the link is over or (inline) everything is answered. */
+    private boolean pump() throws SessionClosed {
+        try {
             while (true) {
                 if (!hasWholeOrStreamable()) {
                     int n;
                     try {
                         n = r.fill();
                     } catch (java.net.SocketTimeoutException tick) {
-                        checkQueryTimeout();
+                        // query_timeout's read tick: on a pump thread the client's side enforces it
+                        if (inline) checkQueryTimeout();
                         continue;
                     }
                     if (n < 0) throw new java.io.EOFException("server closed the connection");
                     continue;
                 }
-                if (forwardRun() || answered) return true;
-                if (handover) return false;
+                if (forwardRun()) return true;
+                if (inline && answered) return true;
+                if (inline && handover) return false;
             }
         } catch (ClientWriteFailed e) {
             clientGone();
-            return true;
         } catch (IOException e) {
             serverGone(e);
-            return true;
         } catch (RuntimeException e) {
             Logger.error(e, "event=internal_error client={} server={}", session, server.id);
             serverGone(new IOException(e.toString()));
-            return true;
-        } finally {
-            inline = false;
         }
+        return true;
     }
 
     /** Inline read tick: query_timeout while the client waits for this server (the client's own tick is not running). */
