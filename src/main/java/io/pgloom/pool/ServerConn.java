@@ -104,6 +104,11 @@ public final class ServerConn {
         return parameters.getOrDefault("server_version", "");
     }
 
+    /** True when pgloom already holds bytes of this idle connection, or closed it: no system call. */
+    boolean hasBufferedInput() {
+        return reader.buffered() > 0 || socket.isClosed();
+    }
+
     /** True when bytes are waiting on an idle connection: the server spoke unasked (usually a FATAL before closing). */
     boolean hasUnexpectedInput() {
         try {

@@ -27,8 +27,13 @@ import org.tinylog.Logger;
 
 public final class ClientSession implements Runnable {
     private static final AtomicLong IDS = new AtomicLong();
-    /** Client inbound buffer; larger messages stream through without growing it. */
+    /** Client inbound buffer (borrowed from the runtime's pool while in use); larger messages stream through it. */
     static final int CLIENT_BUFFER = 8 * 1024;
+    /**
+     * What an idle client holds of its own to wait for its next message: most requests (a query, a Bind of an
+     * already prepared statement) fit, so a busy client rarely borrows either.
+     */
+    static final int CLIENT_IDLE_BUFFER = 512;
 
     public final long id = IDS.incrementAndGet();
     final ProxyRuntime runtime;
@@ -86,7 +91,7 @@ public final class ClientSession implements Runnable {
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.onClose = onClose;
-        this.reader = new FrameReader(in, CLIENT_BUFFER, Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
+        this.reader = newReader(in);
         InetSocketAddress ra = (InetSocketAddress) socket.getRemoteSocketAddress();
         this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
         this.remotePort = ra == null ? 0 : ra.getPort();
@@ -345,8 +350,13 @@ public final class ClientSession implements Runnable {
         socket = ssl;
         in = ssl.getInputStream();
         out = ssl.getOutputStream();
-        reader = new FrameReader(in, CLIENT_BUFFER, Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
+        reader = newReader(in);
         tls = true;
+    }
+
+    private FrameReader newReader(InputStream stream) {
+        return new FrameReader(stream, CLIENT_IDLE_BUFFER, runtime.clientBuffers,
+                Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
     }
 
     void closeClientSocket() {
@@ -369,7 +379,10 @@ public final class ClientSession implements Runnable {
         try (var h = link.lock.obtain()) {
             ServerConn s = link.server;
             if (s != null) {
-                if (link.idle() && !runtime.shuttingDown() && !link.detaching) {
+                // The reset query's reply is read by the pump thread; in transaction mode there may be none (replies
+                // are read inline), and a server linked but idle there was written to without a reply: close it.
+                boolean pumpReads = mode == PoolMode.SESSION || link.pumpThreadRunning;
+                if (link.idle() && !runtime.shuttingDown() && !link.detaching && pumpReads) {
                     link.detaching = true;
                     String reset = runtime.config().proxy().serverResetQuery();
                     try {

@@ -19,7 +19,8 @@ final class ClientToServerPump {
     /** Transaction mode: replies are tracked and named statements rewritten. */
     private final boolean tracked;
     private final int maxPrepared;
-    private final FrameWriter staging = new FrameWriter(ClientSession.CLIENT_BUFFER);
+    /** Rewritten runs (named statements); starts small and is dropped again after an unusually big run. */
+    private FrameWriter staging = new FrameWriter(256);
     private final FrameWriter direct = new FrameWriter(64);
 
     ClientToServerPump(ClientSession session) {
@@ -90,6 +91,12 @@ final class ClientToServerPump {
         boolean rewrite = false;
         long streamRemaining = 0;
         byte lastType = 0;
+        // Extended-protocol messages not yet followed by a Sync (this thread alone writes link.unsynced). After an
+        // error PostgreSQL discards everything up to the next Sync, a Query too: whether such a Query is answered
+        // cannot be known, so its replies are never awaited inline (a pump thread reads them, and this thread
+        // keeps reading the client).
+        boolean extendedOpen = session.link.unsynced;
+        boolean replyUncertain = false;
         long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
@@ -98,6 +105,10 @@ final class ClientToServerPump {
             if (type == MessageType.TERMINATE) {
                 terminate = true;
                 break;
+            }
+            if (!MessageType.isFrontend(type)) {
+                // Refused here, before a server sees it or pgloom waits for a message that will never end.
+                throw SessionClosed.protocolViolation("invalid frontend message type " + MessageType.printable(type));
             }
             boolean whole = p + 1 + len <= limit;
             if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
@@ -108,13 +119,20 @@ final class ClientToServerPump {
                                 + " bytes, more than max_packet_size (" + maxMessage + ")", "oversized message");
             }
             switch (type) {
-                case MessageType.QUERY, MessageType.FUNCTION_CALL -> replies++;
+                case MessageType.QUERY, MessageType.FUNCTION_CALL -> {
+                    replies++;
+                    if (extendedOpen) replyUncertain = true;
+                }
                 case MessageType.SYNC -> {
                     replies++;
                     unsyncedChange = -1;
+                    extendedOpen = false;
                 }
                 case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedChange = 1;
+                     MessageType.CLOSE, MessageType.FLUSH -> {
+                    unsyncedChange = 1;
+                    extendedOpen = true;
+                }
                 default -> { }
             }
             if (tracked && maxPrepared > 0 && !rewrite && type != MessageType.FLUSH && type != MessageType.SYNC
@@ -140,17 +158,24 @@ final class ClientToServerPump {
                 if (direct.size() > 0) session.write(direct.array(), 0, direct.size());
             }
             try {
-                if (rewrite) server.out.write(staging.array(), 0, staging.size());
+                if (rewrite) {
+                    server.out.write(staging.array(), 0, staging.size());
+                    if (staging.array().length > ClientSession.CLIENT_BUFFER) staging = new FrameWriter(256);
+                }
                 else server.out.write(buf, start, p - start);
                 session.bytesIn.inc(p - start);
                 r.position(p);
-                if (streamRemaining > 0) stream(server, streamRemaining);
+                if (streamRemaining > 0) {
+                    // The server may refuse the message before its end arrives: its reply must reach the client.
+                    if (tracked) session.afterForward(server, false);
+                    stream(server, streamRemaining);
+                }
             } catch (IOException e) {
                 throw serverWriteFailed(server, e);
             }
             if (tracked) {
                 // The client finished a request and sent nothing after it: its replies can be read on this thread.
-                boolean finished = streamRemaining == 0 && !terminate && p == limit
+                boolean finished = streamRemaining == 0 && !terminate && p == limit && !replyUncertain
                         && (lastType == MessageType.SYNC || lastType == MessageType.QUERY || lastType == MessageType.FUNCTION_CALL);
                 session.afterForward(server, finished);
             }
@@ -170,8 +195,7 @@ final class ClientToServerPump {
     /** Copies the rest of a message larger than the buffer straight from client to server. */
     private void stream(ServerConn server, long remaining) throws IOException, SessionClosed {
         // Everything buffered has been written: the buffer is scratch space until the message ends.
-        r.clear();
-        byte[] buf = r.buffer();
+        byte[] buf = r.scratch();
         while (remaining > 0) {
             int n;
             try {

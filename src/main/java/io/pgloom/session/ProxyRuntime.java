@@ -25,6 +25,8 @@ public final class ProxyRuntime {
     public final Pools pools;
     public final Clock clock;
     final CancelRegistry cancels = new CancelRegistry();
+    /** Full-size client read buffers, lent while a message is in flight (an idle client holds only a small one). */
+    public final io.pgloom.wire.BufferPool clientBuffers = new io.pgloom.wire.BufferPool(ClientSession.CLIENT_BUFFER, 1024);
     private final ConcurrentHashMap<Long, ClientSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
     public final io.pgloom.metrics.Metrics metrics;

@@ -333,8 +333,7 @@ final class ServerToClientPump implements Runnable {
     }
 
     private void stream(long remaining) throws IOException {
-        r.clear();
-        byte[] buf = r.buffer();
+        byte[] buf = r.scratch();
         while (remaining > 0) {
             int n = server.in.read(buf, 0, (int) Math.min(buf.length, remaining));
             if (n < 0) throw new java.io.EOFException("server closed the connection mid-message");

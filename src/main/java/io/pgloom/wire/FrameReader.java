@@ -1,5 +1,6 @@
 // Reads whole typed messages from a stream into one reusable buffer, checking every length against a cap
-// before the buffer grows (a 2 GiB length from a stranger is an attack, not a message).
+// before the buffer grows (a 2 GiB length from a stranger is an attack, not a message). An elastic reader (client
+// side) waits on a small buffer of its own and borrows a full-size one from a BufferPool only while it needs it.
 package io.pgloom.wire;
 
 import java.io.EOFException;
@@ -11,6 +12,9 @@ public final class FrameReader {
     private final InputStream in;
     private final int maxMessage;
     private final int initialCapacity;
+    /** Elastic readers: the small buffer read into while idle, and where full-size buffers come from (else null). */
+    private final byte[] small;
+    private final BufferPool pool;
     private byte[] buf;
     private int pos;
     private int limit;
@@ -26,6 +30,39 @@ public final class FrameReader {
         this.initialCapacity = initialCapacity;
         this.buf = new byte[initialCapacity];
         this.maxMessage = maxMessage;
+        this.small = null;
+        this.pool = null;
+    }
+
+    /**
+     * An elastic reader: it holds only {@code smallCapacity} bytes of its own and borrows a buffer of the pool's
+     * size when a read needs more room, giving it back as soon as everything read was consumed. Callers see the
+     * pool's buffer size as {@link #capacity()}: whether the small buffer is in use is invisible to them.
+     */
+    public FrameReader(InputStream in, int smallCapacity, BufferPool pool, int maxMessage) {
+        this.in = in;
+        this.initialCapacity = pool.bufferSize();
+        this.small = new byte[smallCapacity];
+        this.buf = small;
+        this.pool = pool;
+        this.maxMessage = maxMessage;
+    }
+
+    /** Elastic readers: moves what is buffered into a full-size buffer (borrowed, or grown to n bytes). */
+    private void enlarge(int n) {
+        byte[] bigger = n <= initialCapacity ? pool.borrow() : new byte[n];
+        System.arraycopy(buf, pos, bigger, 0, limit - pos);
+        limit -= pos;
+        pos = 0;
+        buf = bigger;
+    }
+
+    /** Elastic readers with nothing buffered: back to the small buffer; a borrowed one returns to the pool. */
+    private void releaseIfEmpty() {
+        if (pool == null || buf == small || pos != limit) return;
+        pool.giveBack(buf);
+        buf = small;
+        pos = limit = 0;
     }
 
     /**
@@ -60,7 +97,9 @@ public final class FrameReader {
     private boolean ensure(int n, boolean eofOk) throws IOException {
         if (limit - pos >= n) return true;
         if (buf.length - pos < n) {
-            if (n > buf.length) {
+            if (pool != null && n > buf.length) {
+                enlarge(Math.max(n, initialCapacity));
+            } else if (n > buf.length) {
                 byte[] bigger = new byte[Math.max(n, Math.min(buf.length * 2, maxMessage + 1))];
                 System.arraycopy(buf, pos, bigger, 0, limit - pos);
                 buf = bigger;
@@ -83,6 +122,10 @@ public final class FrameReader {
 
     /** Drops a buffer grown for one big message, so an idle connection does not keep it. */
     public void shrink() {
+        if (pool != null) {
+            releaseIfEmpty();
+            return;
+        }
         if (buf.length > initialCapacity && limit - pos <= initialCapacity) {
             byte[] small = new byte[initialCapacity];
             System.arraycopy(buf, pos, small, 0, limit - pos);
@@ -148,8 +191,9 @@ public final class FrameReader {
         return limit;
     }
 
+    /** Room for one message read whole without growing (for elastic readers, the full-size buffer's). */
     public int capacity() {
-        return buf.length;
+        return pool != null ? Math.max(buf.length, initialCapacity) : buf.length;
     }
 
     /**
@@ -157,6 +201,10 @@ public final class FrameReader {
      * stream. Never grows the buffer: a message larger than it is streamed by the caller.
      */
     public int fill() throws IOException {
+        if (pool != null) {
+            releaseIfEmpty(); // waiting for the next message costs only the small buffer
+            if (buf == small && limit - pos == small.length) enlarge(initialCapacity);
+        }
         if (pos > 0) {
             System.arraycopy(buf, pos, buf, 0, limit - pos);
             limit -= pos;
@@ -171,6 +219,10 @@ public final class FrameReader {
     /** Grows the buffer so one message of n bytes (header included) fits whole; n was checked against the cap. */
     public void ensureCapacity(int n) {
         if (n <= buf.length) return;
+        if (pool != null) {
+            enlarge(Math.max(n, initialCapacity));
+            return;
+        }
         byte[] bigger = new byte[n];
         System.arraycopy(buf, pos, bigger, 0, limit - pos);
         limit -= pos;
@@ -181,6 +233,13 @@ public final class FrameReader {
     /** Forgets all buffered bytes (the caller consumed them another way). */
     public void clear() {
         pos = limit = 0;
+    }
+
+    /** Forgets all buffered bytes and returns a full-size buffer to use as scratch space (streaming a big message). */
+    public byte[] scratch() {
+        pos = limit = 0;
+        if (pool != null && buf.length < initialCapacity) enlarge(initialCapacity);
+        return buf;
     }
 
     public InputStream stream() {

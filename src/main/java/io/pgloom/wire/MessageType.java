@@ -90,6 +90,21 @@ public final class MessageType {
     /** Length of a message header: type byte plus int32 length. */
     public static final int HEADER_LENGTH = 5;
 
+    /** Frontend message types a client may send once logged in, as a 256-entry table (rule: no guessing). */
+    private static final boolean[] FRONTEND = new boolean[256];
+
+    static {
+        for (byte b : new byte[] {QUERY, PARSE, BIND, EXECUTE, DESCRIBE, CLOSE, SYNC, FLUSH, TERMINATE, FUNCTION_CALL,
+            COPY_FAIL, PASSWORD, COPY_DATA, COPY_DONE}) {
+            FRONTEND[b & 0xff] = true;
+        }
+    }
+
+    /** True for a type byte PostgreSQL accepts from a client after login. */
+    public static boolean isFrontend(byte type) {
+        return FRONTEND[type & 0xff];
+    }
+
     /** Printable name of a type byte for logs and traces. */
     public static String printable(int type) {
         return type >= 0x20 && type < 0x7f ? String.valueOf((char) type) : String.format("0x%02x", type & 0xff);

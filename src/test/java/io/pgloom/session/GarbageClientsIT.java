@@ -22,6 +22,32 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class GarbageClientsIT {
+    /**
+     * A message type PostgreSQL does not know, with a length that promises a huge body: refused at once with 08P01
+     * (not forwarded, not waited for), and the connection closed.
+     */
+    @Test
+    void anUnknownMessageTypeAfterLoginIsAProtocolViolation() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "auth_type = \"trust\"", "");
+             Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(StartupPacket.encodeStartup(Map.of("user", "app", "database", "app")));
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            while (true) { // the welcome, up to ReadyForQuery
+                int type = in.read();
+                byte[] body = in.readNBytes(in.readInt() - 4);
+                assertTrue(type != 'E', "login refused: " + new String(body));
+                if (type == 'Z') break;
+            }
+            s.getOutputStream().write(new byte[] {(byte) 0xf5, 0x1c, 0x0a, 0x00, 0x00, 1, 2, 3});
+            assertEquals('E', in.read());
+            String body = new String(in.readNBytes(in.readInt() - 4), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(body.contains("C08P01"), body);
+            assertTrue(body.contains("invalid frontend message type 0xf5"), body);
+            assertEquals(-1, in.read(), "the connection is closed after the error");
+        }
+    }
+
     @Test
     void garbageNeverHurtsOtherClients() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "client_login_timeout = 2\nauth_type = \"trust\"", "");

@@ -75,6 +75,43 @@ class FrameReaderTest {
         assertEquals("no more connections allowed", f.message());
     }
 
+    @Test
+    void elasticReaderBorrowsOnlyWhileAMessageNeedsRoomAndGivesItBack() throws Exception {
+        BufferPool pool = new BufferPool(256, 4);
+        String big = "y".repeat(200);
+        byte[] stream = concat(concat(Messages.query("SELECT 1"), Messages.query(big)), Messages.query("SELECT 2"));
+        FrameReader r = new FrameReader(trickle(stream), 32, pool, 1024);
+        assertEquals(256, r.capacity(), "callers see the full-size capacity while the small buffer is in use");
+        // A 14-byte query fits the 32-byte buffer: read whole without borrowing.
+        while (r.limit() - r.position() < 14) r.fill();
+        assertEquals(32, r.buffer().length);
+        r.position(r.position() + 14);
+        // The 206-byte query outgrows it: the reader borrows, and the pump sees it whole.
+        while (r.limit() - r.position() < 206) r.fill();
+        assertEquals(256, r.buffer().length);
+        assertEquals(big, new BodyCursor(r.buffer(), r.position() + 5, 201).cstring());
+        r.position(r.position() + 206);
+        // Consumed: the next wait gives the borrowed buffer back and reads into the small one again.
+        r.fill();
+        assertEquals(32, r.buffer().length);
+        assertEquals(1, pool.kept());
+        assertEquals('Q', r.next());
+        assertEquals("SELECT 2", r.body().cstring());
+        assertEquals(-1, r.next());
+    }
+
+    @Test
+    void elasticReaderGrowsPastThePoolSizeForOneMessageAndDropsTheGrownBuffer() throws Exception {
+        BufferPool pool = new BufferPool(64, 4);
+        String sql = "z".repeat(500);
+        FrameReader r = new FrameReader(new ByteArrayInputStream(Messages.query(sql)), 16, pool, 10_000);
+        assertEquals('Q', r.next());
+        assertEquals(sql, r.body().cstring());
+        r.shrink();
+        assertEquals(16, r.buffer().length);
+        assertEquals(0, pool.kept(), "a grown buffer is not of the pool's size: dropped, not kept");
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] c = new byte[a.length + b.length];
         System.arraycopy(a, 0, c, 0, a.length);
