@@ -33,7 +33,7 @@ public final class ClientSession implements Runnable {
      * What an idle client holds of its own to wait for its next message: most requests (a query, a Bind of an
      * already prepared statement) fit, so a busy client rarely borrows either.
      */
-    static final int CLIENT_IDLE_BUFFER = 512;
+    static final int CLIENT_IDLE_BUFFER = 256;
 
     public final long id = IDS.incrementAndGet();
     final ProxyRuntime runtime;
