@@ -7,6 +7,7 @@ package io.pgloom.trace;
 import io.pgloom.config.TraceSettings;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameWriter;
+import io.pgloom.wire.MessageType;
 import io.prometheus.client.Counter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -180,15 +181,34 @@ final class TraceWriter implements Runnable {
         sb.append(r.fields());
         line(sb.toString());
         tap.lastNanos = e.nanos();
-        if (pcap != null) {
-            if (tap.pcap == null) {
-                tap.pcap = new PcapStream(tap.remote, tap.local, tap.client.hashCode());
-                tap.pcap.open(pcap, micros(e.nanos()));
-            }
-            tap.pcap.data(pcap, micros(e.nanos()), e.fromClient(), r.pcap());
-        }
+        if (pcap != null) pcapSegment(e, r.pcap());
         messagesWritten.inc();
         for (Trace t : p.traces()) t.messages.increment();
+    }
+
+    /**
+     * Writes a message's segment. An SSLRequest waits for its answer: after 'S' the pcap would show the decrypted
+     * protocol where Wireshark expects TLS, so a TLS session's pcap starts at its startup packet.
+     */
+    private void pcapSegment(TraceEvent e, byte[] payload) throws IOException {
+        WireTap tap = e.tap();
+        long at = micros(e.nanos());
+        if (e.kind() == TraceEvent.Kind.PACKET && e.bytes().length >= 8 && FrameWriter.getInt(e.bytes(), 4) == MessageType.SSL_REQUEST) {
+            tap.heldSslRequest = payload;
+            return;
+        }
+        byte[] held = null;
+        if (e.kind() == TraceEvent.Kind.ANSWER) {
+            held = tap.heldSslRequest;
+            tap.heldSslRequest = null;
+            if (held != null && e.bytes()[0] == MessageType.TLS_ACCEPT) return;
+        }
+        if (tap.pcap == null) {
+            tap.pcap = new PcapStream(tap.remote, tap.local, tap.client.hashCode());
+            tap.pcap.open(pcap, at);
+        }
+        if (held != null) tap.pcap.data(pcap, at, true, held);
+        tap.pcap.data(pcap, at, e.fromClient(), payload);
     }
 
     private static String name(TraceEvent e) {

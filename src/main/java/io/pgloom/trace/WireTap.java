@@ -39,6 +39,7 @@ public final class WireTap {
     String lastLabel = "";
     boolean announced;
     PcapStream pcap;
+    byte[] heldSslRequest;
 
     WireTap(TraceRegistry registry, String client, InetSocketAddress remote, InetSocketAddress local) {
         this.registry = registry;

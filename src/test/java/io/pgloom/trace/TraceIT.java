@@ -405,4 +405,37 @@ class TraceIT {
             proc.destroyForcibly();
         }
     }
+
+    @Test
+    void tlsSessionsAreTracedDecrypted() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        io.pgloom.testkit.TestCertificates certs = io.pgloom.testkit.TestCertificates.create("EC");
+        Path dir = Files.createTempDirectory("pgloom-trace");
+        Path file = dir.resolve("trace.log");
+        String tls = """
+                [tls]
+                mode = "require"
+                cert_file = "%s"
+                key_file = "%s"
+                """.formatted(certs.serverCertPem, certs.serverKeyPem);
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false) + tls); Connection adm = admin(p)) {
+            one(adm, "TRACE ON user=app LEVEL full", "id");
+            Properties props = new Properties();
+            props.setProperty("sslmode", "verify-full");
+            props.setProperty("sslrootcert", certs.caPem.toString());
+            try (Connection c = p.connect("app", "app", "app", props)) {
+                one(c, "SELECT 'tls_marker' AS v", "v");
+            }
+            Await.until(() -> read(file).contains("closed reason=client_close"), 20, "the TLS session in the trace file");
+            String text = read(file);
+            assertTrue(Pattern.compile("> SSLRequest len=8 .*\\n.*< SSLResponse len=1 \\S+ from=pgloom answer=S\\n.*> StartupMessage")
+                    .matcher(text).find(), "the SSLRequest, its answer, then the startup packet read after the handshake:\n" + text);
+            assertTrue(text.contains("query=\"SELECT 'tls_marker' AS v\""), "the query, decrypted:\n" + text);
+            List<PcapReader.Stream> streams = PcapReader.read(dir.resolve("trace.pcap"));
+            assertEquals(1, streams.size());
+            // Wireshark would expect TLS after an accepted SSLRequest: the pcap starts at the startup packet.
+            assertEquals(3, java.nio.ByteBuffer.wrap(streams.get(0).fromClient().get(0)).getInt(4) >>> 16);
+            PcapReader.checkMessages(streams.get(0));
+        }
+    }
 }
