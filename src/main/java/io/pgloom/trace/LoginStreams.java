@@ -21,8 +21,6 @@ final class LoginStreams {
     private volatile boolean active = true;
     /** SSLRequest / GSSENCRequest packets not yet answered (their answer is one untyped byte). */
     private volatile int answersOwed;
-    private Splitter client;
-    private Splitter server;
 
     LoginStreams(WireTap tap) {
         this.tap = tap;
@@ -33,7 +31,7 @@ final class LoginStreams {
     }
 
     InputStream in(InputStream raw) {
-        Splitter s = client = new Splitter(true);
+        Splitter s = new Splitter(true);
         return new FilterInputStream(raw) {
             @Override
             public int read() throws IOException {
@@ -52,7 +50,7 @@ final class LoginStreams {
     }
 
     OutputStream out(OutputStream raw) {
-        Splitter s = server = new Splitter(false);
+        Splitter s = new Splitter(false);
         answersOwed = 0;
         return new FilterOutputStream(raw) {
             @Override
