@@ -97,6 +97,7 @@ public final class Pgloom implements AutoCloseable {
             awaitSessions(2_000);
         }
         runtime.pools.close();
+        runtime.traces.close();
         if (http != null) http.close();
         Logger.info("event=shutdown_complete");
     }
@@ -116,6 +117,7 @@ public final class Pgloom implements AutoCloseable {
         listener.close();
         runtime.forceCloseAll();
         runtime.pools.close();
+        runtime.traces.close();
         if (http != null) http.close();
     }
 }

@@ -161,6 +161,12 @@ public final class AdminConsole implements AdminHandler {
                 // (until the next RELOAD); anything else is a driver's session setting, meaningless here, accepted.
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?is)set\\s+([a-z_]+)\\s*(=|\\s+to\\s+)\\s*(.+)").matcher(cmd);
                 String key = m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : "";
+                if (key.equals("trace_values")) {
+                    // Whether traces may show values is the config file's decision alone (issue 9).
+                    out.raw(ErrorResponses.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                            "trace_values can only be set in the config file ([trace] trace_values), then RELOAD"));
+                    return;
+                }
                 if (!runtimeSettingNames().contains(key) && !key.equals("listen")) {
                     out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
                     return;
@@ -173,6 +179,7 @@ public final class AdminConsole implements AdminHandler {
                     out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
                 }
             }
+            case "TRACE" -> TraceCommands.console(runtime, words, c.user(), out);
             case "SHUTDOWN" -> {
                 // Stop accepting; let transactions finish up to shutdown_timeout (or, with WAIT_FOR_CLIENTS, wait
                 // until every client has left by itself: the old process of a rolling restart); exit 0.
@@ -182,7 +189,8 @@ public final class AdminConsole implements AdminHandler {
             }
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb
                     + "\"; commands: SHOW " + ShowCommands.LIST + ", PAUSE [db], RESUME [db], DISABLE db, ENABLE db, "
-                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN"));
+                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN, "
+                    + TraceCommands.USAGE));
         }
     }
 }

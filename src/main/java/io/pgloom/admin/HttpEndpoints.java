@@ -1,5 +1,6 @@
 // The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
-// one fails) and /status (JSON for scripts). A JDK HttpServer on virtual threads; it only reads the runtime.
+// one fails), /status (JSON for scripts) and /trace (TRACE commands, authenticated: TraceHttp). A JDK
+// HttpServer on virtual threads.
 package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -41,6 +42,7 @@ public final class HttpEndpoints implements AutoCloseable {
         server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
         server.createContext("/readyz", this::readyz);
         server.createContext("/status", this::status);
+        server.createContext("/trace", new TraceHttp(runtime));
         prometheus = new HTTPServer.Builder().withHttpServer(server).withRegistry(runtime.metrics.registry).build();
     }
 
@@ -133,7 +135,7 @@ public final class HttpEndpoints implements AutoCloseable {
         return j.append('"');
     }
 
-    private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
+    static void send(HttpExchange ex, int code, String type, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
         ex.sendResponseHeaders(code, b.length);

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class ShowCommands {
-    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS";
+    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES";
 
     private final ProxyRuntime runtime;
     private final String version;
@@ -49,6 +49,7 @@ final class ShowCommands {
                 for (var f : runtime.flights()) w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
                 w.done("SHOW");
             }
+            case "TRACES" -> TraceCommands.show(runtime, out);
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SHOW " + what + " is not known; try SHOW " + LIST));
         }
     }

@@ -84,6 +84,7 @@ public final class ConfigLoader {
             });
         }
         List<HbaRule> hba = hba(top, errors);
+        TraceSettings trace = trace(new TomlTable("trace", top.table("trace"), errors), dir);
         top.rejectUnknown();
 
         if (!proxy.authUser().isEmpty() && !users.containsKey(proxy.authUser())) {
@@ -102,7 +103,7 @@ public final class ConfigLoader {
             errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
         }
         return new ProxyConfig(proxy, admin, log, tls, serverTls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users),
-                hba, file);
+                hba, file, trace);
     }
 
     @SuppressWarnings("unchecked")
@@ -152,6 +153,23 @@ public final class ConfigLoader {
                 (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000));
         t.rejectUnknown();
         return p;
+    }
+
+    /** [trace]: paths relative to the config file's folder, like every other path. */
+    private static TraceSettings trace(TomlTable t, Path dir) {
+        String file = t.string("file", Defaults.TRACE_FILE);
+        if (file.isBlank()) t.error("file", "must name a file");
+        String pcap = t.string("pcap_file", Defaults.TRACE_PCAP_FILE);
+        long maxBytes = t.integer("max_file_bytes", Defaults.TRACE_MAX_FILE_BYTES, 64 * 1024, 1L << 40);
+        int keep = (int) t.integer("keep_files", Defaults.TRACE_KEEP_FILES, 0, 100);
+        Duration def = positive(t, "default_duration", t.seconds("default_duration", Defaults.TRACE_DEFAULT_DURATION, MAX_SECONDS));
+        Duration max = positive(t, "max_duration", t.seconds("max_duration", Defaults.TRACE_MAX_DURATION, MAX_SECONDS));
+        if (def.compareTo(max) > 0) t.error("default_duration", "is more than max_duration (" + max.toSeconds() + " s)");
+        int queue = (int) t.integer("queue_size", Defaults.TRACE_QUEUE_SIZE, 100, 1_000_000);
+        boolean values = t.bool("trace_values", Defaults.TRACE_VALUES);
+        t.rejectUnknown();
+        return new TraceSettings(dir.resolve(file.isBlank() ? Defaults.TRACE_FILE : file), pcap.isEmpty() ? null : dir.resolve(pcap),
+                maxBytes, keep, def, max, queue, values);
     }
 
     private static Duration positive(TomlTable t, String k, Duration d) {

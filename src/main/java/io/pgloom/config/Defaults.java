@@ -39,6 +39,16 @@ final class Defaults {
     static final double AUTH_QUERY_CACHE_TTL = 60;
     static final long MAX_CLIENT_CONN_PER_ADDRESS = 0;
 
+    // [trace]
+    static final String TRACE_FILE = "pgloom-trace.log";
+    static final String TRACE_PCAP_FILE = "";
+    static final long TRACE_MAX_FILE_BYTES = 100L * 1024 * 1024;
+    static final long TRACE_KEEP_FILES = 3;
+    static final double TRACE_DEFAULT_DURATION = 300;
+    static final double TRACE_MAX_DURATION = 3600;
+    static final long TRACE_QUEUE_SIZE = 10_000;
+    static final boolean TRACE_VALUES = false;
+
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";
     static final String LOG_FORMAT = "text";

@@ -19,13 +19,7 @@ public record HbaRule(int number, List<String> databases, List<String> users, St
     }
 
     private boolean inNetwork(byte[] ip) {
-        if (ip.length != network.length) return false;
-        int full = prefix / 8;
-        for (int i = 0; i < full; i++) if (ip[i] != network[i]) return false;
-        int rest = prefix % 8;
-        if (rest == 0) return true;
-        int mask = 0xff << (8 - rest) & 0xff;
-        return (ip[full] & mask) == (network[full] & mask);
+        return io.pgloom.util.Cidr.contains(network, prefix, ip);
     }
 
     /** How a log line names the rule. */

@@ -9,7 +9,7 @@ import java.util.Optional;
 public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log, TlsSettings tls,
                           TlsSettings.Server serverTls,
                           Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, List<HbaRule> hba,
-                          Path source) {
+                          Path source, TraceSettings trace) {
 
     public Optional<DatabaseConfig> database(String name) {
         return Optional.ofNullable(databases.get(name));

@@ -44,7 +44,7 @@ public final class RuntimeSettings {
             if (changed.minPoolSize() > changed.defaultPoolSize()) {
                 throw new IllegalArgumentException("min_pool_size would be more than default_pool_size");
             }
-            return new ProxyConfig(changed, c.admin(), c.log(), c.tls(), c.serverTls(), c.databases(), c.users(), c.hba(), c.source());
+            return new ProxyConfig(changed, c.admin(), c.log(), c.tls(), c.serverTls(), c.databases(), c.users(), c.hba(), c.source(), c.trace());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot rebuild the settings: " + e, e);
         }

@@ -44,6 +44,12 @@ public final class Metrics {
             .labelNames("database", "user", "direction").register(registry);
     public final Counter reloads = Counter.build("pgloom_reloads_total", "Config reloads by result (ok, rejected).")
             .labelNames("result").register(registry);
+    // Wire tracing (TRACE ON): counted by the trace writer, and by the pumps only when the queue is full.
+    public final Gauge tracesActive = Gauge.build("pgloom_traces_active", "Traces running now (TRACE ON).").register(registry);
+    public final Counter traceMessages = Counter.build("pgloom_trace_messages_total",
+            "Messages written to the trace file by running traces.").register(registry);
+    public final Counter traceDropped = Counter.build("pgloom_trace_dropped_total",
+            "Traced messages dropped because the trace queue was full (the trace file says where).").register(registry);
     public final Gauge buildInfo = Gauge.build("pgloom_build_info", "pgloom version.").labelNames("version").register(registry);
     public final Gauge startTime = Gauge.build("pgloom_start_time_seconds", "Process start, Unix time.").register(registry);
 

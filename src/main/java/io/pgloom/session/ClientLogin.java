@@ -103,10 +103,16 @@ final class ClientLogin {
     private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
 
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
+        io.pgloom.trace.WireTap tap = TracedSession.beginLogin(s);
+        login(s, tap);
+        TracedSession.loggedIn(s, tap);
+    }
+
+    private static void login(ClientSession s, io.pgloom.trace.WireTap tap) throws IOException, SessionClosed, InterruptedException {
         ProxyConfig cfg = s.runtime.config();
         int loginMs = (int) Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
         s.socket.setSoTimeout(loginMs);
-        StartupPacket pkt = readStartup(s);
+        StartupPacket pkt = readStartup(s, tap);
 
         if (pkt.majorVersion() != 3) {
             throw SessionClosed.fatal("protocol_violation", SqlState.PROTOCOL_VIOLATION,
@@ -236,7 +242,7 @@ final class ClientLogin {
      * Reads packets until a StartupMessage: negotiates TLS on SSLRequest (or a direct TLS ClientHello) when [tls]
      * is on, answers GSSENCRequest 'N', serves cancel requests, refuses plaintext where TLS is required.
      */
-    private static StartupPacket readStartup(ClientSession s) throws IOException, SessionClosed {
+    private static StartupPacket readStartup(ClientSession s, io.pgloom.trace.WireTap tap) throws IOException, SessionClosed {
         var mode = s.runtime.config().tls().mode();
         for (int attempt = 0; attempt < 3; attempt++) {
             int first = s.in.read();
@@ -247,6 +253,7 @@ final class ClientLogin {
                     throw SessionClosed.quiet("tls_not_configured", "direct TLS handshake while TLS is not configured");
                 }
                 s.upgrade(tlsHandshake(s, tls, new byte[] {(byte) first}, true));
+                TracedSession.wrap(s, tap);
                 continue;
             }
             StartupPacket pkt = StartupPacket.read(s.in, first);
@@ -259,6 +266,7 @@ final class ClientLogin {
                         s.out.write(MessageType.TLS_ACCEPT);
                         s.out.flush();
                         s.upgrade(tlsHandshake(s, tls, null, false));
+                        TracedSession.wrap(s, tap);
                     }
                 }
                 case MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);

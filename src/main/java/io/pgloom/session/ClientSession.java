@@ -69,6 +69,8 @@ public final class ClientSession implements Runnable {
     /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
     final io.pgloom.trace.FlightRecorder sent;
     final io.pgloom.trace.FlightRecorder received;
+    /** Set while a trace covers this session, else null: the pumps read it once per run. */
+    volatile io.pgloom.trace.WireTap tap;
     /** In the pool's line for a server right now (for SHOW CLIENTS and the waiting gauge). */
     volatile boolean waiting;
     volatile long waitStartNanos;
@@ -151,6 +153,7 @@ public final class ClientSession implements Runnable {
             teardown();
         }
         recordEnd(reason, detail);
+        runtime.traces.sessionEnded(toString(), reason);
         dumpFlightRecorder(reason, detail);
         long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
         String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
@@ -223,7 +226,10 @@ public final class ClientSession implements Runnable {
     void sendFatal(String sqlState, String message) {
         runtime.metrics.errorsSent.labels(sqlState).inc();
         try {
-            write(ErrorResponses.fatal(sqlState, message));
+            byte[] m = ErrorResponses.fatal(sqlState, message);
+            write(m);
+            io.pgloom.trace.WireTap t = tap;
+            if (t != null) t.fromProxy(m);
         } catch (IOException ignored) {
             // the client is gone; nothing to tell
         }

@@ -98,11 +98,13 @@ final class ClientToServerPump {
         boolean extendedOpen = session.link.unsynced;
         boolean replyUncertain = false;
         long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
+        io.pgloom.trace.WireTap tap = session.tap;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
             FrameReader.checkLength(type & 0xff, len, Integer.MAX_VALUE - 1);
             if (type == MessageType.TERMINATE) {
+                if (tap != null) tap.fromClient(buf, p, len, limit);
                 terminate = true;
                 break;
             }
@@ -113,6 +115,7 @@ final class ClientToServerPump {
             boolean whole = p + 1 + len <= limit;
             if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
             session.sent.record(type, len, now);
+            if (tap != null) tap.fromClient(buf, p, len, limit);
             if (!whole && len > maxMessage && isBufferedType(type)) {
                 throw SessionClosed.fatal("message_too_large", SqlState.PROGRAM_LIMIT_EXCEEDED,
                         "message of type " + MessageType.printable(type) + " is " + len

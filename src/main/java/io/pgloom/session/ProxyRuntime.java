@@ -31,6 +31,8 @@ public final class ProxyRuntime {
     private volatile boolean shuttingDown;
     public final io.pgloom.metrics.Metrics metrics;
     public final long startedMillis;
+    /** TRACE ON / OFF and the taps of traced sessions. */
+    public final io.pgloom.trace.TraceRegistry traces;
     /** Pools, clients and counters as SHOW and /metrics read them. */
     public final io.pgloom.metrics.StateSource state;
     /** Set by the process wiring: what RELOAD and SHUTDOWN in the admin console do. */
@@ -98,6 +100,9 @@ public final class ProxyRuntime {
         this.startedMillis = clock.currentTimeMillis();
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
+        this.traces = new io.pgloom.trace.TraceRegistry(() -> this.config.trace(),
+                () -> sessions.values().stream().map(TracedSession::new).toList(), ClientLogin.ADMIN_DATABASE,
+                metrics.tracesActive, metrics.traceMessages, metrics.traceDropped);
         new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
         pools.everyMinute(this::logStats);
     }

@@ -172,6 +172,7 @@ final class ServerToClientPump implements Runnable {
         int limit = r.limit();
         int p = start;
         long now = session.received.enabled() ? session.runtime.clock.nanoTime() : 0;
+        io.pgloom.trace.WireTap tap = session.tap;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
@@ -179,6 +180,7 @@ final class ServerToClientPump implements Runnable {
             if (!whole) {
                 if (mustParse(type) || 1 + len <= r.capacity()) break;
                 session.received.record(type, len, now);
+                if (tap != null) tap.fromServer(buf, p, len, limit);
                 // Larger than the buffer and not ours to read: stream it.
                 long remaining = (long) p + 1 + len - limit;
                 toClient(buf, start, limit - start);
@@ -187,6 +189,7 @@ final class ServerToClientPump implements Runnable {
                 return false;
             }
             session.received.record(type, len, now);
+            if (tap != null) tap.fromServer(buf, p, len, limit);
             if (type == MessageType.PARAMETER_STATUS) {
                 onParameterStatus(buf, p + 5, len - 4);
             } else if (type == MessageType.READY_FOR_QUERY) {

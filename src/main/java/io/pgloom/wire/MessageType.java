@@ -86,6 +86,7 @@ public final class MessageType {
     public static final byte FIELD_MESSAGE = 'M';
     public static final byte FIELD_DETAIL = 'D';
     public static final byte FIELD_HINT = 'H';
+    public static final byte FIELD_WHERE = 'W';
 
     /** Length of a message header: type byte plus int32 length. */
     public static final int HEADER_LENGTH = 5;
