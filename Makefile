@@ -29,12 +29,14 @@ demo: build
 	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null
 	java -cp target/test-classes:target/classes:$$(cat target/test.classpath) io.pgloom.testkit.Demo target/proxy.jar
 
-## bench: JMH hot-path benchmarks (-> bench/jmh-results.txt), then the end-to-end pgbench comparison
-## (direct / pgloom / PgBouncer -> bench/RESULTS.md). JMH=regex picks benchmarks; E2E=0 skips the second part.
+## bench: JMH hot-path benchmarks (-> bench/jmh-results.txt, summarized), then the end-to-end pgbench comparison
+## and idle-connection test (direct / pgloom / PgBouncer -> bench/RESULTS.md and its chart). JMH=regex picks
+## benchmarks (JMH=Pump, JMH=Pool, ...); E2E=0 skips the second part; bench/README.md lists the BENCH_* knobs.
 JMH ?= io.pgloom.bench
 E2E ?= 1
 bench: build
 	$(MVN) $(MVNFLAGS) -Pbench -DskipTests -Djmh.include='$(JMH)' test-compile exec:exec@jmh
+	python3 bench/jmh_summary.py bench/jmh-results.txt
 	@if [ "$(E2E)" = "1" ]; then \
 	  $(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null && \
 	  JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi

@@ -1,26 +1,64 @@
 #!/usr/bin/env python3
-"""End-to-end comparison: pgbench against PostgreSQL directly, through pgloom (transaction mode) and through
-PgBouncer (when installed), in interleaved rounds so the noise of a shared machine hits every target alike.
-Prints medians and ratios and writes bench/RESULTS.md. Standard library only.
+"""End-to-end comparison on one machine, in one run: a throwaway PostgreSQL, pgloom (transaction mode) and
+PgBouncer when installed. Part 1: pgbench -S against each target in interleaved rounds (direct, pgloom, PgBouncer,
+direct, ...) so the noise of a shared machine hits every target alike. Part 2: thousands of idle, logged-in client
+connections, with the RSS and Java heap they cost. Writes RESULTS.md (tables, machine, versions) and a TPS chart.
+Standard library only; gnuplot draws the chart when installed, otherwise the script writes the SVG itself.
 
-Environment knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CLIENTS ("16,64,256"), BENCH_MODES
-("simple,extended,prepared"), BENCH_CONNECT (1: also run -C), JAVA (java binary), PGLOOM_JAR (target/proxy.jar),
-PGLOOM_JAVA_OPTS (JVM options for pgloom, e.g. "-XX:+UseParallelGC").
+Environment knobs (defaults in brackets; bench/README.md explains each):
+  BENCH_ROUNDS [5]  BENCH_SECONDS [5]  BENCH_CLIENTS ["1,16,64,256"]  BENCH_MODES ["simple,extended,prepared"]
+  BENCH_CONNECT [1]  BENCH_CONNECT_CLIENTS [8]  BENCH_POOL [16]  BENCH_SCALE [10]
+  BENCH_IDLE [10000] (0 = no idle test)  BENCH_IDLE_ONLY [0]  BENCH_RESULTS [bench/RESULTS.md]
+  JAVA [found by scripts/find-jdk.sh]  PGLOOM_JAR [target/proxy.jar]  PGLOOM_JAVA_OPTS [""]
 """
-import os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, datetime, platform
+import datetime, hashlib, os, platform, re, resource, shutil, signal, socket, statistics, struct, subprocess, sys
+import tempfile, time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jmh_summary  # noqa: E402  (the JMH section of RESULTS.md)
+import results_chart  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "16,64,256").split(",")]
-MODES = os.environ.get("BENCH_MODES", "simple,extended,prepared").split(",")
+CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,16,64,256").split(",") if c]
+MODES = [m for m in os.environ.get("BENCH_MODES", "simple,extended,prepared").split(",") if m]
 CONNECT = os.environ.get("BENCH_CONNECT", "1") == "1"
-POOL = 16
-JAVA = os.environ.get("JAVA", "java")
+CONNECT_CLIENTS = int(os.environ.get("BENCH_CONNECT_CLIENTS", "8"))
+POOL = int(os.environ.get("BENCH_POOL", "16"))
+SCALE = int(os.environ.get("BENCH_SCALE", "10"))
+IDLE = int(os.environ.get("BENCH_IDLE", "10000"))
+IDLE_ONLY = os.environ.get("BENCH_IDLE_ONLY", "0") == "1"
+RESULTS = os.path.abspath(os.environ.get("BENCH_RESULTS", os.path.join(ROOT, "bench", "RESULTS.md")))
 JAR = os.environ.get("PGLOOM_JAR", os.path.join(ROOT, "target", "proxy.jar"))
+JAVA_OPTS = os.environ.get("PGLOOM_JAVA_OPTS", "").split()
+USER = PASSWORD = DATABASE = "app"
 CLK = os.sysconf("SC_CLK_TCK")
 procs = []
 
+
+def find_java():
+    if os.environ.get("JAVA"):
+        return os.environ["JAVA"]
+    r = subprocess.run([os.path.join(ROOT, "scripts", "find-jdk.sh")], capture_output=True, text=True)
+    return os.path.join(r.stdout.strip(), "bin", "java") if r.returncode == 0 else "java"
+
+
+JAVA = find_java()
+
+
+def jdk_tool(name):
+    """jcmd/jstat of the JDK that runs pgloom (a tool of another JDK may fail to attach)."""
+    p = os.path.join(os.path.dirname(os.path.realpath(shutil.which(JAVA) or JAVA)), name)
+    return p if os.path.exists(p) else shutil.which(name)
+
+
+def pgbouncer_exe():
+    return shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None)
+
+
+# ---------------------------------------------------------------------------------------------- processes
 
 def free_port():
     with socket.socket() as s:
@@ -37,6 +75,20 @@ def wait_port(port, what, timeout=60):
         except OSError:
             time.sleep(0.1)
     sys.exit(f"{what} did not listen on {port} within {timeout}s")
+
+
+def stop(p):
+    if p is None:
+        return
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p in procs:
+        procs.remove(p)
 
 
 def cpu_seconds(pid):
@@ -61,54 +113,54 @@ def start_postgres(classpath):
     return p, port, major
 
 
-def start_pgloom(pg_port, work):
+def start_pgloom(pg_port, work, name, auth_type, max_clients):
     port = free_port()
-    conf = os.path.join(work, "pgloom.toml")
+    conf = os.path.join(work, f"{name}.toml")
     with open(conf, "w") as f:
         f.write(f"""[proxy]
 listen = "127.0.0.1:{port}"
 pool_mode = "transaction"
+auth_type = "{auth_type}"
 default_pool_size = {POOL}
-max_client_conn = 5000
+max_client_conn = {max_clients}
 [admin]
 http_listen = ""
 [log]
 level = "warn"
-[databases.app]
+[databases.{DATABASE}]
 host = "127.0.0.1"
 port = {pg_port}
-[users.app]
-password = "app"
+[users.{USER}]
+password = "{PASSWORD}"
 """)
-    opts = os.environ.get("PGLOOM_JAVA_OPTS", "").split()
-    p = subprocess.Popen([JAVA] + opts + ["-jar", JAR, conf], stdout=open(os.path.join(work, "pgloom.log"), "w"),
+    p = subprocess.Popen([JAVA] + JAVA_OPTS + ["-jar", JAR, conf], stdout=open(os.path.join(work, f"{name}.log"), "w"),
                          stderr=subprocess.STDOUT)
     procs.append(p)
     wait_port(port, "pgloom")
     return p, port
 
 
-def start_pgbouncer(pg_port, work):
-    exe = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None)
+def start_pgbouncer(pg_port, work, name, auth_type, max_clients):
+    exe = pgbouncer_exe()
     if not exe:
         return None, None
     port = free_port()
-    d = os.path.join(work, "pgbouncer")
+    d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "userlist.txt"), "w") as f:
-        f.write('"app" "app"\n')
+        f.write(f'"{USER}" "{PASSWORD}"\n')
     with open(os.path.join(d, "pgbouncer.ini"), "w") as f:
         f.write(f"""[databases]
-app = host=127.0.0.1 port={pg_port} dbname=app
+{DATABASE} = host=127.0.0.1 port={pg_port} dbname={DATABASE}
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {port}
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = {auth_type}
 auth_file = {d}/userlist.txt
 pool_mode = transaction
 default_pool_size = {POOL}
-max_client_conn = 5000
+max_client_conn = {max_clients}
 ignore_startup_parameters = extra_float_digits
 logfile = {d}/pgbouncer.log
 """)
@@ -123,9 +175,20 @@ logfile = {d}/pgbouncer.log
     return p, port
 
 
+def raise_file_limit(wanted):
+    """Soft RLIMIT_NOFILE up to wanted (at most the hard limit); children (pgloom, PgBouncer) inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# ---------------------------------------------------------------------------------------------- part 1: pgbench
+
 def pgbench(port, args, seconds):
-    env = dict(os.environ, PGPASSWORD="app")
-    cmd = ["pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "app", "-n", "-T", str(seconds)] + args + ["app"]
+    env = dict(os.environ, PGPASSWORD=PASSWORD)
+    cmd = ["pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", USER, "-n", "-T", str(seconds)] + args + [DATABASE]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
     out = r.stdout + r.stderr
     tps = re.search(r"tps = ([0-9.]+)", out)
@@ -144,42 +207,39 @@ def pgbench(port, args, seconds):
     }
 
 
-def main():
-    if not shutil.which("pgbench"):
-        print("bench/e2e.py: pgbench is not installed (apt-get install postgresql-client); skipping the end-to-end part")
-        return 0
-    cp_file = os.path.join(ROOT, "target", "test.classpath")
-    classpath = os.path.join(ROOT, "target", "test-classes") + ":" + os.path.join(ROOT, "target", "classes") + ":" + open(cp_file).read().strip()
-    work = tempfile.mkdtemp(prefix="pgloom-bench-")
-    pg, pg_port, major = start_postgres(classpath)
-    env = dict(os.environ, PGPASSWORD="app")
-    subprocess.run(["pgbench", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "app", "-i", "-q", "-s", "10", "app"],
+def pgbench_args(mode, clients):
+    args = ["-S", "-c", str(clients), "-j", str(min(2, clients))]
+    return args + (["-C", "-M", "simple"] if mode == "connect" else ["-M", mode])
+
+
+def run_pgbench(pg_port, work):
+    env = dict(os.environ, PGPASSWORD=PASSWORD)
+    subprocess.run(["pgbench", "-h", "127.0.0.1", "-p", str(pg_port), "-U", USER, "-i", "-q", "-s", str(SCALE), DATABASE],
                    env=env, check=True, capture_output=True)
-    pgloom, pgloom_port = start_pgloom(pg_port, work)
-    bouncer, bouncer_port = start_pgbouncer(pg_port, work)
+    pgloom, pgloom_port = start_pgloom(pg_port, work, "pgloom", "scram-sha-256", 5000)
+    bouncer, bouncer_port = start_pgbouncer(pg_port, work, "pgbouncer", "scram-sha-256", 5000)
     targets = [("direct", pg_port, None), ("pgloom", pgloom_port, pgloom.pid)]
     if bouncer:
         targets.append(("pgbouncer", bouncer_port, bouncer.pid))
     cases = [(m, c) for m in MODES for c in CLIENTS]
     if CONNECT:
-        cases.append(("connect", 8))
+        cases.append(("connect", CONNECT_CLIENTS))
     results = {}
     # Warm-up (discarded): the JVM compiles its hot path during the first seconds of load.
     for name, port, pid in targets:
-        pgbench(port, ["-S", "-c", "16", "-j", "2", "-M", "extended"], max(3, SECONDS))
+        pgbench(port, pgbench_args("extended", 16), max(3, SECONDS))
     for rnd in range(ROUNDS):
         for mode, clients in cases:
             for name, port, pid in targets:
-                args = ["-S", "-c", str(clients), "-j", "2"]
-                args += ["-C", "-M", "simple"] if mode == "connect" else ["-M", mode]
                 before = cpu_seconds(pid) if pid else 0
-                r = pgbench(port, args, SECONDS)
+                r = pgbench(port, pgbench_args(mode, clients), SECONDS)
                 r["cpu_us"] = ((cpu_seconds(pid) - before) * 1e6 / r["txns"]) if pid and r["txns"] else float("nan")
                 results.setdefault((mode, clients, name), []).append(r)
                 print(f"round {rnd + 1}/{ROUNDS} {mode:9} c={clients:<4} {name:10} tps={r['tps']:10.1f} "
                       f"lat={r['lat']:.3f}ms cpu/txn={r['cpu_us']:.1f}us failed={r['failed']} {r['error']}", flush=True)
-    write_results(results, targets, cases, major)
-    return 0
+    stop(pgloom)
+    stop(bouncer)
+    return results, [t[0] for t in targets], cases
 
 
 def med(rs, key):
@@ -187,37 +247,277 @@ def med(rs, key):
     return statistics.median(vals) if vals else float("nan")
 
 
-def write_results(results, targets, cases, major):
-    names = [t[0] for t in targets]
-    lines = ["# End-to-end results", "",
-             f"Generated by `make bench` (bench/e2e.py) on {datetime.date.today()}: pgbench `-S` (select-only) for "
-             f"{SECONDS} s per run, {ROUNDS} interleaved rounds (direct, pgloom, PgBouncer, direct, …); figures are medians. "
-             f"pgloom and PgBouncer in transaction mode with {POOL} server connections; PostgreSQL {major}, scale 10.", "",
-             f"Machine: {platform.node()}, {os.cpu_count()} cores ({cpu_model()}), shared by pgbench, PostgreSQL and the "
-             "proxy under test. CPU per transaction is the proxy process's user+system time divided by the transactions "
-             "it served.", "", "Versions: " + versions(), "",
-             "| mode | clients | " + " | ".join(f"{n} TPS" for n in names) + " | " + " | ".join(f"{n} lat ms" for n in names)
-             + " | pgloom CPU µs/txn | pgbouncer CPU µs/txn | pgloom/pgbouncer | pgloom/direct |",
-             "|" + "---|" * (2 + 2 * len(names) + 4)]
+def ratio(a, b):
+    return a / b if a == a and b == b and b > 0 else float("nan")
+
+
+def failure(run):
+    text = "aborted" if "aborted" in run["error"] else run["error"].replace("pgbench: error: ", "")[:40]
+    return "failed: " + text.replace("|", "/")
+
+
+def case_label(mode, clients):
+    return "-C (connect per txn)" if mode == "connect" else mode
+
+
+def pgbench_section(results, names, cases, major, chart_name):
+    has_b = "pgbouncer" in names
+    head = (["mode", "clients"] + [f"{n} TPS" for n in names] + [f"{n} lat ms" for n in names]
+            + ["pgloom +µs lat vs direct"] + (["pgbouncer +µs lat vs direct"] if has_b else [])
+            + ["pgloom CPU µs/txn"] + (["pgbouncer CPU µs/txn", "pgloom/pgbouncer TPS"] if has_b else [])
+            + ["pgloom/direct TPS"])
+    lines = [f"pgbench `-S` (select-only), {SECONDS} s per run, {ROUNDS} interleaved round{'s' if ROUNDS != 1 else ''} (direct, pgloom, "
+             f"PgBouncer, direct, …) after a discarded warm-up; every figure is the median over the rounds. pgloom and "
+             f"PgBouncer in transaction mode with {POOL} server connections, SCRAM-SHA-256 logins; PostgreSQL "
+             f"{major}, scale {SCALE}. Run {datetime.datetime.now():%Y-%m-%d %H:%M}.", "",
+             "CPU per transaction: the proxy process's user+system time during the run divided by the transactions "
+             "it served. `+µs lat`: the target's median pgbench latency average minus direct's.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    tps_by_case = {}
     for mode, clients in cases:
-        row = [mode if mode != "connect" else "-C (connect per txn)", str(clients)]
-        tps = {n: med(results[(mode, clients, n)], "tps") for n in names}
-        lat = {n: med(results[(mode, clients, n)], "lat") for n in names}
-        fails = {n: [r for r in results[(mode, clients, n)] if not r["ok"] or r["failed"] != 0] for n in names}
-        row += [("fails: " + fails[n][0]["error"][:40]) if fails[n] and tps[n] != tps[n] else f"{tps[n]:.0f}" for n in names]
+        rs = {n: results[(mode, clients, n)] for n in names}
+        tps = {n: med(rs[n], "tps") for n in names}
+        lat = {n: med(rs[n], "lat") for n in names}
+        tps_by_case[(mode, clients)] = tps
+        row = [case_label(mode, clients), str(clients)]
+        for n in names:
+            bad = [r for r in rs[n] if not r["ok"] or r["failed"] != 0]
+            row.append(failure(bad[0]) if bad and tps[n] != tps[n] else
+                       f"{tps[n]:.0f}" + (f" ({len(bad)} of {len(rs[n])} runs failed)" if bad else ""))
         row += [f"{lat[n]:.3f}" for n in names]
-        cpu_l = med(results[(mode, clients, "pgloom")], "cpu_us")
-        cpu_b = med(results[(mode, clients, "pgbouncer")], "cpu_us") if "pgbouncer" in names else float("nan")
-        row += [f"{cpu_l:.1f}", f"{cpu_b:.1f}"]
-        ratio_b = tps["pgloom"] / tps["pgbouncer"] if "pgbouncer" in names and tps["pgbouncer"] == tps["pgbouncer"] and tps["pgbouncer"] > 0 else float("nan")
-        row += [f"{ratio_b:.2f}", f"{tps['pgloom'] / tps['direct']:.2f}" if tps["direct"] > 0 else "nan"]
+        row += [f"{(lat['pgloom'] - lat['direct']) * 1000:.0f}"]
+        if has_b:
+            row += [f"{(lat['pgbouncer'] - lat['direct']) * 1000:.0f}"]
+        row += [f"{med(rs['pgloom'], 'cpu_us'):.1f}"]
+        if has_b:
+            row += [f"{med(rs['pgbouncer'], 'cpu_us'):.1f}", f"{ratio(tps['pgloom'], tps['pgbouncer']):.2f}"]
+        row += [f"{ratio(tps['pgloom'], tps['direct']):.2f}"]
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "`nan` in a PgBouncer column: the run failed (PgBouncer 1.18 cannot run `-M prepared` in transaction mode).", ""]
-    out = os.path.join(ROOT, "bench", "RESULTS.md")
-    with open(out, "w") as f:
+    lines += ["", "`failed` / `nan`: every run of that cell failed (PgBouncer 1.18 cannot run `-M prepared` in "
+              "transaction mode: pgbench aborts its clients when a prepared statement is missing on the next server).",
+              "", f"![TPS per target and case]({chart_name})", ""]
+    return "\n".join(lines), tps_by_case
+
+
+# ---------------------------------------------------------------------------------------------- part 2: idle clients
+
+def recv_exact(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buf += chunk
+    return bytes(buf)
+
+
+def message(s):
+    head = recv_exact(s, 5)
+    return head[0:1], recv_exact(s, struct.unpack("!I", head[1:5])[0] - 4)
+
+
+def frame(kind, body):
+    return kind + struct.pack("!I", len(body) + 4) + body
+
+
+def send_startup(s):
+    params = f"user\0{USER}\0database\0{DATABASE}\0\0".encode()
+    s.sendall(struct.pack("!II", len(params) + 8, 196608) + params)
+
+
+def authenticate(s):
+    """Answers the server's authentication request (trust, cleartext or MD5) up to AuthenticationOk."""
+    while True:
+        kind, body = message(s)
+        if kind == b"E":
+            raise ConnectionError(body.replace(b"\0", b" ").decode(errors="replace").strip())
+        if kind != b"R":
+            continue
+        code = struct.unpack("!I", body[:4])[0]
+        if code == 0:
+            return
+        if code == 3:
+            s.sendall(frame(b"p", PASSWORD.encode() + b"\0"))
+        elif code == 5:
+            inner = hashlib.md5((PASSWORD + USER).encode()).hexdigest()
+            s.sendall(frame(b"p", b"md5" + hashlib.md5(inner.encode() + body[4:8]).hexdigest().encode() + b"\0"))
+        else:
+            raise ConnectionError(f"idle test client speaks trust, cleartext and md5; server asked for auth {code}")
+
+
+def until_ready(s):
+    while True:
+        kind, body = message(s)
+        if kind == b"E":
+            raise ConnectionError(body.replace(b"\0", b" ").decode(errors="replace").strip())
+        if kind == b"Z":
+            return
+
+
+def open_idle(port, count, batch=100):
+    """count fully logged-in connections, opened in batches so the server logs several in at once."""
+    conns = []
+    while len(conns) < count:
+        group = []
+        for _ in range(min(batch, count - len(conns))):
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            send_startup(s)
+            group.append(s)
+        for s in group:
+            authenticate(s)
+        for s in group:
+            until_ready(s)
+        conns += group
+    return conns
+
+
+def query_ok(s):
+    s.sendall(frame(b"Q", b"SELECT 1\0"))
+    until_ready(s)
+    return True
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def java_live_heap_kib(pid):
+    """Heap in use after a full GC (jcmd GC.run, then jstat's S0U+S1U+EU+OU), or nan without the JDK tools."""
+    jcmd, jstat = jdk_tool("jcmd"), jdk_tool("jstat")
+    if not jcmd or not jstat:
+        return float("nan")
+    subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, timeout=60)
+    out = subprocess.run([jstat, "-gc", str(pid)], capture_output=True, text=True, timeout=60).stdout.split("\n")
+    try:
+        cols = dict(zip(out[0].split(), out[1].split()))
+        return sum(float(cols[k]) for k in ("S0U", "S1U", "EU", "OU"))
+    except (IndexError, KeyError, ValueError):
+        return float("nan")
+
+
+def measure_idle(name, proc, port, java):
+    """RSS (as the OS sees it) and live heap before and after IDLE logged-in idle clients; a sample still served."""
+    s = open_idle(port, 1)[0]  # warm: one login and one query, so the pool and its server exist before "before"
+    query_ok(s)
+    s.close()
+    time.sleep(1)
+    rss0 = rss_kib(proc.pid)
+    heap0 = java_live_heap_kib(proc.pid) if java else float("nan")
+    t0 = time.time()
+    conns = open_idle(port, IDLE)
+    login_s = time.time() - t0
+    time.sleep(2)
+    rss1 = rss_kib(proc.pid)
+    heap1 = java_live_heap_kib(proc.pid) if java else float("nan")
+    sample = conns[::max(1, len(conns) // 100)]
+    served = sum(1 for c in sample if query_ok(c))
+    for c in conns:
+        c.close()
+    r = {"name": name, "rss0": rss0, "rss1": rss1, "heap0": heap0, "heap1": heap1, "login_s": login_s,
+         "served": served, "sampled": len(sample)}
+    print(f"idle {name:10} clients={IDLE} rss {rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB "
+          f"({(rss1 - rss0) / IDLE:.2f} KiB/client) heap {heap0 / 1024:.1f} -> {heap1 / 1024:.1f} MiB "
+          f"logins {login_s:.1f}s, sample served {served}/{len(sample)}", flush=True)
+    return r
+
+
+def run_idle(pg_port, work):
+    limit = raise_file_limit(IDLE + 1000)
+    if limit < IDLE + 100:
+        print(f"idle test: file limit {limit} is too low for {IDLE} connections; skipped")
+        return []
+    out = []
+    # Fresh instances: "before" is a just-started proxy, not one warmed by part 1. MD5 logins keep the Python
+    # client cheap (the memory an idle session holds does not depend on how it logged in).
+    p, port = start_pgloom(pg_port, work, "pgloom-idle", "md5", IDLE + 100)
+    try:
+        out.append(measure_idle("pgloom", p, port, java=True))
+    finally:
+        stop(p)
+    b, bport = start_pgbouncer(pg_port, work, "pgbouncer-idle", "md5", IDLE + 100)
+    if b:
+        try:
+            out.append(measure_idle("pgbouncer", b, bport, java=False))
+        finally:
+            stop(b)
+    return out
+
+
+def idle_section(rows):
+    def kib(x):
+        return "–" if x != x else f"{x / 1024:.1f}"
+    lines = [f"{IDLE} idle client connections, each logged in (startup, MD5, ReadyForQuery) and then silent, "
+             f"against a freshly started proxy in transaction mode ({POOL} server connections). RSS is VmRSS from "
+             "/proc as the OS sees it; Java heap is what is in use after a full GC (jcmd GC.run, jstat). 'before' "
+             f"is after one warm-up login and query. Run {datetime.datetime.now():%Y-%m-%d %H:%M}"
+             + (f", pgloom JVM options `{' '.join(JAVA_OPTS)}`" if JAVA_OPTS else "") + ".", "",
+             "| proxy | RSS before MiB | RSS after MiB | RSS per client KiB | heap before MiB | heap after MiB "
+             "| heap per client KiB | logins took s | sample still served |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        heap_per = (r["heap1"] - r["heap0"]) / IDLE
+        lines.append(f"| {r['name']} | {kib(r['rss0'])} | {kib(r['rss1'])} | {(r['rss1'] - r['rss0']) / IDLE:.2f} | "
+                     f"{kib(r['heap0'])} | {kib(r['heap1'])} | {'–' if heap_per != heap_per else f'{heap_per:.2f}'} | "
+                     f"{r['login_s']:.1f} | {r['served']}/{r['sampled']} |")
+    return "\n".join(lines + [""])
+
+
+# ---------------------------------------------------------------------------------------------- RESULTS.md
+
+SECTIONS = ["machine", "pgbench", "idle", "jmh", "findings"]
+TITLES = {"machine": "Machine and versions", "pgbench": "pgbench: direct, pgloom, PgBouncer",
+          "idle": "Idle connections: memory", "jmh": "JMH (bench/jmh-results.txt)",
+          "findings": "Findings and improvements"}
+FINDINGS_PLACEHOLDER = """<!-- Written by the lead, kept as is by bench/e2e.py: what the profile showed, each improvement and
+     its measured effect, which targets of issue 6 are met. -->
+
+(to be filled in: findings, profiles and improvements with their measured effect)
+"""
+
+
+def read_sections(path):
+    """The text between <!-- begin:NAME --> and <!-- end:NAME --> of an earlier RESULTS.md."""
+    if not os.path.exists(path):
+        return {}
+    text = open(path, encoding="utf-8").read()
+    return {m.group(1): m.group(2).strip("\n") + "\n"
+            for m in re.finditer(r"<!-- begin:(\w+) -->\n(.*?)<!-- end:\1 -->", text, re.S)}
+
+
+def write_results(new):
+    """Replaces the sections this run produced; keeps the others (and the lead's findings) from the last file."""
+    old = read_sections(RESULTS)
+    lines = ["# Benchmark results", "",
+             "Written by `make bench` (bench/e2e.py; bench/README.md says how to read every figure). Each section "
+             "below is replaced only by a run that produced it; \"Findings and improvements\" is never overwritten.", ""]
+    for name in SECTIONS:
+        body = new.get(name) or old.get(name) or ("(not run yet)\n" if name != "findings" else FINDINGS_PLACEHOLDER)
+        lines += [f"## {TITLES[name]}", "", f"<!-- begin:{name} -->", body.rstrip("\n"), f"<!-- end:{name} -->", ""]
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
-    print(f"\nwritten: {out}")
+    print(f"\nwritten: {RESULTS}")
+
+
+def machine_section(major):
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return "\n".join([
+        f"- Date: {datetime.datetime.now():%Y-%m-%d %H:%M %Z}".rstrip(),
+        f"- Machine: {platform.node()}, {os.cpu_count()} cores ({cpu_model()}), {mem} RAM, "
+        f"{platform.system()} {platform.release()}; load average at the end {load}. Shared by pgbench, "
+        "PostgreSQL and the proxy under test (and, on a shared machine, by whatever else runs).",
+        f"- Versions: {versions(major)}", ""])
 
 
 def cpu_model():
@@ -230,15 +530,51 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
-def versions():
-    def first(cmd):
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            return (r.stdout + r.stderr).strip().splitlines()[0]
-        except Exception:
-            return "n/a"
-    return "; ".join([first([JAVA, "-version"]), first(["pgbench", "--version"]),
-                      first(["pgbouncer", "--version"]) if shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer") else "PgBouncer not installed"])
+def first_line(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        return ((r.stdout + r.stderr).strip().splitlines() or ["n/a"])[0]
+    except Exception:
+        return "n/a"
+
+
+def versions(major):
+    b = pgbouncer_exe()
+    return "; ".join([first_line([JAVA, '-jar', JAR, '--version']), first_line([JAVA, "-version"]),
+                      f"PostgreSQL {major}", first_line(["pgbench", "--version"]) if shutil.which("pgbench") else
+                      "pgbench not installed", first_line([b, "--version"]) if b else "PgBouncer not installed",
+                      f"Python {platform.python_version()}"])
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+def main():
+    have_pgbench = shutil.which("pgbench") is not None
+    if not have_pgbench and not IDLE_ONLY:
+        print("bench/e2e.py: pgbench is not installed (apt-get install postgresql-client); skipping the pgbench part")
+    if IDLE_ONLY and IDLE <= 0:
+        sys.exit("BENCH_IDLE_ONLY=1 needs BENCH_IDLE > 0")
+    cp_file = os.path.join(ROOT, "target", "test.classpath")
+    classpath = ":".join([os.path.join(ROOT, "target", "test-classes"), os.path.join(ROOT, "target", "classes"),
+                          open(cp_file).read().strip()])
+    work = tempfile.mkdtemp(prefix="pgloom-bench-")
+    pg, pg_port, major = start_postgres(classpath)
+    new = {}
+    if have_pgbench and not IDLE_ONLY:
+        results, names, cases = run_pgbench(pg_port, work)
+        chart = os.path.join(os.path.dirname(RESULTS), "results-tps.svg")
+        new["pgbench"], tps = pgbench_section(results, names, cases, major, os.path.basename(chart))
+        print("chart:", results_chart.write(chart, [("-C connect" if m == "connect" else m, c, tps[(m, c)])
+                                                     for m, c in cases], names))
+    if IDLE > 0:
+        new["idle"] = idle_section(run_idle(pg_port, work))
+    new["machine"] = machine_section(major)
+    jmh = jmh_summary.summarize(os.path.join(ROOT, "bench", "jmh-results.txt"))
+    if jmh:
+        when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(ROOT, "bench", "jmh-results.txt")))
+        new["jmh"] = f"From bench/jmh-results.txt of {when:%Y-%m-%d %H:%M} (1 fork, -prof gc).\n\n" + jmh
+    write_results(new)
+    return 0
 
 
 def cleanup(*_):
@@ -259,6 +595,7 @@ def cleanup(*_):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *a: (cleanup(), sys.exit(1)))
+    rc = 1
     try:
         rc = main()
     finally:

@@ -1,13 +1,18 @@
-// Opens ServerConn objects over loopback sockets with no PostgreSQL behind them, for pool benchmarks.
+// Opens ServerConn objects over loopback sockets with no PostgreSQL behind them, and pools of them, for the pool
+// benchmarks.
 package io.pgloom.bench;
 
 import io.pgloom.pool.PoolKey;
+import io.pgloom.pool.PoolSettings;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
+import io.pgloom.pool.ServerPool;
+import io.pgloom.util.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +30,13 @@ final class LoopbackServers implements AutoCloseable {
                 // done
             }
         });
+    }
+
+    /** A pool of {@code size} servers from here: no minimum, reserve, idle timeout, lifetime or health check. */
+    ServerPool pool(int size) {
+        PoolSettings s = new PoolSettings(size, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ZERO,
+                Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, "");
+        return new ServerPool(new PoolKey("bench", "bench"), s, this::open, Clock.SYSTEM);
     }
 
     ServerConn open(PoolKey key) throws ServerLoginException {

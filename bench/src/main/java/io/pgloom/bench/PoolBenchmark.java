@@ -1,13 +1,9 @@
-// Pool acquire/release: uncontended (one thread) and with 64 contending threads sharing a 16-connection pool.
-// The server connections are real loopback sockets that carry no traffic.
+// Pool acquire/release: uncontended (one thread) and with 64 contending platform threads sharing a 16-connection
+// pool (PoolVirtualThreadsBenchmark does the same with virtual threads). The servers are idle loopback sockets.
 package io.pgloom.bench;
 
-import io.pgloom.pool.PoolKey;
-import io.pgloom.pool.PoolSettings;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerPool;
-import io.pgloom.util.Clock;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,9 +25,7 @@ public class PoolBenchmark {
     @Setup
     public void setup() throws Exception {
         servers = new LoopbackServers();
-        PoolSettings s = new PoolSettings(16, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ZERO,
-                Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, "");
-        pool = new ServerPool(new PoolKey("bench", "bench"), s, servers::open, Clock.SYSTEM);
+        pool = servers.pool(16);
     }
 
     @TearDown
