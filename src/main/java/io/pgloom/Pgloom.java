@@ -40,6 +40,12 @@ public final class Pgloom implements AutoCloseable {
                         + ": " + e.getMessage(), e);
             }
         }
+        try {
+            runtime.startBackends();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during the first health checks", e);
+        }
         runtime.pools.start();
         listener.start();
         Logger.info("event=started version={} pool_mode={} max_client_conn={}", Version.get(),
@@ -97,6 +103,7 @@ public final class Pgloom implements AutoCloseable {
             awaitSessions(2_000);
         }
         runtime.pools.close();
+        runtime.backends.close();
         if (http != null) http.close();
         Logger.info("event=shutdown_complete");
     }
@@ -116,6 +123,7 @@ public final class Pgloom implements AutoCloseable {
         listener.close();
         runtime.forceCloseAll();
         runtime.pools.close();
+        runtime.backends.close();
         if (http != null) http.close();
     }
 }

@@ -39,6 +39,14 @@ final class Defaults {
     static final double AUTH_QUERY_CACHE_TTL = 60;
     static final long MAX_CLIENT_CONN_PER_ADDRESS = 0;
 
+    // [failover] and [databases.NAME] target
+    static final double HEALTH_CHECK_PERIOD = 2;
+    static final double HEALTH_CHECK_TIMEOUT = 2;
+    static final long FAILOVER_THRESHOLD = 3;
+    static final long RECOVERY_THRESHOLD = 2;
+    static final double DRAIN_TIMEOUT = 30;
+    static final String TARGET = "primary";
+
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";
     static final String LOG_FORMAT = "text";

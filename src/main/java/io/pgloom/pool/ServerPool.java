@@ -189,7 +189,7 @@ public final class ServerPool {
                 candidate.touch(clock.nanoTime());
                 return candidate;
             }
-            discard(candidate, "server_stale");
+            discard(candidate, candidate.retired() != null ? candidate.retired() : "server_stale");
         }
     }
 
@@ -248,7 +248,7 @@ public final class ServerPool {
 
     /** A server idle for a while is checked before use; one that spoke unasked is dead or dirty. */
     private boolean isUsable(ServerConn c) {
-        if (c.hasUnexpectedInput()) return false;
+        if (c.retired() != null || c.hasUnexpectedInput()) return false;
         PoolSettings s = settings;
         long idleNanos = clock.nanoTime() - c.lastUsedNanos();
         if (!s.checkDelay().isZero() && idleNanos >= s.checkDelay().toNanos() && !s.checkQuery().isEmpty()) {
@@ -303,7 +303,7 @@ public final class ServerPool {
 
     private void releaseLocked(ServerConn c) {
         active.remove(c);
-        if (closed || c.generation < generation || total() >= settings.size() + settings.reserveSize()) {
+        if (closed || c.generation < generation || c.retired() != null || total() >= settings.size() + settings.reserveSize()) {
             // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
             c.closeSocket();
             signalHead();
@@ -406,7 +406,15 @@ public final class ServerPool {
         return serverVersion;
     }
 
-    /** False when the last attempt to open a server connection failed (pgloom_backend_up). */
+    /** The backend routing changed (a failover, a host back up): new clients may try again at once. */
+    public void forgetLoginFailure() {
+        try (var h = lock.obtain()) {
+            lastLoginFailure = null;
+            signalHead();
+        }
+    }
+
+    /** False when the last attempt to open a server connection failed (SHOW POOLS backend_up). */
     public boolean backendUp() {
         return !lastConnectFailed;
     }
@@ -425,7 +433,7 @@ public final class ServerPool {
                 boolean idleTooLong = !s.idleTimeout().isZero() && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
                         && total() - retire.size() > s.minSize();
                 boolean tooOld = !s.lifetime().isZero() && now - c.createdNanos >= s.lifetime().toNanos();
-                if (idleTooLong || tooOld || c.hasUnexpectedInput()) {
+                if (idleTooLong || tooOld || c.hasUnexpectedInput() || c.retired() != null) {
                     it.remove();
                     retire.add(c);
                 }
@@ -435,7 +443,8 @@ public final class ServerPool {
         }
         for (ServerConn c : retire) {
             c.closeSocket();
-            Logger.info("event=server_closed pool={} server={} backend_pid={} reason=server_idle_timeout", key, c.id, c.backendPid());
+            Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(),
+                    c.retired() != null ? c.retired() : "server_idle_timeout");
         }
         return missing;
     }
