@@ -309,7 +309,7 @@ public final class ServerPool {
             signalHead();
             return;
         }
-        Waiter head = waiters.pollFirst();
+        Waiter head = paused ? null : waiters.pollFirst(); // PAUSE: the line waits, the server parks idle
         if (head != null) {
             active.add(c);
             c.state(ServerState.ACTIVE);
