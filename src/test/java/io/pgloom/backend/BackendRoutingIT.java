@@ -227,7 +227,10 @@ class BackendRoutingIT {
                 int before = done.get();
                 Await.until(() -> done.get() > before + 500, 30, "transactions while drained");
                 assertFalse(perPort.containsKey(standbyPort), "no transaction on the drained host: " + perPort);
+                // UNDRAIN makes the host eligible for new server connections; RECONNECT replaces the pooled ones (all on
+                // the primary now) as they come back, and least-connections puts the new ones on the standby.
                 a.createStatement().execute("UNDRAIN " + standby);
+                a.createStatement().execute("RECONNECT busy");
                 Await.until(() -> perPort.containsKey(standbyPort), 30, "the host to take work again");
             }
         } finally {
