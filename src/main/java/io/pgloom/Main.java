@@ -1,5 +1,5 @@
 // Entry point: argument parsing, logging setup, wiring of runtime, listener and janitor, signals
-// (SIGTERM/SIGINT graceful shutdown, SIGHUP reload) and the shutdown sequence.
+// (SIGTERM/SIGINT graceful shutdown, SIGHUP reload, SIGUSR1 wait-for-clients shutdown) and the shutdown sequence.
 package io.pgloom;
 
 import io.pgloom.config.ConfigError;
@@ -86,6 +86,9 @@ public final class Main {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("HUP"), s -> pgloom.reload());
+        // SIGUSR1 = SHUTDOWN WAIT_FOR_CLIENTS, addressed to this process: with so_reuseport, the console port may
+        // answer from the new process of a rolling restart instead.
+        Signal.handle(new Signal("USR1"), s -> pgloom.runtime().requestShutdown(true));
         pgloom.runtime().onShutdown(stop::countDown);
         stop.await();
         pgloom.shutdown();

@@ -40,6 +40,12 @@ public final class Pgloom implements AutoCloseable {
                         + ": " + e.getMessage(), e);
             }
         }
+        try {
+            runtime.startBackends();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during the first health checks", e);
+        }
         runtime.pools.start();
         listener.start();
         Logger.info("event=started version={} pool_mode={} max_client_conn={}", Version.get(),
@@ -98,6 +104,7 @@ public final class Pgloom implements AutoCloseable {
         }
         runtime.pools.close();
         runtime.traces.close();
+        runtime.backends.close();
         if (http != null) http.close();
         Logger.info("event=shutdown_complete");
     }
@@ -118,6 +125,7 @@ public final class Pgloom implements AutoCloseable {
         runtime.forceCloseAll();
         runtime.pools.close();
         runtime.traces.close();
+        runtime.backends.close();
         if (http != null) http.close();
     }
 }

@@ -17,10 +17,12 @@ import org.tinylog.Logger;
 public final class AdminConsole implements AdminHandler {
     private final ProxyRuntime runtime;
     private final ShowCommands show;
+    private final BackendCommands backendCommands;
 
     public AdminConsole(ProxyRuntime runtime, String version) {
         this.runtime = runtime;
         this.show = new ShowCommands(runtime, version);
+        this.backendCommands = new BackendCommands(runtime);
     }
 
     @Override
@@ -98,7 +100,8 @@ public final class AdminConsole implements AdminHandler {
                     out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SHOW what? " + ShowCommands.LIST));
                     return;
                 }
-                show.run(words.get(1).toUpperCase(Locale.ROOT), out);
+                if (words.get(1).equalsIgnoreCase("BACKENDS")) backendCommands.show(out);
+                else show.run(words.get(1).toUpperCase(Locale.ROOT), out);
             }
             case "RELOAD" -> {
                 String error = runtime.reload();
@@ -180,6 +183,8 @@ public final class AdminConsole implements AdminHandler {
                 }
             }
             case "TRACE" -> TraceCommands.console(runtime, words, c.user(), out);
+            case "DRAIN", "UNDRAIN" -> backendCommands.drain(verb, words, out);
+            case "SWITCHOVER" -> backendCommands.switchover(words, out);
             case "SHUTDOWN" -> {
                 // Stop accepting; let transactions finish up to shutdown_timeout (or, with WAIT_FOR_CLIENTS, wait
                 // until every client has left by itself: the old process of a rolling restart); exit 0.
@@ -189,8 +194,8 @@ public final class AdminConsole implements AdminHandler {
             }
             default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb
                     + "\"; commands: SHOW " + ShowCommands.LIST + ", PAUSE [db], RESUME [db], DISABLE db, ENABLE db, "
-                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN, "
-                    + TraceCommands.USAGE));
+                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, DRAIN host, UNDRAIN host, SWITCHOVER db TO host, "
+                    + "RELOAD, SHUTDOWN, " + TraceCommands.USAGE));
         }
     }
 }

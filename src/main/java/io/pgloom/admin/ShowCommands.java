@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class ShowCommands {
-    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES";
+    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES|BACKENDS";
 
     private final ProxyRuntime runtime;
     private final String version;

@@ -67,11 +67,12 @@ public final class ConfigLoader {
         TlsSettings tls = tls(new TomlTable("tls", top.table("tls"), errors), dir);
         TlsSettings.Server serverTls = serverTls(new TomlTable("server_tls", top.table("server_tls"), errors), dir);
 
+        Backends.Failover failover = failover(new TomlTable("failover", top.table("failover"), errors));
         Map<String, DatabaseConfig> dbs = new TreeMap<>();
         Map<String, Object> dbTables = top.table("databases");
         if (dbTables != null) {
             dbTables.forEach((name, v) -> {
-                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir, environment));
+                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir, environment, failover));
                 else errors.add("databases." + name + ": must be a table");
             });
         }
@@ -343,10 +344,56 @@ public final class ConfigLoader {
         return new TlsSettings(mode, cert, key, ca, min, ciphers);
     }
 
-    private static DatabaseConfig database(String name, TomlTable t, Path dir, Function<String, String> environment) {
+    /** [failover]: health check timing and thresholds for databases with hosts = [...]. */
+    private static Backends.Failover failover(TomlTable t) {
+        Duration period = positive(t, "health_check_period", t.seconds("health_check_period", Defaults.HEALTH_CHECK_PERIOD, 3600));
+        Duration timeout = positive(t, "health_check_timeout", t.seconds("health_check_timeout", Defaults.HEALTH_CHECK_TIMEOUT, 3600));
+        int down = (int) t.integer("failover_threshold", Defaults.FAILOVER_THRESHOLD, 1, 1000);
+        int up = (int) t.integer("recovery_threshold", Defaults.RECOVERY_THRESHOLD, 1, 1000);
+        Duration drain = t.seconds("drain_timeout", Defaults.DRAIN_TIMEOUT, MAX_SECONDS);
+        t.rejectUnknown();
+        return new Backends.Failover(period, timeout, down, up, drain);
+    }
+
+    /** host/port (one unchecked host) or hosts = ["h:p?weight=N", ...] with target (health-checked). */
+    private static Backends backends(TomlTable t, int port, Backends.Failover failover) {
+        String targetWord = t.string("target", Defaults.TARGET);
+        Backends.Target target = Backends.Target.of(targetWord);
+        if (target == null) {
+            t.error("target", "must be primary, standby, prefer-standby or any (got \"" + targetWord + "\")");
+            target = Backends.Target.PRIMARY;
+        }
+        List<Backends.Host> hosts = new ArrayList<>();
+        if (t.has("hosts")) {
+            if (t.has("host")) t.error("hosts", "give either host (one server) or hosts (several), not both");
+            t.markSeen("host");
+            for (String entry : t.stringList("hosts")) {
+                try {
+                    Backends.Host h = Backends.Host.parse(entry, port);
+                    if (hosts.stream().anyMatch(o -> o.name().equals(h.name()))) t.error("hosts", h.name() + " is listed twice");
+                    else hosts.add(h);
+                } catch (IllegalArgumentException e) {
+                    t.error("hosts", "\"" + entry + "\": " + e.getMessage());
+                }
+            }
+            if (hosts.isEmpty()) t.error("hosts", "needs at least one \"host:port\"");
+            return new Backends(List.copyOf(hosts), target, true, failover);
+        }
         String host = t.string("host", null);
-        if (host == null || host.isBlank()) t.error("host", "is required");
+        if (host == null || host.isBlank()) {
+            t.error("host", "is required (or hosts = [\"host:port\", ...])");
+            host = "";
+        }
+        // target on a single host asks for health checks (e.g. "primary": never send writes to a standby).
+        return new Backends(List.of(new Backends.Host(host, port, 1)), target, t.has("target"), failover);
+    }
+
+    private static DatabaseConfig database(String name, TomlTable t, Path dir, Function<String, String> environment,
+                                           Backends.Failover failover) {
         int port = (int) t.integer("port", Defaults.DB_PORT, 1, 65535);
+        Backends backends = backends(t, port, failover);
+        String host = backends.hosts().isEmpty() ? "" : backends.hosts().get(0).host();
+        port = backends.hosts().isEmpty() ? port : backends.hosts().get(0).port();
         String dbname = t.string("dbname", name);
         String user = t.string("user", null);
         Secret password = secret(t, dir, environment);
@@ -374,8 +421,8 @@ public final class ConfigLoader {
         }
         t.markSeen("server_tls_mode");
         t.rejectUnknown();
-        return new DatabaseConfig(name, host == null ? "" : host, port, dbname, user, password, poolSize, minPoolSize,
-                maxDb, mode, Collections.unmodifiableMap(params), tlsMode);
+        return new DatabaseConfig(name, host, port, dbname, user, password, poolSize, minPoolSize,
+                maxDb, mode, Collections.unmodifiableMap(params), tlsMode, backends);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {

@@ -1,4 +1,5 @@
-// One [databases.NAME] table: where the database lives and per-database overrides (null = inherit).
+// One [databases.NAME] table: where the database lives and per-database overrides (null = inherit). host/port
+// are the first of backends' hosts.
 package io.pgloom.config;
 
 import java.util.Map;
@@ -6,5 +7,6 @@ import java.util.Map;
 public record DatabaseConfig(String name, String host, int port, String dbname, String user, Secret password,
                              Integer poolSize, Integer minPoolSize, Integer maxDbConnections, PoolMode poolMode,
                              Map<String, String> startupParameters,
-                             TlsSettings.Server.ServerMode serverTlsMode) {
+                             TlsSettings.Server.ServerMode serverTlsMode,
+                             Backends backends) {
 }

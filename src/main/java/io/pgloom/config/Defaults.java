@@ -48,6 +48,13 @@ final class Defaults {
     static final double TRACE_MAX_DURATION = 3600;
     static final long TRACE_QUEUE_SIZE = 10_000;
     static final boolean TRACE_VALUES = false;
+    // [failover] and [databases.NAME] target
+    static final double HEALTH_CHECK_PERIOD = 2;
+    static final double HEALTH_CHECK_TIMEOUT = 2;
+    static final long FAILOVER_THRESHOLD = 3;
+    static final long RECOVERY_THRESHOLD = 2;
+    static final double DRAIN_TIMEOUT = 30;
+    static final String TARGET = "primary";
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final String LOG_LEVEL = "info";

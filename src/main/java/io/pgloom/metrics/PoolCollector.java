@@ -33,8 +33,6 @@ public final class PoolCollector extends Collector {
                 "PostgreSQL server_version reported by the pool's servers.", List.of("database", "server_version"));
         java.util.Set<String> versionSeen = new java.util.HashSet<>();
         GaugeMetricFamily paused = new GaugeMetricFamily("pgloom_pool_paused", "1 while the pool is paused (PAUSE).", dbUser);
-        GaugeMetricFamily backendUp = new GaugeMetricFamily("pgloom_backend_up",
-                "0 when the pool's last attempt to open a server connection failed.", dbUser);
         for (PoolRow r : source.pools()) {
             List<String> k = List.of(r.database(), r.user());
             clients.addMetric(List.of(r.database(), r.user(), "active"), r.clientsActive());
@@ -49,7 +47,6 @@ public final class PoolCollector extends Collector {
             oldestTx.addMetric(k, r.oldestTransactionSeconds());
             poolSize.addMetric(k, r.poolSize());
             paused.addMetric(k, r.paused() ? 1 : 0);
-            backendUp.addMetric(k, r.backendUp() ? 1 : 0);
             if (!r.serverVersion().isEmpty() && versionSeen.add(r.database())) {
                 backendVersion.addMetric(List.of(r.database(), r.serverVersion()), 1);
             }
@@ -63,7 +60,7 @@ public final class PoolCollector extends Collector {
                 "Configured max_db_connections per database (0 = unlimited).", List.of("database"));
         source.databaseLimits().forEach((db, v) -> dbLimits.addMetric(List.of(db), v[1]));
         List<MetricFamilySamples> out = new ArrayList<>(List.of(clients, servers, maxWait, oldestTx, poolSize,
-                backendVersion, violations, dbLimits, paused, backendUp));
+                backendVersion, violations, dbLimits, paused)); // pgloom_backend_up: per host, in BackendCollector
         GaugeMetricFamily certs = new GaugeMetricFamily("pgloom_tls_cert_not_after_seconds",
                 "Expiry (not-after, Unix time) of each TLS certificate pgloom has loaded.", List.of("cert"));
         source.certificateNotAfter().forEach((subject, t) -> certs.addMetric(List.of(subject), t));

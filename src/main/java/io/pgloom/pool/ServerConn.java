@@ -43,6 +43,10 @@ public final class ServerConn {
     /** Shared caps this connection counts against; given back once, when the socket closes. */
     private volatile java.util.List<ConnectionBudget> budgets = java.util.List.of();
     private final java.util.concurrent.atomic.AtomicBoolean budgetsReturned = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set once by the backend layer: runs once when the socket closes (per-host connection counts). */
+    private volatile Runnable onClose;
+    /** Why this connection must not be reused (its host is down, draining or no longer fits), or null. */
+    private volatile String retired;
 
     ServerConn(PoolKey pool, String host, int port, Socket socket, int bufferSize, int maxMessage, long nowNanos)
             throws IOException {
@@ -131,9 +135,27 @@ public final class ServerConn {
         budgets = b;
     }
 
+    public void onClose(Runnable r) {
+        onClose = r;
+    }
+
+    /** Marks this connection as not to be reused: the pool closes it when idle or when it comes back; null undoes it. */
+    public void retire(String reason) {
+        retired = reason;
+    }
+
+    /** Why this connection is retired (server_closed reason=...), or null when it may be reused. */
+    public String retired() {
+        return retired;
+    }
+
     public void closeSocket() {
         state = ServerState.CLOSED;
-        if (budgetsReturned.compareAndSet(false, true)) budgets.forEach(ConnectionBudget::give);
+        if (budgetsReturned.compareAndSet(false, true)) {
+            budgets.forEach(ConnectionBudget::give);
+            Runnable r = onClose;
+            if (r != null) r.run();
+        }
         try {
             socket.close();
         } catch (IOException ignored) {

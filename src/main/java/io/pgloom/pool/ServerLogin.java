@@ -39,13 +39,24 @@ public final class ServerLogin {
                                   Map<String, String> startupParameters, Duration connectTimeout,
                                   boolean keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
             throws ServerLoginException {
+        return open(pool, host, null, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, tls);
+    }
+
+    /**
+     * As above, connecting to {@code address} when given (resolved off the hot path by the backend layer); the host
+     * name still names the server in errors and in TLS host name checks.
+     */
+    public static ServerConn open(PoolKey pool, String host, java.net.InetAddress address, int port, ServerCredentials creds,
+                                  Map<String, String> startupParameters, Duration connectTimeout,
+                                  boolean keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+            throws ServerLoginException {
         Socket socket = new Socket();
         try {
             int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(keepalive);
             try {
-                socket.connect(new InetSocketAddress(host, port), timeoutMs);
+                socket.connect(address != null ? new InetSocketAddress(address, port) : new InetSocketAddress(host, port), timeoutMs);
             } catch (SocketTimeoutException e) {
                 throw new ServerLoginException("server_connect_timeout", SqlState.CONNECTION_FAILURE,
                         "server connection to " + host + ":" + port + " timed out", e);

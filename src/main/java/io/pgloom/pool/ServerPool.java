@@ -213,7 +213,7 @@ public final class ServerPool {
                 candidate.touch(clock.nanoTime());
                 return candidate;
             }
-            discard(candidate, "server_stale");
+            discard(candidate, candidate.retired() != null ? candidate.retired() : "server_stale");
         }
     }
 
@@ -281,6 +281,7 @@ public final class ServerPool {
     private boolean isUsable(ServerConn c) {
         PoolSettings s = settings;
         long idleNanos = clock.nanoTime() - c.lastUsedNanos();
+        if (c.retired() != null) return false;
         if (idleNanos >= PEEK_AFTER_IDLE_NANOS ? c.hasUnexpectedInput() : c.hasBufferedInput()) return false;
         if (!s.checkDelay().isZero() && idleNanos >= s.checkDelay().toNanos() && !s.checkQuery().isEmpty()) {
             return runToReady(c, s.checkQuery());
@@ -334,13 +335,13 @@ public final class ServerPool {
 
     private void releaseLocked(ServerConn c) {
         active.remove(c);
-        if (closed || c.generation < generation || total() >= settings.size() + settings.reserveSize()) {
+        if (closed || c.generation < generation || c.retired() != null || total() >= settings.size() + settings.reserveSize()) {
             // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
             c.closeSocket();
             signalHead();
             return;
         }
-        Waiter head = waiters.pollFirst();
+        Waiter head = paused ? null : waiters.pollFirst(); // PAUSE: the line waits, the server parks idle
         if (head != null) {
             active.add(c);
             c.state(ServerState.ACTIVE);
@@ -451,7 +452,15 @@ public final class ServerPool {
         return serverVersion;
     }
 
-    /** False when the last attempt to open a server connection failed (pgloom_backend_up). */
+    /** The backend routing changed (a failover, a host back up): new clients may try again at once. */
+    public void forgetLoginFailure() {
+        try (var h = lock.obtain()) {
+            lastLoginFailure = null;
+            signalHead();
+        }
+    }
+
+    /** False when the last attempt to open a server connection failed (SHOW POOLS backend_up). */
     public boolean backendUp() {
         return !lastConnectFailed;
     }
@@ -470,7 +479,7 @@ public final class ServerPool {
                 boolean idleTooLong = !s.idleTimeout().isZero() && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
                         && total() - retire.size() > s.minSize();
                 boolean tooOld = !s.lifetime().isZero() && now - c.createdNanos >= s.lifetime().toNanos();
-                if (idleTooLong || tooOld || c.hasUnexpectedInput()) {
+                if (idleTooLong || tooOld || c.hasUnexpectedInput() || c.retired() != null) {
                     it.remove();
                     retire.add(c);
                 }
@@ -480,7 +489,8 @@ public final class ServerPool {
         }
         for (ServerConn c : retire) {
             c.closeSocket();
-            Logger.info("event=server_closed pool={} server={} backend_pid={} reason=server_idle_timeout", key, c.id, c.backendPid());
+            Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(),
+                    c.retired() != null ? c.retired() : "server_idle_timeout");
         }
         return missing;
     }

@@ -54,9 +54,7 @@ final class AuthQuery {
         DatabaseConfig db = c.database(database).orElseThrow();
         var creds = ProxyRuntime.credentials(c, db, c.proxy().authUser());
         Map<String, String> params = Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
-        ServerConn conn = ServerLogin.open(new PoolKey(database, c.proxy().authUser()), db.host(), db.port(), creds, params,
-                c.proxy().serverConnectTimeout(), true, c.proxy().maxPacketSize(), runtime.clock.nanoTime(),
-                runtime.backendTls(db));
+        ServerConn conn = runtime.openOnHost(db, new PoolKey(database, c.proxy().authUser()), creds, params);
         try {
             conn.setReadTimeout((int) c.proxy().serverConnectTimeout().toMillis());
             byte[] name = user.getBytes(StandardCharsets.UTF_8);

@@ -90,6 +90,9 @@ public final class ProxyRuntime {
         }).orElse(null);
     }
 
+    /** The hosts of every database: health, roles, routing, drain (the backend layer). */
+    public final io.pgloom.backend.BackendRegistry backends;
+
     public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
         this.tls = buildTls(config);
         this.backendTls = buildBackendTls(config);
@@ -104,7 +107,14 @@ public final class ProxyRuntime {
                 () -> sessions.values().stream().map(TracedSession::new).toList(), ClientLogin.ADMIN_DATABASE,
                 metrics.tracesActive, metrics.traceMessages, metrics.traceDropped);
         new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
+        this.backends = new io.pgloom.backend.BackendRegistry(config, clock, new BackendEvents(this));
+        new io.pgloom.metrics.BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
+    }
+
+    /** Checks every host once (bounded), then keeps checking them (Pgloom.start). */
+    public void startBackends() throws InterruptedException {
+        backends.start(this::openHealthCheck);
     }
 
     public void onReload(java.util.function.Supplier<String> r) {
@@ -127,6 +137,7 @@ public final class ProxyRuntime {
         tlsByMode.clear();
         if (newTls != null) logCertificates(newTls);
         this.config = c;
+        backends.configure(c);
         for (ServerPool p : pools.all()) {
             if (c.database(p.key().database()).isPresent()) {
                 p.settings(poolSettings(c, p.key()));
@@ -283,7 +294,49 @@ public final class ProxyRuntime {
         // Neutral startup: settings of whichever client asked for the server are applied on link (ParameterSync),
         // so RESET on the next link returns the server to these defaults, not to another client's values.
         params.putAll(db.startupParameters());
-        return ServerLogin.open(key, db.host(), db.port(), creds, params, c.proxy().serverConnectTimeout(),
+        return openOnHost(db, key, creds, params);
+    }
+
+    /** A login on a host fitting the database's target (waiting, up to the connect timeout, while none does). */
+    io.pgloom.pool.ServerConn openOnHost(DatabaseConfig db, PoolKey key, ServerCredentials creds, Map<String, String> params)
+            throws io.pgloom.pool.ServerLoginException {
+        ProxyConfig c = config;
+        io.pgloom.backend.Backend b;
+        try {
+            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.pgloom.pool.ServerLoginException("interrupted", io.pgloom.wire.SqlState.CONNECTION_FAILURE,
+                    "interrupted while waiting for a host of database \"" + db.name() + "\"", e);
+        }
+        try {
+            io.pgloom.pool.ServerConn conn = ServerLogin.open(key, b.hostName(), b.address(), b.port(), creds, params,
+                    c.proxy().serverConnectTimeout(), c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(),
+                    backendTlsFor(c, db));
+            backends.connected(b, conn);
+            return conn;
+        } catch (io.pgloom.pool.ServerLoginException e) {
+            backends.connectFailed(b, e);
+            throw e;
+        }
+    }
+
+    /** A health check's login to one host: the probe credentials, no client settings, a name in pg_stat_activity. */
+    io.pgloom.pool.ServerConn openHealthCheck(io.pgloom.backend.Backend b, Duration timeout) throws io.pgloom.pool.ServerLoginException {
+        ProxyConfig c = config;
+        DatabaseConfig db = c.database(b.database).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
+                "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME, "database \"" + b.database + "\" is no longer configured", null));
+        String user = probeUser(c, db);
+        if (user == null) {
+            throw new io.pgloom.pool.ServerLoginException("no_credentials", io.pgloom.wire.SqlState.INVALID_PASSWORD,
+                    "no credentials to check with: give [databases." + db.name() + "] a user and password, or configure a user", null);
+        }
+        ServerCredentials creds = credentialsFor(c, db, user);
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", creds.user());
+        params.put("database", db.dbname());
+        params.put("application_name", "pgloom health check");
+        return ServerLogin.open(new PoolKey(db.name(), user), b.hostName(), b.address(), b.port(), creds, params, timeout,
                 c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), backendTlsFor(c, db));
     }
 
@@ -328,18 +381,8 @@ public final class ProxyRuntime {
         ProxyConfig c = config;
         DatabaseConfig db = c.database(database).orElse(null);
         if (db == null) return "not configured";
-        String user = db.user();
-        if (user == null) {
-            // A user already served for this database is known to work; else a configured non-admin user.
-            user = pools.all().stream().map(p -> p.key()).filter(k -> k.database().equals(database))
-                    .map(PoolKey::user).findFirst().orElse(null);
-        }
-        if (user == null) {
-            user = c.users().values().stream()
-                    .filter(u -> u.password() != null && u.password().kind() != Secret.Kind.SCRAM)
-                    .filter(u -> !c.admin().users().contains(u.name()))
-                    .map(UserConfig::name).findFirst().orElse(null);
-        }
+        if (db.backends().checked()) return backends.readiness(database); // the health checks already know
+        String user = probeUser(c, db);
         if (user == null) return "no credentials to probe with";
         try {
             io.pgloom.pool.ServerConn conn = login(new PoolKey(database, user));
@@ -351,6 +394,38 @@ public final class ProxyRuntime {
         } catch (io.pgloom.pool.ServerLoginException e) {
             return e.reason() + ": " + e.getMessage();
         }
+    }
+
+    /**
+     * Who probes and health checks log in as: the database's forced user, else a user already served for it (known to
+     * work), else a configured non-admin user with a usable secret; null when there is none.
+     */
+    private String probeUser(ProxyConfig c, DatabaseConfig db) {
+        if (db.user() != null) return db.user();
+        String user = pools.all().stream().map(p -> p.key()).filter(k -> k.database().equals(db.name()))
+                .map(PoolKey::user).findFirst().orElse(null);
+        if (user != null) return user;
+        return c.users().values().stream()
+                .filter(u -> u.password() != null && u.password().kind() != Secret.Kind.SCRAM)
+                .filter(u -> !c.admin().users().contains(u.name()))
+                .map(UserConfig::name).findFirst().orElse(null);
+    }
+
+    /** Ends the sessions linked to a server on a host just marked down: their transactions are lost, never retried. */
+    int endSessionsOn(io.pgloom.backend.Backend b) {
+        int n = 0;
+        for (ClientSession s : sessions.values()) {
+            io.pgloom.pool.ServerConn linked;
+            try (var h = s.link.lock.obtain()) {
+                linked = s.link.server;
+            }
+            if (linked != null && b.owns(linked)) {
+                s.terminate("backend_down", io.pgloom.wire.SqlState.CONNECTION_FAILURE, "server connection lost: backend host "
+                        + b.name + " was marked down by health checks; the transaction, if one was open, is lost and was not retried");
+                n++;
+            }
+        }
+        return n;
     }
 
     /** SHOW CLIENTS. */

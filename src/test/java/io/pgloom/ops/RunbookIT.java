@@ -40,7 +40,13 @@ class RunbookIT {
         for (String tool : List.of("bash", "psql", "curl", "pg_isready")) {
             Assumptions.assumeTrue(onPath(tool), tool + " is not installed; the runbook commands need it");
         }
-        PostgresFixture pg = PostgresFixture.shared();
+        // A primary and a streaming standby of its own: the "Controlled failover" section drains, promotes, switches over.
+        try (io.pgloom.testkit.PostgresCluster cluster = io.pgloom.testkit.PostgresCluster.start(1)) {
+            runEveryBlock(cluster.primary(), cluster.standby(0));
+        }
+    }
+
+    private void runEveryBlock(PostgresFixture pg, PostgresFixture standby) throws Exception {
         Path dir = Files.createTempDirectory("pgloom-runbook");
         int port = freePort();
         int http = freePort();
@@ -54,14 +60,16 @@ class RunbookIT {
                 [admin]
                 http_listen = "127.0.0.1:%d"
                 users = ["admin"]
+                [failover]
+                health_check_period = 0.5
+                drain_timeout = 10
                 [databases.app]
-                host = "127.0.0.1"
-                port = %d
+                hosts = ["127.0.0.1:%d", "127.0.0.1:%d"]
                 [users.app]
                 password = "app"
                 [users.admin]
                 password = "admin"
-                """.formatted(port, http, pg.port()));
+                """.formatted(port, http, pg.port(), standby.port()));
         String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar")).toAbsolutePath().toString();
         String java = ProcessHandle.current().info().command().orElse("java");
         Process proxy = new ProcessBuilder(java, "-jar", jar, conf.toString())
@@ -77,11 +85,13 @@ class RunbookIT {
             } catch (SQLException expected) {
                 // the failed login is what we wanted in the log
             }
-            Map<String, String> env = Map.of(
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
                     "PGLOOM_HOST", "127.0.0.1", "PGLOOM_PORT", String.valueOf(port), "PGLOOM_HTTP", "127.0.0.1:" + http,
                     "PGLOOM_CONF", conf.toString(), "PGLOOM_LOG", log.toString(), "PGLOOM_JAR", jar,
                     "PGLOOM_ADMIN", "admin", "PGLOOM_ADMIN_PASSWORD", "admin",
-                    "DB_HOST", "127.0.0.1", "DB_PORT", String.valueOf(pg.port()));
+                    "DB_HOST", "127.0.0.1", "DB_PORT", String.valueOf(pg.port())));
+            env.put("DB_STANDBY_HOST", "127.0.0.1");
+            env.put("DB_STANDBY_PORT", String.valueOf(standby.port()));
             // psql exits 0 after an SQL error unless ON_ERROR_STOP is set: make a failing admin command fail the block.
             Path psqlrc = dir.resolve("psqlrc");
             Files.writeString(psqlrc, "\\set ON_ERROR_STOP on\n");

@@ -68,8 +68,17 @@ public final class PostgresFixture implements AutoCloseable {
         return startNew(certPem, keyPem);
     }
 
+    /** A separate instance always from the binaries (never a container): standbys need its data folder. */
+    public static PostgresFixture startNewFromBinaries() {
+        return startNew(null, null, true);
+    }
+
     private static PostgresFixture startNew(Path certPem, Path keyPem) {
-        if (certPem == null && ContainerPostgres.dockerAvailable()) return startContainer();
+        return startNew(certPem, keyPem, false);
+    }
+
+    private static PostgresFixture startNew(Path certPem, Path keyPem, boolean binaries) {
+        if (certPem == null && !binaries && ContainerPostgres.dockerAvailable()) return startContainer();
         try {
             Path home = PgBinaries.home();
             boolean root = "0".equals(run(List.of("id", "-u")).trim());
@@ -149,6 +158,71 @@ public final class PostgresFixture implements AutoCloseable {
             hba.append("host all ").append(r[0]).append(" ::1/128 ").append(r[1]).append('\n');
         }
         Files.writeString(dataDir.resolve("pg_hba.conf"), hba.toString());
+    }
+
+    /**
+     * A streaming hot standby of this instance (binaries only), started on a new port. Made the way a base backup
+     * is made by hand, without pg_basebackup (the binaries do not ship it): pg_backup_start, a copy of the running
+     * data folder, pg_backup_stop's backup_label, then standby.signal and primary_conninfo. The caller closes it.
+     */
+    public PostgresFixture startStandby() {
+        if (container != null) throw new UnsupportedOperationException("standbys need the binaries fixture (startNewFromBinaries)");
+        try {
+            allowReplication();
+            Path base = Files.createTempDirectory("pgloom-pgstandby-");
+            Path data = base.resolve("data");
+            Path sock = base.resolve("sock");
+            Files.createDirectories(sock);
+            String label;
+            try (Connection c = superuser(); Statement st = c.createStatement()) {
+                boolean v15 = majorVersion >= 15;
+                st.execute(v15 ? "SELECT pg_backup_start('pgloom-standby', true)" : "SELECT pg_start_backup('pgloom-standby', true, false)");
+                DataDirCopy.copy(dataDir, data);
+                try (ResultSet rs = st.executeQuery(v15 ? "SELECT labelfile FROM pg_backup_stop(false)"
+                        : "SELECT labelfile FROM pg_stop_backup(false, false)")) {
+                    rs.next();
+                    label = rs.getString(1);
+                }
+            }
+            Files.writeString(data.resolve("backup_label"), label);
+            Files.writeString(data.resolve("standby.signal"), "");
+            int standbyPort = freePort();
+            String conf = "\n# pgloom test fixture: streaming standby\nport = " + standbyPort + "\nunix_socket_directories = '" + sock
+                    + "'\nhot_standby = on\nprimary_conninfo = 'host=127.0.0.1 port=" + port + " user=" + SUPERUSER + " password="
+                    + SUPERPASS + " application_name=standby_" + standbyPort + "'\n";
+            Files.writeString(data.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
+            if (asNobody) PgBinaries.run("chown", "-R", "65534:65534", base.toString());
+            PostgresFixture standby = new PostgresFixture(bin.getParent(), data, sock, standbyPort, asNobody);
+            standby.start();
+            return standby;
+        } catch (IOException | InterruptedException | SQLException e) {
+            throw new IllegalStateException("could not start a standby: " + e.getMessage(), e);
+        }
+    }
+
+    /** pg_hba lets the superuser stream WAL from this instance (a standby's primary_conninfo logs in so). */
+    private void allowReplication() throws IOException, SQLException {
+        Path hba = dataDir.resolve("pg_hba.conf");
+        if (Files.readString(hba).contains(" replication ")) return;
+        Files.writeString(hba, "host replication " + SUPERUSER + " 127.0.0.1/32 scram-sha-256\n", java.nio.file.StandardOpenOption.APPEND);
+        try (Connection c = superuser(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    /** Promotes a standby (as Patroni or an operator would); returns once it accepts writes. */
+    public void promote() throws SQLException {
+        try (Connection c = superuser(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_promote(true, 60)");
+        }
+    }
+
+    /** pg_is_in_recovery(): true on a standby. */
+    public boolean inRecovery() throws SQLException {
+        try (Connection c = superuser(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     private void enableTls(Path certPem, Path keyPem) throws IOException, InterruptedException {

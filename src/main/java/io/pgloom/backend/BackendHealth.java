@@ -1,0 +1,144 @@
+// The health checks: one platform thread for every database (it also refreshes DNS, which must not run on a
+// virtual thread), starting each host's check every health_check_period on a virtual thread of its own, so one
+// slow host never delays another. A check is SELECT pg_is_in_recovery() on a connection kept between checks.
+package io.pgloom.backend;
+
+import io.pgloom.pool.ServerConn;
+import io.pgloom.pool.ServerLoginException;
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.tinylog.Logger;
+
+final class BackendHealth {
+    private static final String CHECK_QUERY = "SELECT pg_is_in_recovery()";
+    private static final long TICK_MILLIS = 50;
+
+    private final Supplier<List<Failover>> databases;
+    private final BackendRegistry.Prober prober;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    BackendHealth(Supplier<List<Failover>> databases, BackendRegistry.Prober prober) {
+        this.databases = databases;
+        this.prober = prober;
+        this.thread = Thread.ofPlatform().name("pgloom-health").daemon(true).unstarted(this::loop);
+    }
+
+    /** Checks every checked host once (in parallel, bounded by the check timeouts), then starts the loop. */
+    void start() throws InterruptedException {
+        List<Thread> first = new ArrayList<>();
+        long deadline = 0;
+        for (Failover f : databases.get()) {
+            Duration timeout = f.config().failover().healthCheckTimeout();
+            deadline = Math.max(deadline, System.nanoTime() + 2 * timeout.toNanos() + 500_000_000L);
+            for (Backend b : f.backends()) {
+                HostResolver.refresh(b);
+                b.nextCheckNanos = System.nanoTime() + f.config().failover().healthCheckPeriod().toNanos();
+                if (f.checked()) first.add(Thread.ofVirtual().name("pgloom-check-" + b).start(() -> check(f, b)));
+            }
+        }
+        for (Thread t : first) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) t.join(Duration.ofNanos(left));
+        }
+        thread.start();
+    }
+
+    private void loop() {
+        while (running) {
+            long now = System.nanoTime();
+            for (Failover f : databases.get()) {
+                var cfg = f.config();
+                for (Backend b : f.backends()) {
+                    if (now < b.nextCheckNanos || b.checking) continue;
+                    b.nextCheckNanos = now + cfg.failover().healthCheckPeriod().toNanos();
+                    HostResolver.refresh(b);
+                    if (!cfg.checked()) continue;
+                    b.checking = true;
+                    Thread.ofVirtual().name("pgloom-check-" + b).start(() -> {
+                        try {
+                            check(f, b);
+                        } finally {
+                            b.checking = false;
+                        }
+                    });
+                }
+            }
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One check of b, reported to its database's Failover. */
+    void check(Failover f, Backend b) {
+        Duration timeout = f.config().failover().healthCheckTimeout();
+        try (var h = b.checkLock.obtain()) {
+            try {
+                ServerConn c = b.checkConn;
+                if (c == null || c.isClosed()) {
+                    c = prober.open(b, timeout);
+                    b.checkConn = c;
+                }
+                c.setReadTimeout((int) Math.max(1, timeout.toMillis()));
+                boolean inRecovery = inRecovery(c);
+                f.checkPassed(b, inRecovery ? BackendRole.STANDBY : BackendRole.PRIMARY);
+            } catch (ServerLoginException e) {
+                b.closeCheckConnection();
+                f.checkFailed(b, e.getMessage(), isHostFault(e));
+            } catch (IOException e) {
+                b.closeCheckConnection();
+                f.checkFailed(b, "health check failed: " + e.getMessage(), true);
+            } catch (RuntimeException e) {
+                b.closeCheckConnection();
+                Logger.error(e, "event=internal_error task=health_check host={}", b);
+                f.checkFailed(b, "health check failed: " + e, false);
+            }
+        }
+    }
+
+    /** Unreachable, timed out, starting up or shutting down: the host's fault. Wrong password, no database: ours. */
+    static boolean isHostFault(ServerLoginException e) {
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        return switch (e.reason()) {
+            case "server_unreachable", "server_connect_timeout" -> true;
+            case "server_login_failed" -> state.startsWith("08") || state.startsWith("57P");
+            default -> false;
+        };
+    }
+
+    /** Runs the check query on an unlinked connection; true when the host is in recovery (a standby). */
+    private static boolean inRecovery(ServerConn c) throws IOException {
+        c.out.write(Messages.query(CHECK_QUERY));
+        Boolean result = null;
+        String error = null;
+        while (true) {
+            int t = c.reader.next();
+            if (t < 0) throw new IOException("server closed the connection");
+            if (t == MessageType.DATA_ROW) {
+                var body = c.reader.body();
+                if (body.int16() == 1 && body.int32() == 1) result = body.int8() == 't';
+            } else if (t == MessageType.ERROR_RESPONSE) {
+                var fields = ErrorResponses.parse(c.reader.buffer(), c.reader.bodyStart(), c.reader.bodyLength());
+                error = fields.sqlState() + " " + fields.message();
+            } else if (t == MessageType.READY_FOR_QUERY) {
+                if (error != null) throw new IOException(CHECK_QUERY + " failed: " + error);
+                if (result == null) throw new IOException(CHECK_QUERY + " returned no row");
+                return result;
+            }
+        }
+    }
+
+    void stop() {
+        running = false;
+        thread.interrupt();
+    }
+}

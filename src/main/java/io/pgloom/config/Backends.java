@@ -1,0 +1,90 @@
+// Which PostgreSQL hosts serve one database ([databases.NAME] hosts, target) and how pgloom checks them
+// ([failover]). The single host/port form is one host that is never health-checked, exactly as before hosts existed.
+package io.pgloom.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+public record Backends(List<Host> hosts, Target target, boolean checked, Failover failover) {
+
+    /** One host: name or address, port, and its share of new server connections among fitting hosts. */
+    public record Host(String host, int port, int weight) {
+        /** "host:port", an IPv6 address in brackets: how SHOW BACKENDS, DRAIN and SWITCHOVER name it. */
+        public String name() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+
+        /**
+         * Parses a hosts entry: "host", "host:port", "[v6]" or "[v6]:port", optionally followed by "?weight=N".
+         *
+         * @throws IllegalArgumentException saying what is wrong with it
+         */
+        public static Host parse(String entry, int defaultPort) {
+            String s = entry.strip();
+            int weight = 1;
+            int q = s.indexOf('?');
+            if (q >= 0) {
+                String opt = s.substring(q + 1);
+                s = s.substring(0, q);
+                if (!opt.startsWith("weight=")) throw new IllegalArgumentException("only ?weight=N may follow the address");
+                try {
+                    weight = Integer.parseInt(opt.substring(7));
+                } catch (NumberFormatException e) {
+                    weight = -1;
+                }
+                if (weight < 1 || weight > 1000) throw new IllegalArgumentException("weight must be between 1 and 1000");
+            }
+            String host;
+            String port = null;
+            if (s.startsWith("[")) {
+                int end = s.indexOf(']');
+                if (end < 0) throw new IllegalArgumentException("an IPv6 address needs its closing ]");
+                host = s.substring(1, end);
+                String rest = s.substring(end + 1);
+                if (!rest.isEmpty()) {
+                    if (!rest.startsWith(":")) throw new IllegalArgumentException("expected :port after ]");
+                    port = rest.substring(1);
+                }
+            } else {
+                int colon = s.indexOf(':');
+                if (colon >= 0 && s.indexOf(':', colon + 1) >= 0) {
+                    throw new IllegalArgumentException("write an IPv6 address in brackets, e.g. \"[::1]:5432\"");
+                }
+                host = colon < 0 ? s : s.substring(0, colon);
+                if (colon >= 0) port = s.substring(colon + 1);
+            }
+            if (host.isBlank()) throw new IllegalArgumentException("the host is empty");
+            int p = defaultPort;
+            if (port != null) {
+                try {
+                    p = Integer.parseInt(port);
+                } catch (NumberFormatException e) {
+                    p = 0;
+                }
+                if (p < 1 || p > 65535) throw new IllegalArgumentException("port must be between 1 and 65535");
+            }
+            return new Host(host, p, weight);
+        }
+    }
+
+    /** Which hosts new server connections may go to, by the role health checks found. */
+    public enum Target {
+        PRIMARY, STANDBY, PREFER_STANDBY, ANY;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** The config word, or null when it is not one. */
+        public static Target of(String word) {
+            for (Target t : values()) if (t.label().equals(word)) return t;
+            return null;
+        }
+    }
+
+    /** [failover]: health check timing, cutover thresholds, and how long DRAIN and SWITCHOVER wait. */
+    public record Failover(Duration healthCheckPeriod, Duration healthCheckTimeout, int failoverThreshold,
+                           int recoveryThreshold, Duration drainTimeout) {
+    }
+}

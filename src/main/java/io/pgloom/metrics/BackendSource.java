@@ -1,0 +1,12 @@
+// What the backend collector reads (implemented by the backend layer, so this package depends on nothing of ours).
+package io.pgloom.metrics;
+
+import java.util.List;
+import java.util.Map;
+
+public interface BackendSource {
+    List<BackendRow> backends();
+
+    /** Per database: {failovers so far, wall-clock millis of the last one or 0}. */
+    Map<String, long[]> failovers();
+}

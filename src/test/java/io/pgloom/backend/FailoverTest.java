@@ -1,0 +1,107 @@
+// Routing decisions without sockets: thresholds for down and up, primary following a promotion, weighted least
+// connections, DRAIN's last-host refusal and the SWITCHOVER pin.
+package io.pgloom.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.config.Backends;
+import io.pgloom.pool.ServerLoginException;
+import io.pgloom.util.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FailoverTest {
+    private final List<String> downs = new ArrayList<>();
+
+    private Failover failover(Backends.Target target, String... hosts) {
+        List<Backends.Host> list = new ArrayList<>();
+        for (String h : hosts) list.add(Backends.Host.parse(h, 5432));
+        Backends cfg = new Backends(list, target, true, new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2,
+                Duration.ofSeconds(1)));
+        return new Failover("db", cfg, Clock.SYSTEM, new Failover.Events() {
+            @Override
+            public void hostDown(Backend b) {
+                downs.add(b.name);
+            }
+
+            @Override
+            public void routingChanged(String database) {
+            }
+        });
+    }
+
+    private static Backend pick(Failover f) throws Exception {
+        return f.acquire(Duration.ZERO);
+    }
+
+    @Test
+    void primaryIsMarkedDownAfterTheThresholdAndAPromotedStandbyTakesOver() throws Exception {
+        Failover f = failover(Backends.Target.PRIMARY, "a", "b");
+        Backend a = f.backends().get(0), b = f.backends().get(1);
+        assertThrows(ServerLoginException.class, () -> pick(f), "nothing fits before the first check");
+        f.checkPassed(a, BackendRole.PRIMARY);
+        f.checkPassed(b, BackendRole.STANDBY);
+        assertEquals(a, pick(f));
+        f.checkFailed(a, "refused", true);
+        f.checkFailed(a, "refused", true);
+        assertEquals(a, pick(f), "still up below failover_threshold");
+        f.checkFailed(a, "wrong password", false);
+        assertEquals(a, pick(f), "a fault on pgloom's side does not count");
+        f.checkFailed(a, "refused", true);
+        assertEquals(List.of("a:5432"), downs);
+        assertThrows(ServerLoginException.class, () -> pick(f), "never the standby for target primary");
+        f.checkPassed(b, BackendRole.PRIMARY);
+        assertEquals(b, pick(f));
+        assertEquals(1, f.failovers());
+        f.checkPassed(a, BackendRole.PRIMARY); // the old primary comes back as a primary too (two primaries)
+        f.checkPassed(a, BackendRole.PRIMARY);
+        assertEquals(b, pick(f), "the promoted host keeps the writes");
+    }
+
+    @Test
+    void aPromotionWinsOverTheOldPrimaryAtOnce() throws Exception {
+        Failover f = failover(Backends.Target.PRIMARY, "a", "b");
+        Backend a = f.backends().get(0), b = f.backends().get(1);
+        f.checkPassed(a, BackendRole.PRIMARY);
+        f.checkPassed(b, BackendRole.STANDBY);
+        f.checkPassed(b, BackendRole.PRIMARY);
+        assertEquals(b, pick(f));
+        assertTrue(f.isPrimary(b));
+    }
+
+    @Test
+    void weightedLeastConnectionsAmongStandbys() throws Exception {
+        Failover f = failover(Backends.Target.STANDBY, "p", "s1", "s2?weight=2");
+        f.checkPassed(f.backends().get(0), BackendRole.PRIMARY);
+        f.checkPassed(f.backends().get(1), BackendRole.STANDBY);
+        f.checkPassed(f.backends().get(2), BackendRole.STANDBY);
+        int[] n = new int[3];
+        for (int i = 0; i < 9; i++) n[f.backends().indexOf(pick(f))]++;
+        assertEquals(0, n[0]);
+        assertEquals(3, n[1]);
+        assertEquals(6, n[2]);
+    }
+
+    @Test
+    void drainRefusesTheLastFittingHostAndThePinHolds() throws Exception {
+        Failover f = failover(Backends.Target.ANY, "a", "b");
+        Backend a = f.backends().get(0), b = f.backends().get(1);
+        f.checkPassed(a, BackendRole.PRIMARY);
+        f.checkPassed(b, BackendRole.STANDBY);
+        assertTrue(f.fitsWithout(b));
+        f.drain(b, true);
+        assertFalse(f.fitsWithout(a));
+        assertEquals(a, pick(f));
+        f.drain(b, false);
+        f.pin(b, false);
+        for (int i = 0; i < 3; i++) assertEquals(b, pick(f), "SWITCHOVER's pin takes every new connection");
+        for (int i = 0; i < 3; i++) f.checkFailed(b, "refused", true);
+        assertTrue(f.current() != b, "the pin is dropped once its host is down");
+        assertEquals(a, pick(f));
+    }
+}
