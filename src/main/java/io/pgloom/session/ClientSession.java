@@ -349,7 +349,14 @@ public final class ClientSession implements Runnable {
         if (terminateReason == null) terminateReason = reason;
         if (sqlState != null) sendFatal(sqlState, message);
         closeClientSocket();
+        // A client thread waiting inline for its server's reply would not see its socket close until the reply
+        // came: closing the server wakes it (the server could not be reused anyway, its request never finished).
+        ServerConn waitingOn = inlineServer;
+        if (waitingOn != null) waitingOn.closeSocket();
     }
+
+    /** The server this client's thread is reading replies from inline right now, or null. */
+    volatile ServerConn inlineServer;
 
     /** Switches to the TLS socket after the handshake (login only, before the pumps start). */
     void upgrade(javax.net.ssl.SSLSocket ssl) throws IOException {

@@ -91,10 +91,12 @@ final class ServerToClientPump implements Runnable {
         inline = true;
         answered = false;
         handover = false;
+        session.inlineServer = server;
         try {
             return pump();
         } finally {
             inline = false;
+            session.inlineServer = null;
         }
     }
 

@@ -336,4 +336,37 @@ class TransactionModeIT {
             }
         }
     }
+
+    /**
+     * An operator's KILL_CLIENT reaches a client whose query is running (its thread waits for the server's reply):
+     * the client gets 57P01 at once, and the pool's only server slot is free for the next client.
+     */
+    @Test
+    void killingAClientWithARunningQueryFreesItsServerAtOnce() throws Exception {
+        try (Connection victim = proxy.connect("one", "app", "app"); Connection next = proxy.connect("one", "app", "app");
+             ExecutorService ex = Executors.newSingleThreadExecutor()) {
+            Future<?> sleeping = ex.submit(() -> {
+                victim.createStatement().execute("SELECT pg_sleep(30)");
+                return null;
+            });
+            String id = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (id == null && System.nanoTime() < deadline) {
+                id = proxy.pgloom().runtime().clientRows().stream()
+                        .filter(r -> r.database().equals("one") && r.state().equals("active")).map(r -> r.id())
+                        .findFirst().orElse(null);
+                if (id == null) Thread.sleep(20);
+            }
+            assertTrue(id != null, "the sleeping client shows as active");
+            long t0 = System.nanoTime();
+            assertTrue(proxy.pgloom().runtime().killClient(id));
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof SQLException sql && "57P01".equals(sql.getSQLState()), e.getCause().toString());
+            try (ResultSet rs = next.createStatement().executeQuery("SELECT 42")) {
+                rs.next();
+                assertEquals(42, rs.getInt(1));
+            }
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "served long before the sleep would end");
+        }
+    }
 }
