@@ -16,7 +16,9 @@ final class ReplyTracker {
         /** Drop the server's reply to a Close pgloom injected (LRU eviction). */
         SKIP_CLOSE,
         /** A client's Parse forwarded under pgloom's name: if it fails, the statement is not on the server. */
-        TRACK_PARSE
+        TRACK_PARSE,
+        /** Drop the server's reply to a request pgloom rewrote; a FAKE right after it says what the client gets. */
+        SKIP_REPLY
     }
 
     /** An action at a position in the reply stream. */
@@ -87,7 +89,7 @@ final class ReplyTracker {
             switch (a.kind()) {
                 case TRACK_PARSE, SKIP_PARSE -> server.prepared.remove(a.statement());
                 case SKIP_CLOSE -> server.prepared.put(a.statement(), Boolean.TRUE);
-                case FAKE -> { }
+                case FAKE, SKIP_REPLY -> { }
             }
         }
         received = target;
