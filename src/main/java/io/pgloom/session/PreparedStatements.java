@@ -43,6 +43,11 @@ final class PreparedStatements {
         return new Stmt(name, w.toByteArray());
     }
 
+    /** New Parses get new names from now on (statements already on servers stay there until evicted). */
+    static void forgetNames() {
+        NAMES.clear();
+    }
+
     /** Index of the NUL ending the C string at off, within [off, end). */
     static int cstringEnd(byte[] buf, int off, int end) throws ProtocolException {
         for (int i = off; i < end; i++) if (buf[i] == 0) return i;

@@ -5,6 +5,9 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
+import io.pgloom.wire.ErrorResponses;
+import io.pgloom.wire.ProtocolException;
+import io.pgloom.wire.SqlState;
 import java.util.ArrayDeque;
 
 final class ReplyTracker {
@@ -75,6 +78,22 @@ final class ReplyTracker {
     void add(Action a) {
         actions.addLast(a);
         actionsPending = true;
+    }
+
+    /**
+     * An ErrorResponse in an extended-protocol batch. 0A000 (cached plan must not change result type: a table
+     * under a prepared statement changed shape) means the shared statement is stale on every server that has it:
+     * pgloom stops handing out its name, so the client's re-prepare (pgjdbc does it) gets a fresh statement.
+     */
+    void onError(ServerConn server, byte[] buf, int bodyOff, int bodyLen) {
+        try {
+            if (SqlState.FEATURE_NOT_SUPPORTED.equals(ErrorResponses.parse(buf, bodyOff, bodyLen).sqlState())) {
+                PreparedStatements.forgetNames();
+            }
+        } catch (ProtocolException malformed) {
+            // forwarded as it is; the client judges it
+        }
+        skipToSync(server);
     }
 
     /**
