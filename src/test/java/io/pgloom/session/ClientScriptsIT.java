@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgloom.testkit.Await;
-import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import java.io.File;
 import java.io.IOException;
@@ -27,15 +26,13 @@ import org.junit.jupiter.api.Test;
 
 class ClientScriptsIT {
     private static final Path SCRIPTS = Path.of("scripts", "clients");
-    private static final int SERVERS = 2;
-    private static final int CLIENTS = 10 * SERVERS;
+    private static final int CLIENTS = DriverTestbed.CLIENTS;
     private static final String INSTALL_HINT = "; run scripts/install-client-libs.sh";
     static ProxyHarness proxy;
 
     @BeforeAll
     static void start() {
-        proxy = ProxyHarness.start(PostgresFixture.shared(), "transaction", "default_pool_size = " + SERVERS
-                + "\nmax_prepared_statements = 5\nquery_wait_timeout = 60", "");
+        proxy = DriverTestbed.start();
     }
 
     @AfterAll

@@ -31,20 +31,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class PgjdbcVariantsIT {
-    private static final int SERVERS = 2;
-    private static final int CLIENTS = 10 * SERVERS;
+    private static final int CLIENTS = DriverTestbed.CLIENTS;
     static PostgresFixture pg;
     static ProxyHarness proxy;
 
     @BeforeAll
     static void start() throws Exception {
         pg = PostgresFixture.shared();
-        proxy = ProxyHarness.start(pg, "transaction", "default_pool_size = " + SERVERS
-                + "\nmax_prepared_statements = 5\nquery_wait_timeout = 60", "");
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement()) {
-            st.execute("DROP TABLE IF EXISTS jdbc_v");
-            st.execute("CREATE TABLE jdbc_v (client int, n int, note text)");
-        }
+        proxy = DriverTestbed.start();
+        DriverTestbed.freshTable("jdbc_v");
     }
 
     @AfterAll
