@@ -5,9 +5,10 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
-import io.pgloom.wire.ErrorResponses;
-import io.pgloom.wire.ProtocolException;
+import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.ArrayDeque;
 
 final class ReplyTracker {
@@ -86,14 +87,25 @@ final class ReplyTracker {
      * pgloom stops handing out its name, so the client's re-prepare (pgjdbc does it) gets a fresh statement.
      */
     void onError(ServerConn server, byte[] buf, int bodyOff, int bodyLen) {
-        try {
-            if (SqlState.FEATURE_NOT_SUPPORTED.equals(ErrorResponses.parse(buf, bodyOff, bodyLen).sqlState())) {
-                PreparedStatements.forgetNames();
-            }
-        } catch (ProtocolException malformed) {
-            // forwarded as it is; the client judges it
-        }
+        if (staleStatement(buf, bodyOff, bodyOff + bodyLen)) PreparedStatements.forgetNames();
         skipToSync(server);
+    }
+
+    private static final byte[] REVALIDATE = "RevalidateCachedQuery".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STALE_STATE = SqlState.FEATURE_NOT_SUPPORTED.getBytes(StandardCharsets.US_ASCII);
+
+    /** 0A000 raised by the plan cache's revalidation (the routine field is never translated, the message may be). */
+    static boolean staleStatement(byte[] b, int p, int end) {
+        boolean state = false, routine = false;
+        while (p < end && b[p] != 0) {
+            byte field = b[p++];
+            int start = p;
+            while (p < end && b[p] != 0) p++;
+            if (field == MessageType.FIELD_SQLSTATE) state = Arrays.equals(b, start, p, STALE_STATE, 0, STALE_STATE.length);
+            else if (field == MessageType.FIELD_ROUTINE) routine = Arrays.equals(b, start, p, REVALIDATE, 0, REVALIDATE.length);
+            p++;
+        }
+        return state && routine;
     }
 
     /**
