@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # psycopg 3 through pgloom in transaction mode, the way an application uses it: statements prepared after
 # prepare_threshold and evicted (SQL DEALLOCATE) past prepared_max, pipeline mode, executemany, transactions that
-# commit and roll back. Many clients at once; every answer is checked; exit 1 on any wrong answer.
+# commit and roll back, named cursors, COPY. Many clients at once; every answer is checked; exit 1 on any wrong answer.
 # Connection from the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE); CLIENTS, ROUNDS.
 import logging
 import os
@@ -104,6 +104,27 @@ def executemany(conn, cid):
     check(got == (50, 100, 149, True), f"client {cid} executemany rows: {got}")
 
 
+def cursors_and_copy(conn, cid):
+    # A server-side (named) cursor lives inside its transaction; COPY both ways.
+    with conn.transaction():
+        with conn.cursor(name=f"cur_{cid}") as cur:
+            cur.itersize = 7
+            cur.execute(f"SELECT n FROM {TABLE} WHERE client = %s AND note LIKE 'many-%%' ORDER BY n", (cid,))
+            seen = [r[0] for r in cur]
+        check(seen == list(range(100, 150)), f"client {cid} named cursor: {seen[:3]}...")
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {TABLE} (client, n, note) FROM STDIN") as copy:
+            for n in range(300, 320):
+                copy.write_row((cid, n, f"copy-{n}"))
+        out = []
+        with cur.copy(f"COPY (SELECT n FROM {TABLE} WHERE client = {cid} AND note LIKE 'copy-%' ORDER BY n) TO STDOUT") as copy:
+            for row in copy.rows():
+                out.append(int(row[0]))
+        check(out == list(range(300, 320)), f"client {cid} copy: {out[:3]}...")
+    if not conn.autocommit:
+        conn.commit()
+
+
 def unknown_statement(conn, cid):
     # DEALLOCATE of a name nobody prepared gets PostgreSQL's own error, and the connection goes on.
     try:
@@ -118,7 +139,7 @@ def unknown_statement(conn, cid):
 
 def final_check(conn, cid):
     got = conn.execute(f"SELECT count(*) FROM {TABLE} WHERE client = %s", (cid,)).fetchone()[0]
-    check(got == 3 + 20 + 50 + 10, f"client {cid} owns exactly its rows: {got}")
+    check(got == 3 + 20 + 50 + 10 + 20, f"client {cid} owns exactly its rows: {got}")
 
 
 def client(cid, failures):
@@ -128,7 +149,7 @@ def client(cid, failures):
         autocommit = cid % 2 == 0
         with psycopg.connect(autocommit=autocommit, prepare_threshold=cid % 2, connect_timeout=20) as conn:
             conn.prepared_max = 4
-            for step in (statement_cache, transactions, pipeline, executemany, unknown_statement, final_check):
+            for step in (statement_cache, transactions, pipeline, executemany, cursors_and_copy, unknown_statement, final_check):
                 step(conn, cid)
                 if not autocommit:
                     conn.commit()

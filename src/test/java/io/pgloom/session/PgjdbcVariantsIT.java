@@ -216,6 +216,30 @@ class PgjdbcVariantsIT {
     }
 
     @Test
+    void fetchSizeReadsThroughPortalsInsideTransactions() throws Exception {
+        concurrently(id -> {
+            try (Connection c = connect("prepareThreshold", "1", "defaultRowFetchSize", "7")) {
+                c.setAutoCommit(false);
+                for (int round = 0; round < 3; round++) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT g, ?::int * g FROM generate_series(1, 100) g")) {
+                        ps.setInt(1, id + round);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            int n = 0;
+                            while (rs.next()) {
+                                n++;
+                                assertEquals(n, rs.getInt(1));
+                                assertEquals((id + round) * n, rs.getInt(2));
+                            }
+                            assertEquals(100, n, "every row came, seven at a time");
+                        }
+                    }
+                    c.commit();
+                }
+            }
+        });
+    }
+
+    @Test
     void statementCachesLargerThanMaxPreparedStatements() throws Exception {
         // 30 distinct statements per client through pgjdbc caches of 8 (it closes what it evicts) and pgloom's
         // max_prepared_statements = 5 per server (pgloom closes what it evicts).

@@ -1,6 +1,6 @@
 // The Vert.x reactive PostgreSQL client through pgloom in transaction mode, as its users run it: prepared-statement
 // cache on (smaller than the statements used, so it closes what it evicts), pipelining (many requests in flight on
-// one connection), batches and transactions; 20 connections over 2 servers, every result checked.
+// one connection), batches, transactions, cursors; 20 connections over 2 servers, every result checked.
 package io.pgloom.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -126,6 +126,37 @@ class VertxPgClientIT {
         } finally {
             for (PgConnection c : conns) await(c.close());
         }
+    }
+
+    @Test
+    void cursorsInsideTransactions() throws Exception {
+        PgConnection conn = await(PgConnection.connect(vertx, options()));
+        try {
+            for (int round = 0; round < 3; round++) {
+                int r = round;
+                int total = await(conn.begin().compose(tx -> conn.prepare("SELECT g, $1::int * g FROM generate_series(1, 50) g")
+                        .compose(ps -> {
+                            var cursor = ps.cursor(Tuple.of(r + 2));
+                            List<Integer> seen = new ArrayList<>();
+                            return readAll(cursor, seen).map(v -> {
+                                for (int i = 0; i < seen.size(); i++) assertEquals((r + 2) * (i + 1), seen.get(i));
+                                return seen.size();
+                            }).compose(n -> ps.close().map(n));
+                        })
+                        .compose(n -> tx.commit().map(n))));
+                assertEquals(50, total, "round " + round);
+            }
+        } finally {
+            await(conn.close());
+        }
+    }
+
+    /** Reads a cursor to its end, 6 rows per round trip (a portal suspended in between). */
+    private static Future<Void> readAll(io.vertx.sqlclient.Cursor cursor, List<Integer> seen) {
+        return cursor.read(6).compose(rows -> {
+            rows.forEach(row -> seen.add(row.getInteger(1)));
+            return cursor.hasMore() ? readAll(cursor, seen) : cursor.close();
+        });
     }
 
     @Test
