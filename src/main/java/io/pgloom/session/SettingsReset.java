@@ -25,6 +25,8 @@ final class SettingsReset {
     volatile Map<String, String> startup = Map.of();
     /** Names reset since the last link (ALL for everything); guarded by the link lock. */
     private final Set<String> pending = new HashSet<>();
+    /** Whether pending has anything: the common link finds nothing without taking the lock. */
+    private volatile boolean anyPending;
 
     /** What a lower-cased, stripped statement resets: a canonical setting name, ALL, or null. */
     static String scope(String stmt) {
@@ -48,6 +50,7 @@ final class SettingsReset {
             }
         }
         pending.add(scope);
+        anyPending = true;
     }
 
     /**
@@ -66,6 +69,7 @@ final class SettingsReset {
             }
         }
         pending.clear();
+        anyPending = false;
         for (String n : names) {
             String v = startup.get(n);
             if (v != null) s.wanted.put(n, v);
@@ -77,9 +81,11 @@ final class SettingsReset {
 
     /** Links a server for the client: restores reset settings, syncs them onto the server, shows the client. */
     static void applyOnLink(ClientSession s, ServerConn server) throws IOException, SessionClosed {
-        Set<String> show;
-        try (var h = s.link.lock.obtain()) {
-            show = s.resets.restore(s);
+        Set<String> show = Set.of();
+        if (s.resets.anyPending) {
+            try (var h = s.link.lock.obtain()) {
+                show = s.resets.restore(s);
+            }
         }
         ParameterSync.apply(s.wanted, s.hostSuffix(), server);
         if (show.isEmpty()) return;
