@@ -180,6 +180,7 @@ final class ClientLogin {
 
         s.mode = cfg.poolModeFor(database, user);
         s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
+        s.resets.startup = Map.copyOf(s.wanted);
         s.pool = s.runtime.pool(new PoolKey(database, user));
         s.cancelPid = s.runtime.cancels.register(s);
         s.cancelSecret = s.runtime.cancels.newSecret();

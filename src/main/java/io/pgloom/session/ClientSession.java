@@ -64,6 +64,8 @@ public final class ClientSession implements Runnable {
     volatile ServerPool pool;
     /** Settings the client asked for; kept true on every server it is linked to. */
     Map<String, String> wanted = Map.of();
+    /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
+    final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
     final java.util.Set<SessionStateDetector.Kind> reportedStateKinds = java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
     /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
@@ -249,7 +251,7 @@ public final class ClientSession implements Runnable {
         }
         ServerConn s = acquireServer();
         try {
-            ParameterSync.apply(wanted, hostSuffix(), s);
+            SettingsReset.applyOnLink(this, s);
         } catch (IOException | SessionClosed e) {
             pool.discard(s, "parameter_sync_failed");
             throw e;

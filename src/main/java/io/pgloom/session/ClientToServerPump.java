@@ -139,7 +139,7 @@ final class ClientToServerPump {
                 default -> { }
             }
             if (tracked && maxPrepared > 0 && !rewrite && type != MessageType.FLUSH && type != MessageType.SYNC
-                    && PreparedStatements.namesStatement(buf, p, (int) Math.min(len, limit - p - 1))) {
+                    && PreparedStatements.needsRewrite(buf, p, (int) Math.min(len, limit - p - 1))) {
                 rewrite = true;
             }
             lastType = type;

@@ -25,6 +25,11 @@ final class PreparedStatements {
 
     /** This client's statements by the names it chose. */
     final Map<String, Stmt> byClientName = new ConcurrentHashMap<>();
+    /** SQL DEALLOCATE sent as an unnamed statement (DeallocateRewrite): the reply its Execute gets, or null. */
+    byte[] unnamedDeallocateReply;
+    /** The portal bound from that statement, and its reply; null when none. */
+    String deallocatePortal;
+    byte[] deallocatePortalReply;
 
     /** The pgloom-wide statement for a Parse body (after the statement name). */
     static Stmt stmtFor(byte[] buf, int restStart, int restEnd) {
@@ -36,6 +41,11 @@ final class PreparedStatements {
         FrameWriter w = new FrameWriter(restEnd - restStart + nameBytes.length + 8).begin(MessageType.PARSE)
                 .bytes(nameBytes).int8(0).bytes(buf, restStart, restEnd - restStart).end();
         return new Stmt(name, w.toByteArray());
+    }
+
+    /** New Parses get new names from now on (statements already on servers stay there until evicted). */
+    static void forgetNames() {
+        NAMES.clear();
     }
 
     /** Index of the NUL ending the C string at off, within [off, end). */
@@ -61,6 +71,11 @@ final class PreparedStatements {
                     body + 1 < end && buf[body] == MessageType.TARGET_STATEMENT && buf[body + 1] != 0;
             default -> false;
         };
+    }
+
+    /** Whether pgloom must see the message at p to rewrite it: it names a statement, or is an SQL DEALLOCATE. */
+    static boolean needsRewrite(byte[] buf, int p, int len) throws ProtocolException {
+        return namesStatement(buf, p, len) || DeallocateRewrite.mayBeDeallocate(buf, p, p + 1 + len);
     }
 
     static byte[] closeFrame(String name) {

@@ -5,6 +5,10 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
+import io.pgloom.wire.MessageType;
+import io.pgloom.wire.SqlState;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.ArrayDeque;
 
 final class ReplyTracker {
@@ -16,7 +20,9 @@ final class ReplyTracker {
         /** Drop the server's reply to a Close pgloom injected (LRU eviction). */
         SKIP_CLOSE,
         /** A client's Parse forwarded under pgloom's name: if it fails, the statement is not on the server. */
-        TRACK_PARSE
+        TRACK_PARSE,
+        /** Drop the server's reply to a request pgloom rewrote; a FAKE right after it says what the client gets. */
+        SKIP_REPLY
     }
 
     /** An action at a position in the reply stream. */
@@ -76,6 +82,33 @@ final class ReplyTracker {
     }
 
     /**
+     * An ErrorResponse in an extended-protocol batch. 0A000 (cached plan must not change result type: a table
+     * under a prepared statement changed shape) means the shared statement is stale on every server that has it:
+     * pgloom stops handing out its name, so the client's re-prepare (pgjdbc does it) gets a fresh statement.
+     */
+    void onError(ServerConn server, byte[] buf, int bodyOff, int bodyLen) {
+        if (staleStatement(buf, bodyOff, bodyOff + bodyLen)) PreparedStatements.forgetNames();
+        skipToSync(server);
+    }
+
+    private static final byte[] REVALIDATE = "RevalidateCachedQuery".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STALE_STATE = SqlState.FEATURE_NOT_SUPPORTED.getBytes(StandardCharsets.US_ASCII);
+
+    /** 0A000 raised by the plan cache's revalidation (the routine field is never translated, the message may be). */
+    static boolean staleStatement(byte[] b, int p, int end) {
+        boolean state = false, routine = false;
+        while (p < end && b[p] != 0) {
+            byte field = b[p++];
+            int start = p;
+            while (p < end && b[p] != 0) p++;
+            if (field == MessageType.FIELD_SQLSTATE) state = Arrays.equals(b, start, p, STALE_STATE, 0, STALE_STATE.length);
+            else if (field == MessageType.FIELD_ROUTINE) routine = Arrays.equals(b, start, p, REVALIDATE, 0, REVALIDATE.length);
+            p++;
+        }
+        return state && routine;
+    }
+
+    /**
      * An ErrorResponse in an extended-protocol batch: PostgreSQL skips to the next Sync, so the replies between
      * never come. Their actions are void: an added reply for a skipped Parse is not sent, a Parse that never ran
      * prepared nothing, a Close that never ran closed nothing.
@@ -87,7 +120,7 @@ final class ReplyTracker {
             switch (a.kind()) {
                 case TRACK_PARSE, SKIP_PARSE -> server.prepared.remove(a.statement());
                 case SKIP_CLOSE -> server.prepared.put(a.statement(), Boolean.TRUE);
-                case FAKE -> { }
+                case FAKE, SKIP_REPLY -> { }
             }
         }
         received = target;

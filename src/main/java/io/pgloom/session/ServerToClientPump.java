@@ -286,7 +286,7 @@ final class ServerToClientPump implements Runnable {
         try (var h = session.link.lock.obtain()) {
             if (inSimpleQuery()) return KEEP;
             if (type == MessageType.ERROR_RESPONSE) {
-                t.skipToSync(server);
+                t.onError(server, buf, p + MessageType.HEADER_LENGTH, len - 4);
             } else {
                 long idx = t.received++;
                 ReplyTracker.Action a = t.actions.peekFirst();

@@ -32,8 +32,8 @@ final class SessionStateDetector {
 
     private SessionStateDetector() {}
 
-    /** Checks the query text of a Query or Parse body range; reports what it finds. */
-    static void inspect(ClientSession s, byte[] buf, int off, int end) {
+    /** Checks the query text of a Query or Parse body range; reports what it finds, notes settings resets. */
+    static void inspect(ClientSession s, io.pgloom.pool.ServerConn server, byte[] buf, int off, int end) {
         // Byte-level pre-check, so ordinary statements (SELECT, INSERT, ...) cost a few comparisons: only a
         // statement starting with one of these words, or mentioning advisory locks, is looked at closely.
         boolean candidate = contains(buf, off, end, ADVISORY);
@@ -42,7 +42,8 @@ final class SessionStateDetector {
             p = skipSpaceAndComments(buf, p, end);
             if (startsWithWord(buf, p, end, "set") || startsWithWord(buf, p, end, "listen")
                     || startsWithWord(buf, p, end, "prepare") || startsWithWord(buf, p, end, "declare")
-                    || startsWithWord(buf, p, end, "create")) {
+                    || startsWithWord(buf, p, end, "create") || startsWithWord(buf, p, end, "reset")
+                    || startsWithWord(buf, p, end, "discard")) {
                 candidate = true;
                 break;
             }
@@ -55,6 +56,11 @@ final class SessionStateDetector {
             String st = stmt.strip();
             java.util.regex.Matcher m = EXTRA_FLOAT_DIGITS.matcher(st);
             if (m.matches()) s.wanted.put("extra_float_digits", m.group(3));
+            String reset = SettingsReset.scope(st);
+            if (reset != null) {
+                s.resets.note(server, reset);
+                continue;
+            }
             Kind k = classify(st);
             if (k != null) report(s, k);
         }
@@ -105,22 +111,13 @@ final class SessionStateDetector {
         return a == null ? 0 : a.sum();
     }
 
+    /** Blanks and comments, and the parentheses a statement may open with ("(SELECT ...)"). */
     private static int skipSpaceAndComments(byte[] b, int p, int end) {
-        while (p < end) {
-            byte x = b[p];
-            if (x == ' ' || x == '\t' || x == '\n' || x == '\r' || x == '(') {
-                p++;
-            } else if (x == '-' && p + 1 < end && b[p + 1] == '-') {
-                while (p < end && b[p] != '\n') p++;
-            } else if (x == '/' && p + 1 < end && b[p + 1] == '*') {
-                p += 2;
-                while (p + 1 < end && !(b[p] == '*' && b[p + 1] == '/')) p++;
-                p += 2;
-            } else {
-                break;
-            }
+        while (true) {
+            p = SqlDeallocate.skipBlanks(b, p, end);
+            if (p >= end || b[p] != '(') return p;
+            p++;
         }
-        return p;
     }
 
     private static boolean contains(byte[] b, int off, int end, byte[] needle) {

@@ -26,6 +26,11 @@ final class TrackedBatch {
             int msgEnd = (int) Math.min((long) p + 1 + len, end);
             int body = p + MessageType.HEADER_LENGTH;
             boolean handled = false;
+            boolean whole = (long) p + 1 + len <= end;
+            if (whole && (ps.unnamedDeallocateReply != null || ps.deallocatePortal != null)) {
+                if (type == MessageType.BIND) DeallocateRewrite.bind(ps, buf, body, msgEnd);
+                else if (type == MessageType.EXECUTE && ps.deallocatePortal != null) DeallocateRewrite.execute(ps, t, buf, body, msgEnd);
+            }
             if (rewrite && PreparedStatements.namesStatement(buf, p, msgEnd - p - 1)) {
                 handled = true;
                 switch (type) {
@@ -80,14 +85,22 @@ final class TrackedBatch {
                     }
                     default -> handled = false;
                 }
+            } else if (whole && type == MessageType.QUERY) {
+                handled = rewrite && DeallocateRewrite.query(s, buf, body, msgEnd, out);
+                if (!rewrite) {
+                    ps.unnamedDeallocateReply = null;
+                    ps.deallocatePortal = null;
+                }
+            } else if (whole && type == MessageType.PARSE && msgEnd > body && buf[body] == 0) {
+                handled = rewrite && DeallocateRewrite.unnamedParse(s, buf, body, msgEnd, out);
+                if (!rewrite) ps.unnamedDeallocateReply = null;
             }
-            boolean whole = (long) p + 1 + len <= end;
             if (type == MessageType.QUERY && whole) {
-                SessionStateDetector.inspect(s, buf, body, Math.max(body, msgEnd - 1));
+                SessionStateDetector.inspect(s, server, buf, body, Math.max(body, msgEnd - 1));
             } else if (type == MessageType.PARSE && whole && msgEnd > body) {
                 int nameEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
                 int queryEnd = PreparedStatements.cstringEnd(buf, nameEnd + 1, msgEnd);
-                SessionStateDetector.inspect(s, buf, nameEnd + 1, queryEnd);
+                SessionStateDetector.inspect(s, server, buf, nameEnd + 1, queryEnd);
             }
             if (!handled) {
                 switch (type) {

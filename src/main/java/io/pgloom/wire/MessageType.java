@@ -87,6 +87,8 @@ public final class MessageType {
     public static final byte FIELD_DETAIL = 'D';
     public static final byte FIELD_HINT = 'H';
     public static final byte FIELD_WHERE = 'W';
+    /** The source routine that raised it: not translated, unlike the message. */
+    public static final byte FIELD_ROUTINE = 'R';
 
     /** Length of a message header: type byte plus int32 length. */
     public static final int HEADER_LENGTH = 5;

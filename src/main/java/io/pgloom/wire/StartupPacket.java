@@ -73,9 +73,10 @@ public record StartupPacket(int code, Map<String, String> parameters, int cancel
                     }
                     String name = c.cstring();
                     String value = c.cstring();
-                    if (params.put(name, value) != null) {
-                        throw new ProtocolException("duplicate startup parameter \"" + name + "\"");
-                    }
+                    // A name given twice: the later value wins, as in PostgreSQL (r2dbc-postgresql sends TimeZone
+                    // itself and again when the application puts it in its options).
+                    params.remove(name);
+                    params.put(name, value);
                 }
                 if (c.remaining() != 0) throw new ProtocolException("unexpected data after startup parameters");
                 return new StartupPacket(code, Collections.unmodifiableMap(params), 0, null);

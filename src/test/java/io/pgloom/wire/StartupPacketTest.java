@@ -63,12 +63,15 @@ class StartupPacketTest {
         // "user\0alice" without the final terminator
         byte[] body = {0, 3, 0, 0, 'u', 's', 'e', 'r', 0, 'a', 'l', 'i', 'c', 'e', 0};
         assertThrows(ProtocolException.class, () -> StartupPacket.parse(body));
-        // duplicate key
-        byte[] dup = {0, 3, 0, 0, 'a', 0, 'b', 0, 'a', 0, 'c', 0, 0};
-        assertThrows(ProtocolException.class, () -> StartupPacket.parse(dup));
         // value not terminated
         byte[] open = {0, 3, 0, 0, 'a', 0, 'b'};
         assertThrows(ProtocolException.class, () -> StartupPacket.parse(open));
+    }
+
+    @Test
+    void aNameGivenTwiceKeepsTheLaterValueAsPostgresqlDoes() throws Exception {
+        byte[] dup = {0, 3, 0, 0, 'a', 0, 'b', 0, 'x', 0, 'y', 0, 'a', 0, 'c', 0, 0};
+        assertEquals(Map.of("a", "c", "x", "y"), StartupPacket.parse(dup).parameters());
     }
 
     @Test
