@@ -277,7 +277,7 @@ final class ServerToClientPump implements Runnable {
         if (!terminator && type != MessageType.ERROR_RESPONSE) return KEEP;
         if (!t.actionsPending && type != MessageType.ERROR_RESPONSE) {
             // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
-            try (var h = session.link.lock.obtain()) {
+            try (var h = trackerLock()) {
                 if (!inSimpleQuery()) t.received++;
             }
             return KEEP;
@@ -310,11 +310,20 @@ final class ServerToClientPump implements Runnable {
         return a != null && a.kind() == ReplyTracker.Kind.FAKE && a.index() == t.received;
     }
 
+    /**
+     * The link lock for the tracker, or null (try-with-resources then closes nothing) while running inline: the
+     * client's own thread is then the only one touching the tracker, and taking the lock for each reply it counts
+     * was a measurable part of a transaction.
+     */
+    private ResourceLock trackerLock() {
+        return inline ? null : session.link.lock.obtain();
+    }
+
     /** After a write: record progress, then send the replies pgloom owes the client at this point. */
     private void afterWrite() throws IOException {
         while (true) {
             byte[] reply = null;
-            try (var h = session.link.lock.obtain()) {
+            try (var h = trackerLock()) {
                 t.flushed = t.received;
                 if (hasFakeDue()) {
                     reply = t.actions.pollFirst().reply();

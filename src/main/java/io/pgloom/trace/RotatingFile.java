@@ -41,7 +41,10 @@ final class RotatingFile implements AutoCloseable {
         }
         size = Files.size(path);
         out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.APPEND), 64 * 1024);
-        if (size == 0) write0(header);
+        if (size == 0) {
+            write0(header);
+            out.flush(); // a reader opening the new file at once sees what it is, not an empty file
+        }
     }
 
     void write(byte[] b) throws IOException {
