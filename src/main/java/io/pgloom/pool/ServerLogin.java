@@ -101,7 +101,7 @@ public final class ServerLogin {
                 "server " + host + ":" + port + " does not offer TLS and [server_tls] requires it", null);
     }
 
-    private static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {
+    static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {
         ScramClient scram = null;
         while (true) {
             int type = conn.reader.next();

@@ -65,7 +65,7 @@ final class ClientToServerPump {
         int p = r.position();
         int len = FrameWriter.getInt(buf, p + 1);
         FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
-        if (p + 1 + len <= r.limit()) return true;
+        if ((long) p + 1 + len <= r.limit()) return true; // long: a forged length must not wrap around
         if (1 + len <= r.capacity()) return false;
         if (mustBeWhole(buf[p])) {
             if (len > maxMessage) return true; // forwardRun reports it
@@ -98,7 +98,7 @@ final class ClientToServerPump {
                 terminate = true;
                 break;
             }
-            boolean whole = p + 1 + len <= limit;
+            boolean whole = (long) p + 1 + len <= limit;
             if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
             session.sent.record(type, len, now);
             if (!whole && len > maxMessage && isBufferedType(type)) {

@@ -35,7 +35,7 @@ final class ServerToClientPump implements Runnable {
         }
     }
 
-    private ServerToClientPump(ClientSession session, ServerConn server) {
+    ServerToClientPump(ClientSession session, ServerConn server) {
         this.session = session;
         this.server = server;
         this.r = server.reader;
@@ -51,14 +51,7 @@ final class ServerToClientPump implements Runnable {
     @Override
     public void run() {
         try {
-            while (true) {
-                if (!hasWholeOrStreamable()) {
-                    int n = r.fill();
-                    if (n < 0) throw new java.io.EOFException("server closed the connection");
-                    continue;
-                }
-                if (forwardRun()) return;
-            }
+            pump();
         } catch (ClientWriteFailed e) {
             clientGone();
         } catch (IOException e) {
@@ -69,13 +62,25 @@ final class ServerToClientPump implements Runnable {
         }
     }
 
+    /** Forwards until the link is over; what escapes is what run() sorts out (the fuzz harness calls it directly). */
+    void pump() throws IOException {
+        while (true) {
+            if (!hasWholeOrStreamable()) {
+                int n = r.fill();
+                if (n < 0) throw new java.io.EOFException("server closed the connection");
+                continue;
+            }
+            if (forwardRun()) return;
+        }
+    }
+
     private boolean hasWholeOrStreamable() throws IOException {
         if (r.limit() - r.position() < MessageType.HEADER_LENGTH) return false;
         byte[] buf = r.buffer();
         int p = r.position();
         int len = FrameWriter.getInt(buf, p + 1);
         FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
-        if (p + 1 + len <= r.limit()) return true;
+        if ((long) p + 1 + len <= r.limit()) return true; // long: a forged length must not wrap around
         if (1 + len <= r.capacity()) return false;
         if (mustParse(buf[p])) {
             // A message we must read whole that is bigger than the buffer: grow (bounded) and read on.
@@ -100,7 +105,8 @@ final class ServerToClientPump implements Runnable {
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
-            boolean whole = p + 1 + len <= limit;
+            FrameReader.checkLength(type & 0xff, len, Integer.MAX_VALUE - 1);
+            boolean whole = (long) p + 1 + len <= limit;
             if (!whole) {
                 if (mustParse(type) || 1 + len <= r.capacity()) break;
                 session.received.record(type, len, now);
