@@ -55,7 +55,7 @@ final class AuthQuery {
         var creds = ProxyRuntime.credentials(c, db, c.proxy().authUser());
         Map<String, String> params = Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
         ServerConn conn = ServerLogin.open(new PoolKey(database, c.proxy().authUser()), db.host(), db.port(), creds, params,
-                c.proxy().serverConnectTimeout(), true, c.proxy().maxPacketSize(), runtime.clock.nanoTime(),
+                c.proxy().serverConnectTimeout(), c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), runtime.clock.nanoTime(),
                 runtime.backendTls(db));
         try {
             conn.setReadTimeout((int) c.proxy().serverConnectTimeout().toMillis());
