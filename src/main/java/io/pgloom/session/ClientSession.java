@@ -197,26 +197,54 @@ public final class ClientSession implements Runnable {
         }
     }
 
+    /** When the write in progress to the client started (0: none). One that does not return: the client stopped reading. */
+    private volatile long writeStartedNanos;
+
     /** Writes bytes to the client; pumps and admin commands serialise here. */
     void write(byte[] b, int off, int len) throws IOException {
         outLock.lock();
         try {
+            writeStartedNanos = runtime.clock.nanoTime();
             out.write(b, off, len);
         } finally {
+            writeStartedNanos = 0;
             outLock.unlock();
         }
+    }
+
+    /** How long a write to the client has been blocked (it stopped reading: backpressure), or 0. */
+    long clientWriteStalledNanos(long now) {
+        long started = writeStartedNanos;
+        return started == 0 ? 0 : Math.max(1, now - started);
     }
 
     void write(byte[] b) throws IOException {
         write(b, 0, b.length);
     }
 
+    /**
+     * How long pgloom's last words to a client may take. A client that stopped reading cannot take them (a pump may
+     * even be blocked mid-message holding the writer); it must not keep this thread and its server forever.
+     */
+    private static final long FATAL_WRITE_MILLIS = 1000;
+
     void sendFatal(String sqlState, String message) {
         runtime.metrics.errorsSent.labels(sqlState).inc();
+        // Past the deadline the socket is closed, which also wakes a pump blocked writing to it.
+        Thread deadline = Thread.ofVirtual().name("pgloom-fatal-" + this).start(() -> {
+            try {
+                Thread.sleep(FATAL_WRITE_MILLIS);
+                closeClientSocket();
+            } catch (InterruptedException written) {
+                // the error went out in time
+            }
+        });
         try {
             write(ErrorResponses.fatal(sqlState, message));
         } catch (IOException ignored) {
             // the client is gone; nothing to tell
+        } finally {
+            deadline.interrupt();
         }
     }
 

@@ -211,6 +211,7 @@ final class ClientToServerPump {
             inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
             lastReady = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
         }
+        long idleNanos = now - lastReady;
         if (running) {
             if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
                 // The server does not answer in time (a stuck query, a black-holed network): cancel it and give up
@@ -219,9 +220,10 @@ final class ClientToServerPump {
                 throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
                         + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
             }
-            return;
+            // A client that stopped reading the reply is idle: the server waits on it, not the other way round.
+            idleNanos = session.clientWriteStalledNanos(now);
+            if (idleNanos == 0) return;
         }
-        long idleNanos = now - lastReady;
         if (inTx && !p.idleTransactionTimeout().isZero() && idleNanos >= p.idleTransactionTimeout().toNanos()) {
             throw SessionClosed.fatal("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
                     "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)", "idle in transaction");
