@@ -383,6 +383,17 @@ public final class ClientSession implements Runnable {
 
     /** Forwards a CancelRequest to the server this client is linked to right now, if any. */
     void cancelCurrent() {
+        ServerConn s = serverToCancel();
+        if (s != null) sendCancel(s);
+    }
+
+    /** As cancelCurrent, without waiting for it: a timeout must not wait on a network that may be the problem. */
+    void cancelCurrentInBackground() {
+        ServerConn s = serverToCancel();
+        if (s != null) Thread.ofVirtual().name("pgloom-cancel-" + this).start(() -> sendCancel(s));
+    }
+
+    private ServerConn serverToCancel() {
         ServerConn s;
         try (var h = link.lock.obtain()) {
             s = link.server;
@@ -391,8 +402,11 @@ public final class ClientSession implements Runnable {
         if (s == null) {
             runtime.metrics.cancelRequests.labels("not_linked").inc();
             Logger.info("event=cancel_dropped client={} reason=not_linked", this);
-            return;
         }
+        return s;
+    }
+
+    private void sendCancel(ServerConn s) {
         try {
             io.pgloom.pool.ServerLogin.sendCancel(s.host, s.port, s.backendPid(), s.cancelSecret(),
                     runtime.config().proxy().serverConnectTimeout());

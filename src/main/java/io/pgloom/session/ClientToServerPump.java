@@ -216,7 +216,7 @@ final class ClientToServerPump {
             if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
                 // The server does not answer in time (a stuck query, a black-holed network): cancel it and give up
                 // on this server, which is closed, never reused. The client is told; nothing is retried.
-                session.cancelCurrent();
+                session.cancelCurrentInBackground();
                 throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
                         + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
             }

@@ -1,0 +1,33 @@
+// Counts pgloom's own threads, virtual ones included (Thread.getAllStackTraces misses those): a thread dump in JSON,
+// counted by name prefix. Leak checks compare the count after a test with the count before it.
+package io.pgloom.testkit;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public final class ThreadCensus {
+    private ThreadCensus() {}
+
+    private static final Pattern NAME = Pattern.compile("\"name\": \"(pgloom-[^\"]*)\"");
+
+    /** Live threads whose name starts with "pgloom-" (sessions, pumps, acceptor, janitor...). */
+    public static int pgloomThreads() throws IOException {
+        Path f = Files.createTempFile("pgloom-threads", ".json");
+        Files.delete(f); // dumpThreads refuses to overwrite
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(f.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+            Matcher m = NAME.matcher(Files.readString(f));
+            int n = 0;
+            while (m.find()) n++;
+            return n;
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+}
