@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProcessCensus;
 import io.pgloom.testkit.ProxyHarness;
-import io.pgloom.testkit.ThreadCensus;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -80,13 +80,13 @@ class BackendKillIT {
             assertEquals(0, rs.getInt(2), "no server left idle in transaction");
         }
         p.pgloom().runtime().pools.snapshots().forEach(s -> assertTrue(s.total() <= s.size(), "no leaked servers"));
-        Await.until(() -> ThreadCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
+        Await.until(() -> ProcessCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
     }
 
     @Test
     void killedMidTransactionTheClientGetsPostgresFatalAndNothingIsKept() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PG, "transaction")) {
-            int threadsBefore = ThreadCensus.pgloomThreads();
+            int threadsBefore = ProcessCensus.pgloomThreads();
             int pid;
             try (Connection c = p.connect("postgres", "app", "app")) {
                 c.setAutoCommit(false);
@@ -135,7 +135,7 @@ class BackendKillIT {
         // exactly as on a direct connection.
         SQLException direct = killMidCopy(PG.connect("postgres", "app", "app"), new int[1]);
         try (ProxyHarness p = ProxyHarness.start(PG, "transaction")) {
-            int threadsBefore = ThreadCensus.pgloomThreads();
+            int threadsBefore = ProcessCensus.pgloomThreads();
             int[] pid = {0};
             SQLException e = killMidCopy(p.connect("postgres", "app", "app"), pid);
             assertEquals(direct.getSQLState(), e.getSQLState(), "as without pgloom: " + direct.getMessage() + " / " + e.getMessage());
@@ -149,7 +149,7 @@ class BackendKillIT {
     void killedMidLargeResultTheClientGetsPostgresFatal() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PG, "transaction");
              ExecutorService ex = Executors.newSingleThreadExecutor()) {
-            int threadsBefore = ThreadCensus.pgloomThreads();
+            int threadsBefore = ProcessCensus.pgloomThreads();
             int pid;
             try (Connection c = p.connect("postgres", "app", "app")) {
                 // Rows come slowly (PostgreSQL flushes every 8 KB), so the kill lands while the result is streaming.

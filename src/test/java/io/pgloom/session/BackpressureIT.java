@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProcessCensus;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.RawPgClient;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
-import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,11 +23,6 @@ import org.junit.jupiter.api.Test;
 class BackpressureIT {
     private static final String BIG = "SELECT repeat('x', 1000) FROM generate_series(1, 200000) AS big_result";
     private static final long BIG_BYTES = 200_000L * 1000;
-
-    private static long heapAfterGc() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
 
     /** The backend running the big query while it waits to write to pgloom, or 0. */
     private static int blockedWriter(PostgresFixture pg) throws SQLException {
@@ -56,7 +51,7 @@ class BackpressureIT {
      */
     private static void stopReadingThenTimeout(ProxyHarness p, String prefix, String reason) throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        long heapBefore = heapAfterGc();
+        long heapBefore = ProcessCensus.heapAfterGc();
         double endedBefore = disconnects(p, reason);
         try (RawPgClient raw = RawPgClient.login(p.port(), "app", "app", 64 * 1024)) {
             if (!prefix.isEmpty()) {
@@ -72,7 +67,7 @@ class BackpressureIT {
             assertTrue(server.reader.capacity() <= 64 * 1024, "server buffer stays small: " + server.reader.capacity());
             double relayed = p.pgloom().runtime().metrics.bytes.labels("app", "app", "server_to_client").get();
             assertTrue(relayed < BIG_BYTES / 10, "relayed only what the socket buffers hold: " + (long) relayed + " bytes");
-            long heapGrowth = heapAfterGc() - heapBefore;
+            long heapGrowth = ProcessCensus.heapAfterGc() - heapBefore;
             assertTrue(heapGrowth < 32L << 20, "heap stays flat while the client does not read: +" + heapGrowth + " bytes");
 
             // The stuck session still times out: closed, its server discarded (the backend exits), never pooled.

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.FaultProxy;
 import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProcessCensus;
 import io.pgloom.testkit.ProxyHarness;
-import io.pgloom.testkit.ThreadCensus;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,7 +36,7 @@ class HalfOpenBackendIT {
         Await.until(() -> p.pgloom().runtime().serverRows().stream().noneMatch(r -> r.port() == relay.port()), 20,
                 "no server over the half-open path in SHOW SERVERS");
         Await.until(() -> relay.connections() == 0, 20, "pgloom to give up every connection through the relay");
-        Await.until(() -> ThreadCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
+        Await.until(() -> ProcessCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
     }
 
     @Test
@@ -44,7 +44,7 @@ class HalfOpenBackendIT {
         try (FaultProxy relay = new FaultProxy(PG.port());
              ProxyHarness p = ProxyHarness.start(PG, "session", "server_connect_timeout = 2\nserver_login_retry = 0",
                      FaultsIT.dbTable(relay.port()))) {
-            int threadsBefore = ThreadCensus.pgloomThreads();
+            int threadsBefore = ProcessCensus.pgloomThreads();
             relay.mode(FaultProxy.Mode.BLACK_HOLE);
             long t0 = System.nanoTime();
             SQLException e = assertThrows(SQLException.class, () -> p.connect("relay", "app", "app").close());
@@ -71,7 +71,7 @@ class HalfOpenBackendIT {
         try (FaultProxy relay = new FaultProxy(PG.port());
              ProxyHarness p = ProxyHarness.start(PG, "transaction", "query_timeout = 2\nserver_connect_timeout = 5",
                      FaultsIT.dbTable(relay.port()))) {
-            int threadsBefore = ThreadCensus.pgloomThreads();
+            int threadsBefore = ProcessCensus.pgloomThreads();
             try (Connection c = p.connect("relay", "app", "app")) {
                 c.setAutoCommit(false);
                 c.createStatement().execute("INSERT INTO half_open_t VALUES ('half_open')");

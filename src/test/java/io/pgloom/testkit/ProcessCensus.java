@@ -1,5 +1,5 @@
-// Counts pgloom's own threads, virtual ones included (Thread.getAllStackTraces misses those): a thread dump in JSON,
-// counted by name prefix. Leak checks compare the count after a test with the count before it.
+// What the test process holds, for leak checks that compare after a test with before it: pgloom's own threads,
+// virtual ones included (counted by name in a JSON thread dump; Thread.getAllStackTraces misses them), and the heap.
 package io.pgloom.testkit;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-public final class ThreadCensus {
-    private ThreadCensus() {}
+public final class ProcessCensus {
+    private ProcessCensus() {}
 
     private static final Pattern NAME = Pattern.compile("\"name\": \"(pgloom-[^\"]*)\"");
 
@@ -29,5 +29,11 @@ public final class ThreadCensus {
         } finally {
             Files.deleteIfExists(f);
         }
+    }
+
+    /** Heap in use after a full collection (pgloom runs in the test's JVM). */
+    public static long heapAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }
