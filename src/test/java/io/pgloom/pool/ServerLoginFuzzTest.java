@@ -39,7 +39,7 @@ class ServerLoginFuzzTest {
         if (input.length == 0) return;
         ServerCredentials creds = CREDENTIALS[(input[0] & 0xff) % CREDENTIALS.length];
         byte[] server = Arrays.copyOfRange(input, 1, input.length);
-        FuzzChecks.run(16L * MAX_MESSAGE + (4 << 20), t -> t instanceof IOException || t instanceof AuthFailure, () -> {
+        FuzzChecks.run(16L * MAX_MESSAGE + (4 << 20) + 1024L * input.length, t -> t instanceof IOException || t instanceof AuthFailure, () -> {
             ServerConn conn = new ServerConn(KEY, "127.0.0.1", 5432, new MemorySocket(server), ServerLogin.BUFFER_SIZE, MAX_MESSAGE, 0);
             ServerLogin.authenticate(conn, creds);
         });

@@ -25,7 +25,7 @@ class ClientMessagesFuzzTest {
         if (input.length == 0) return;
         FuzzRig rig = FuzzRig.pick(FuzzRig.LOGGED_IN, input[0]);
         byte[] client = Arrays.copyOfRange(input, 1, input.length);
-        FuzzChecks.run(FuzzRig.ALLOCATION_CAP, FuzzRig::clean, () -> {
+        FuzzChecks.run(FuzzRig.allocationCap(input), FuzzRig::clean, () -> {
             ClientSession s = rig.session(client);
             rig.loggedIn(s);
             try {

@@ -32,7 +32,7 @@ class ClientStartupFuzzTest {
         if (input.length == 0) return;
         FuzzRig rig = FuzzRig.pick(RIGS, input[0]);
         byte[] client = Arrays.copyOfRange(input, 1, input.length);
-        FuzzChecks.run(FuzzRig.ALLOCATION_CAP, FuzzRig::clean, () -> {
+        FuzzChecks.run(FuzzRig.allocationCap(input), FuzzRig::clean, () -> {
             ClientSession s = rig.session(client);
             try {
                 ClientLogin.run(s);

@@ -21,9 +21,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 final class FuzzRig {
-    /** The caps the harnesses run with; a single input may allocate a few times this, never more. */
+    /** The cap the harnesses run with (max_packet_size). */
     static final int MAX_PACKET_SIZE = 65_536;
-    static final long ALLOCATION_CAP = 16L * MAX_PACKET_SIZE + (4 << 20);
+
+    /**
+     * What one input may allocate: a few buffers at the cap, plus work in proportion to what was sent (each query
+     * text pgloom inspects is decoded, say). A length field claiming more than was sent must not count.
+     */
+    static long allocationCap(byte[] input) {
+        return 16L * MAX_PACKET_SIZE + (4 << 20) + 1024L * input.length;
+    }
     static final PoolKey KEY = new PoolKey("app", "app");
 
     /** For harnesses that start after login (trust): transaction mode with 200 or 2 prepared statements per

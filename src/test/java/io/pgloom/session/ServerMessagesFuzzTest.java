@@ -31,7 +31,7 @@ class ServerMessagesFuzzTest {
         int clientLen = Math.min(((input[1] & 0xff) << 8 | input[2] & 0xff), input.length - 3);
         byte[] client = Arrays.copyOfRange(input, 3, 3 + clientLen);
         byte[] server = Arrays.copyOfRange(input, 3 + clientLen, input.length);
-        FuzzChecks.run(FuzzRig.ALLOCATION_CAP, FuzzRig::clean, () -> {
+        FuzzChecks.run(FuzzRig.allocationCap(input), FuzzRig::clean, () -> {
             ClientSession s = rig.session(client);
             rig.loggedIn(s);
             try {
