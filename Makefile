@@ -41,11 +41,21 @@ bench: build
 	  $(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null && \
 	  JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi
 
-## fuzz: the parser fuzzer with a long budget (FUZZ_SECONDS, default 300) and the garbage-clients test
+## fuzz: every Jazzer fuzz target (coverage-guided, libFuzzer) for FUZZ_SECONDS each (default 300), one JVM per
+## target, starting from the committed corpus; then hostile clients against a live proxy (GarbageClientsIT) with a
+## fresh seed. A finding lands in src/test/resources/<package>/<Target>Inputs/<method>/crash-<sha1>: give it a name
+## that says what it is and commit it; make test replays it from then on. FUZZ_TARGETS=... picks targets.
 FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= ClientStartupFuzzTest ClientMessagesFuzzTest ServerMessagesFuzzTest ServerLoginFuzzTest ScramMessagesFuzzTest
 fuzz:
-	$(MVN) $(MVNFLAGS) verify -Dtest=ParserFuzzTest -Dit.test=GarbageClientsIT -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dpgloom.fuzz.seconds=$(FUZZ_SECONDS) -Dpgloom.fuzz.seed=$$(date +%s)
+	$(MVN) $(MVNFLAGS) -q -DskipTests test-compile
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  JAZZER_FUZZ=1 $(MVN) $(MVNFLAGS) surefire:test@fuzz -Dtest=$$t -Djazzer.max_duration=$(FUZZ_SECONDS)s \
+	    -Djunit.jupiter.execution.timeout.mode=disabled || exit 1; \
+	done
+	$(MVN) $(MVNFLAGS) verify -Dtest=none -Dit.test=GarbageClientsIT -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dpgloom.fuzz.seed=$$(date +%s)
 
 ## soak: 500 clients over 20 server connections in transaction mode for two minutes, every result checked
 soak:

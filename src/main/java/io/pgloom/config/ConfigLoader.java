@@ -144,7 +144,7 @@ public final class ConfigLoader {
                 (int) t.integer("max_packet_size", Defaults.MAX_PACKET_SIZE, 10_000, 1L << 30),
                 (int) t.integer("max_prepared_statements", Defaults.MAX_PREPARED_STATEMENTS, 0, 100_000),
                 t.bool("application_name_add_host", Defaults.APPLICATION_NAME_ADD_HOST),
-                t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
+                tcpKeepalive(t),
                 t.bool("so_reuseport", Defaults.SO_REUSEPORT),
                 (int) t.integer("flight_recorder_size", Defaults.FLIGHT_RECORDER_SIZE, 0, 10_000),
                 t.seconds("auth_failure_delay", Defaults.AUTH_FAILURE_DELAY, 60),
@@ -171,6 +171,14 @@ public final class ConfigLoader {
         t.rejectUnknown();
         return new TraceSettings(dir.resolve(file.isBlank() ? Defaults.TRACE_FILE : file), pcap.isEmpty() ? null : dir.resolve(pcap),
                 maxBytes, keep, def, max, queue, values);
+    }
+
+    /** tcp_keepalive and its timings (seconds; 0 = the OS default), as PgBouncer names them. */
+    private static io.pgloom.util.TcpKeepalive tcpKeepalive(TomlTable t) {
+        return new io.pgloom.util.TcpKeepalive(t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
+                (int) t.integer("tcp_keepidle", Defaults.TCP_KEEPIDLE, 0, 86_400),
+                (int) t.integer("tcp_keepintvl", Defaults.TCP_KEEPINTVL, 0, 86_400),
+                (int) t.integer("tcp_keepcnt", Defaults.TCP_KEEPCNT, 0, 1_000));
     }
 
     private static Duration positive(TomlTable t, String k, Duration d) {

@@ -32,6 +32,9 @@ final class Defaults {
     static final long MAX_PREPARED_STATEMENTS = 200;
     static final boolean APPLICATION_NAME_ADD_HOST = false;
     static final boolean TCP_KEEPALIVE = true;
+    static final long TCP_KEEPIDLE = 0;
+    static final long TCP_KEEPINTVL = 0;
+    static final long TCP_KEEPCNT = 0;
     static final boolean SO_REUSEPORT = false;
     static final long FLIGHT_RECORDER_SIZE = 32;
     static final double AUTH_FAILURE_DELAY = 0.5;

@@ -31,7 +31,7 @@ public record ProxySettings(
         int maxPacketSize,
         int maxPreparedStatements,
         boolean applicationNameAddHost,
-        boolean tcpKeepalive,
+        io.pgloom.util.TcpKeepalive tcpKeepalive,
         boolean soReuseport,
         int flightRecorderSize,
         Duration authFailureDelay,

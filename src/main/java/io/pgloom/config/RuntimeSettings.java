@@ -32,7 +32,9 @@ public final class RuntimeSettings {
             for (int i = 0; i < rcs.length; i++) {
                 args[i] = rcs[i].getAccessor().invoke(p);
                 if (snake(rcs[i].getName()).equals(k)) {
-                    args[i] = parse(k, rcs[i].getType(), value);
+                    // tcp_keepalive switches keepalive; its timings (tcp_keepidle...) change by RELOAD.
+                    args[i] = args[i] instanceof io.pgloom.util.TcpKeepalive ka
+                            ? ka.enabled((Boolean) parse(k, boolean.class, value)) : parse(k, rcs[i].getType(), value);
                     found = true;
                 }
             }

@@ -54,6 +54,12 @@ public final class Pools implements AutoCloseable {
     }
 
     private volatile Runnable periodic = () -> { };
+    private volatile Runnable everyPass = () -> { };
+
+    /** Something to run on every janitor pass (about once a second), on the janitor thread: it must not block. */
+    public void everyPass(Runnable r) {
+        everyPass = r;
+    }
     private static final int PERIODIC_TICKS = 60;
 
     /** Something to run about once a minute on the janitor thread (the stats log line). */
@@ -82,6 +88,11 @@ public final class Pools implements AutoCloseable {
                 } catch (RuntimeException e) {
                     Logger.error(e, "event=janitor_error task=periodic");
                 }
+            }
+            try {
+                everyPass.run();
+            } catch (RuntimeException e) {
+                Logger.error(e, "event=janitor_error task=every_pass");
             }
             for (ServerPool p : pools.values()) {
                 try {

@@ -126,6 +126,11 @@ public final class ServerConn {
         socket.setSoTimeout(millis);
     }
 
+    /** A socket option as the kernel has it now (tests check keepalive settings on real sockets). */
+    public <T> T socketOption(java.net.SocketOption<T> option) throws IOException {
+        return socket.getOption(option);
+    }
+
     public boolean isClosed() {
         return socket.isClosed();
     }

@@ -30,14 +30,14 @@ public final class ServerLogin {
 
     public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
                                   Map<String, String> startupParameters, Duration connectTimeout,
-                                  boolean keepalive, int maxMessage, long nowNanos) throws ServerLoginException {
+                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos) throws ServerLoginException {
         return open(pool, host, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, null);
     }
 
     /** As above, over TLS when {@code tls} is given ([server_tls]). */
     public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
                                   Map<String, String> startupParameters, Duration connectTimeout,
-                                  boolean keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
             throws ServerLoginException {
         return open(pool, host, null, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, tls);
     }
@@ -48,13 +48,13 @@ public final class ServerLogin {
      */
     public static ServerConn open(PoolKey pool, String host, java.net.InetAddress address, int port, ServerCredentials creds,
                                   Map<String, String> startupParameters, Duration connectTimeout,
-                                  boolean keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
             throws ServerLoginException {
         Socket socket = new Socket();
         try {
             int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
             socket.setTcpNoDelay(true);
-            socket.setKeepAlive(keepalive);
+            keepalive.applyTo(socket);
             try {
                 socket.connect(address != null ? new InetSocketAddress(address, port) : new InetSocketAddress(host, port), timeoutMs);
             } catch (SocketTimeoutException e) {
@@ -112,7 +112,7 @@ public final class ServerLogin {
                 "server " + host + ":" + port + " does not offer TLS and [server_tls] requires it", null);
     }
 
-    private static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {
+    static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {
         ScramClient scram = null;
         while (true) {
             int type = conn.reader.next();

@@ -211,22 +211,81 @@ public final class ClientSession implements Runnable {
         }
     }
 
+    /** When the write in progress to the client started (0: none). One that does not return: the client stopped reading. */
+    private volatile long writeStartedNanos;
+
     /** Writes bytes to the client; pumps and admin commands serialise here. */
     void write(byte[] b, int off, int len) throws IOException {
         outLock.lock();
         try {
+            writeStartedNanos = runtime.clock.nanoTime();
             out.write(b, off, len);
         } finally {
+            writeStartedNanos = 0;
             outLock.unlock();
         }
+    }
+
+    /**
+     * The janitor's check of a client whose thread is writing it a reply inline and has been blocked there (the
+     * client stopped reading): what ends the session when one of its timeouts ran out, else null. A client thread
+     * blocked this way cannot run its own read tick; a pump thread's client can, and is left to it.
+     */
+    Runnable stalledReplyTimeout(long now, io.pgloom.config.ProxySettings p) {
+        if (inlineServer == null || closed.get() || terminateReason != null) return null;
+        long stalled = clientWriteStalledNanos(now);
+        if (stalled == 0) return null;
+        long cycleStart;
+        boolean inTx;
+        try (var h = link.lock.obtain()) {
+            cycleStart = link.cycleStartNanos;
+            inTx = link.txStatus != io.pgloom.wire.MessageType.TX_IDLE || link.unsynced;
+        }
+        if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
+            return () -> {
+                cancelCurrentInBackground();
+                terminate("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
+                        + p.queryTimeout().toMillis() + " ms); it may or may not have run");
+            };
+        }
+        if (inTx && !p.idleTransactionTimeout().isZero() && stalled >= p.idleTransactionTimeout().toNanos()) {
+            return () -> terminate("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
+                    "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)");
+        }
+        if (!inTx && !p.clientIdleTimeout().isZero() && stalled >= p.clientIdleTimeout().toNanos()) {
+            return () -> terminate("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT,
+                    "terminating connection due to idle timeout (client_idle_timeout)");
+        }
+        return null;
+    }
+
+    /** How long a write to the client has been blocked (it stopped reading: backpressure), or 0. */
+    long clientWriteStalledNanos(long now) {
+        long started = writeStartedNanos;
+        return started == 0 ? 0 : Math.max(1, now - started);
     }
 
     void write(byte[] b) throws IOException {
         write(b, 0, b.length);
     }
 
+    /**
+     * How long pgloom's last words to a client may take. A client that stopped reading cannot take them (a pump may
+     * even be blocked mid-message holding the writer); it must not keep this thread and its server forever.
+     */
+    private static final long FATAL_WRITE_MILLIS = 1000;
+
     void sendFatal(String sqlState, String message) {
         runtime.metrics.errorsSent.labels(sqlState).inc();
+        // Past the deadline the socket is closed, which also wakes a pump blocked writing to it.
+        Thread deadline = Thread.ofVirtual().name("pgloom-fatal-" + this).start(() -> {
+            try {
+                Thread.sleep(FATAL_WRITE_MILLIS);
+                closeClientSocket();
+            } catch (InterruptedException written) {
+                // the error went out in time
+            }
+        });
         try {
             byte[] m = ErrorResponses.fatal(sqlState, message);
             write(m);
@@ -234,6 +293,8 @@ public final class ClientSession implements Runnable {
             if (t != null) t.fromProxy(m);
         } catch (IOException ignored) {
             // the client is gone; nothing to tell
+        } finally {
+            deadline.interrupt();
         }
     }
 
@@ -421,6 +482,17 @@ public final class ClientSession implements Runnable {
 
     /** Forwards a CancelRequest to the server this client is linked to right now, if any. */
     void cancelCurrent() {
+        ServerConn s = serverToCancel();
+        if (s != null) sendCancel(s);
+    }
+
+    /** As cancelCurrent, without waiting for it: a timeout must not wait on a network that may be the problem. */
+    void cancelCurrentInBackground() {
+        ServerConn s = serverToCancel();
+        if (s != null) Thread.ofVirtual().name("pgloom-cancel-" + this).start(() -> sendCancel(s));
+    }
+
+    private ServerConn serverToCancel() {
         ServerConn s;
         try (var h = link.lock.obtain()) {
             s = link.server;
@@ -429,8 +501,11 @@ public final class ClientSession implements Runnable {
         if (s == null) {
             runtime.metrics.cancelRequests.labels("not_linked").inc();
             Logger.info("event=cancel_dropped client={} reason=not_linked", this);
-            return;
         }
+        return s;
+    }
+
+    private void sendCancel(ServerConn s) {
         try {
             io.pgloom.pool.ServerLogin.sendCancel(s.host, s.port, s.backendPid(), s.cancelSecret(),
                     runtime.config().proxy().serverConnectTimeout());

@@ -66,7 +66,7 @@ final class ClientToServerPump {
         int p = r.position();
         int len = FrameWriter.getInt(buf, p + 1);
         FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
-        if (p + 1 + len <= r.limit()) return true;
+        if ((long) p + 1 + len <= r.limit()) return true; // long: a forged length must not wrap around
         if (1 + len <= r.capacity()) return false;
         if (mustBeWhole(buf[p])) {
             if (len > maxMessage) return true; // forwardRun reports it
@@ -112,7 +112,7 @@ final class ClientToServerPump {
                 // Refused here, before a server sees it or pgloom waits for a message that will never end.
                 throw SessionClosed.protocolViolation("invalid frontend message type " + MessageType.printable(type));
             }
-            boolean whole = p + 1 + len <= limit;
+            boolean whole = (long) p + 1 + len <= limit;
             if (!whole && (1 + len <= r.capacity() || mustBeWhole(type) && p > start)) break; // read the rest first
             session.sent.record(type, len, now);
             if (tap != null) tap.fromClient(buf, p, len, limit);
@@ -246,17 +246,19 @@ final class ClientToServerPump {
             inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
             lastReady = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
         }
+        long idleNanos = now - lastReady;
         if (running) {
             if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
                 // The server does not answer in time (a stuck query, a black-holed network): cancel it and give up
                 // on this server, which is closed, never reused. The client is told; nothing is retried.
-                session.cancelCurrent();
+                session.cancelCurrentInBackground();
                 throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
                         + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
             }
-            return;
+            // A client that stopped reading the reply is idle: the server waits on it, not the other way round.
+            idleNanos = session.clientWriteStalledNanos(now);
+            if (idleNanos == 0) return;
         }
-        long idleNanos = now - lastReady;
         if (inTx && !p.idleTransactionTimeout().isZero() && idleNanos >= p.idleTransactionTimeout().toNanos()) {
             throw SessionClosed.fatal("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
                     "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)", "idle in transaction");

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.tinylog.Logger;
@@ -74,8 +73,8 @@ public final class Listener implements AutoCloseable {
             }
             try {
                 c.setTcpNoDelay(true);
-                c.setKeepAlive(runtime.config().proxy().tcpKeepalive());
-            } catch (SocketException e) {
+                runtime.config().proxy().tcpKeepalive().applyTo(c);
+            } catch (IOException e) {
                 closeQuietly(c);
                 continue;
             }

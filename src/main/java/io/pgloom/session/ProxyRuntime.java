@@ -110,6 +110,7 @@ public final class ProxyRuntime {
         this.backends = new io.pgloom.backend.BackendRegistry(config, clock, new BackendEvents(this));
         new io.pgloom.metrics.BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
+        pools.everyPass(this::watchStalledReplies);
     }
 
     /** Checks every host once (bounded), then keeps checking them (Pgloom.start). */
@@ -515,6 +516,20 @@ public final class ProxyRuntime {
         for (java.security.cert.X509Certificate c : t.certificates()) {
             org.tinylog.Logger.info("event=tls_certificate_loaded subject=\"{}\" not_after={}", c.getSubjectX500Principal().getName(),
                     c.getNotAfter().toInstant());
+        }
+    }
+
+    /**
+     * Janitor pass: the timeouts of clients whose own thread is stuck writing them a reply they do not read (replies
+     * read inline), where the thread's own read tick cannot run. Ending one may wait for its writer, so off this thread.
+     */
+    private void watchStalledReplies() {
+        ProxySettings p = config.proxy();
+        if (p.queryTimeout().isZero() && p.idleTransactionTimeout().isZero() && p.clientIdleTimeout().isZero()) return;
+        long now = clock.nanoTime();
+        for (ClientSession s : sessions.values()) {
+            Runnable end = s.stalledReplyTimeout(now, p);
+            if (end != null) Thread.ofVirtual().name("pgloom-timeout-" + s).start(end);
         }
     }
 

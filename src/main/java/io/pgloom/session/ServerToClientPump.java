@@ -73,7 +73,7 @@ final class ServerToClientPump implements Runnable {
     @Override
     public void run() {
         try {
-            pump();
+            runLoop();
         } catch (SessionClosed e) {
             session.terminate(e.reason(), e.sqlState(), e.clientMessage());
         }
@@ -93,33 +93,20 @@ final class ServerToClientPump implements Runnable {
         handover = false;
         session.inlineServer = server;
         try {
-            return pump();
+            return runLoop();
         } finally {
             inline = false;
             session.inlineServer = null;
         }
     }
 
-    /** The loop both ways of running share; true when the link is over or (inline) everything is answered. */
-    private boolean pump() throws SessionClosed {
+    /**
+     * The loop both ways of running share, with its endings sorted out: true when the link is over or (inline)
+     * everything is answered, false when (inline) a pump thread must take over.
+     */
+    private boolean runLoop() throws SessionClosed {
         try {
-            while (true) {
-                if (!hasWholeOrStreamable()) {
-                    int n;
-                    try {
-                        n = r.fill();
-                    } catch (java.net.SocketTimeoutException tick) {
-                        // query_timeout's read tick: on a pump thread the client's side enforces it
-                        if (inline) checkQueryTimeout();
-                        continue;
-                    }
-                    if (n < 0) throw new java.io.EOFException("server closed the connection");
-                    continue;
-                }
-                if (forwardRun()) return true;
-                if (inline && answered) return true;
-                if (inline && handover) return false;
-            }
+            return pump();
         } catch (ClientWriteFailed e) {
             clientGone();
         } catch (IOException e) {
@@ -140,9 +127,33 @@ final class ServerToClientPump implements Runnable {
             start = session.link.cycleStartNanos;
         }
         if (start != 0 && session.runtime.clock.nanoTime() - start >= p.queryTimeout().toNanos()) {
-            session.cancelCurrent();
+            session.cancelCurrentInBackground(); // the network may be what is stuck: never wait for the cancel
             throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
                     + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
+        }
+    }
+
+    /**
+     * Forwards until the link is over (true) or, inline, until everything is answered (true) or a pump thread must
+     * take over (false); what escapes is what runLoop() sorts out (the fuzz harness calls it directly).
+     */
+    boolean pump() throws IOException, SessionClosed {
+        while (true) {
+            if (!hasWholeOrStreamable()) {
+                int n;
+                try {
+                    n = r.fill();
+                } catch (java.net.SocketTimeoutException tick) {
+                    // query_timeout's read tick: on a pump thread the client's side enforces it
+                    if (inline) checkQueryTimeout();
+                    continue;
+                }
+                if (n < 0) throw new java.io.EOFException("server closed the connection");
+                continue;
+            }
+            if (forwardRun()) return true;
+            if (inline && answered) return true;
+            if (inline && handover) return false;
         }
     }
 
@@ -152,7 +163,7 @@ final class ServerToClientPump implements Runnable {
         int p = r.position();
         int len = FrameWriter.getInt(buf, p + 1);
         FrameReader.checkLength(buf[p] & 0xff, len, Integer.MAX_VALUE - 1);
-        if (p + 1 + len <= r.limit()) return true;
+        if ((long) p + 1 + len <= r.limit()) return true; // long: a forged length must not wrap around
         if (1 + len <= r.capacity()) return false;
         if (mustParse(buf[p])) {
             // A message we must read whole that is bigger than the buffer: grow (bounded) and read on.
@@ -178,7 +189,8 @@ final class ServerToClientPump implements Runnable {
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
-            boolean whole = p + 1 + len <= limit;
+            FrameReader.checkLength(type & 0xff, len, Integer.MAX_VALUE - 1);
+            boolean whole = (long) p + 1 + len <= limit;
             if (!whole) {
                 if (mustParse(type) || 1 + len <= r.capacity()) break;
                 session.received.record(type, len, now);

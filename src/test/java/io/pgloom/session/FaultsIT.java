@@ -29,7 +29,8 @@ class FaultsIT {
         }
     }
 
-    private static String dbTable(int port) {
+    /** A [databases.relay] table pointing at a FaultProxy in front of PostgreSQL's "postgres" database. */
+    static String dbTable(int port) {
         return """
                 [databases.relay]
                 host = "127.0.0.1"

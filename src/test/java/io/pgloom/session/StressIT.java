@@ -1,12 +1,16 @@
 // Correctness under concurrency: 200 clients over 10 server connections in transaction mode, mixing simple,
 // extended, prepared, pipelined and explicit-transaction work; every client reads back only what it wrote.
-// Bounded in time (pgloom.stress.seconds, default 20).
+// Bounded in time (pgloom.stress.seconds, default 20; make soak: 500 clients, 20 servers, 120 s). Then the leak
+// checks: no server beyond the pools (pgloom's count, SHOW SERVERS and PostgreSQL's agree), every session ended,
+// pgloom's threads (virtual ones included) back to their count before the load, the heap back near its start.
 package io.pgloom.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProcessCensus;
 import io.pgloom.testkit.ProxyHarness;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,6 +42,8 @@ class StressIT {
         try (ProxyHarness proxy = ProxyHarness.start(pg, "transaction", "default_pool_size = " + servers
                 + "\nmax_client_conn = " + (clients + 100) + "\nquery_wait_timeout = 60", "");
              ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            int pgloomThreadsBefore = ProcessCensus.pgloomThreads();
+            long heapBefore = ProcessCensus.heapAfterGc();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             List<Future<Integer>> fs = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
@@ -50,10 +56,30 @@ class StressIT {
             System.out.printf("stress: %d clients, %d transactions in %d s%n", clients, transactions.get(), seconds);
             // No leaked server connections: the pools hold at most their size; every session ended; no platform
             // threads left behind (virtual threads are not counted by activeCount).
-            proxy.pgloom().runtime().pools.snapshots().forEach(s ->
+            var runtime = proxy.pgloom().runtime();
+            runtime.pools.snapshots().forEach(s ->
                     assertTrue(s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
-            io.pgloom.testkit.Await.until(() -> proxy.pgloom().runtime().sessionCount() == 0, 30, "every session to end");
-            io.pgloom.testkit.Await.until(() -> Thread.activeCount() <= threadsBefore + 8, 30, "threads back near the start");
+            Await.until(() -> runtime.sessionCount() == 0, 30, "every session to end");
+            int pooled = runtime.pools.snapshots().stream().mapToInt(s -> s.total()).sum();
+            assertEquals(pooled, runtime.serverRows().size(), "SHOW SERVERS lists exactly the pools' servers");
+            Await.until(() -> backendsOf(pg, "app") == pooled, 30, "PostgreSQL to have exactly the pools' " + pooled
+                    + " servers, no stray ones");
+            Await.until(() -> Thread.activeCount() <= threadsBefore + 8, 30, "platform threads back near the start");
+            Await.until(() -> ProcessCensus.pgloomThreads() <= pgloomThreadsBefore, 30,
+                    "pgloom's threads back to " + pgloomThreadsBefore + " (virtual ones included)");
+            long heapGrowth = ProcessCensus.heapAfterGc() - heapBefore;
+            System.out.printf("stress: heap after the load %+d KiB, %d servers pooled%n", heapGrowth / 1024, pooled);
+            assertTrue(heapGrowth < 32L << 20, "heap back near its start after GC: +" + heapGrowth / 1024 + " KiB");
+        }
+        Await.until(() -> backendsOf(pg, "app") == 0, 30, "every server connection closed with pgloom");
+    }
+
+    /** Client backends of a user in PostgreSQL: pgloom's servers (the test's own checks log in as the superuser). */
+    private static int backendsOf(PostgresFixture pg, String user) throws java.sql.SQLException {
+        try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = '" + user + "'")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 
