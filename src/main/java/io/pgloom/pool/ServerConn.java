@@ -32,6 +32,11 @@ public final class ServerConn {
      * Touched only by the session linked to the server; handed over with the server under the pool lock.
      */
     public final java.util.LinkedHashMap<String, Boolean> prepared = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * The (interned) client settings this server is known to have, or null when unknown: a client asking for the
+     * same settings is linked without comparing them one by one. Cleared by whatever changes the server's settings.
+     */
+    public volatile Map<String, String> settingsMatch;
     public final long createdNanos;
     /** The pool's generation when this connection was opened (RECONNECT retires older ones). */
     volatile int generation;

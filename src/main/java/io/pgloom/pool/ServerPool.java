@@ -306,6 +306,7 @@ public final class ServerPool {
                     var body = c.reader.body();
                     String name = body.cstring();
                     c.parameters.put(name, body.cstring());
+                    c.settingsMatch = null;
                 } else if (t == MessageType.READY_FOR_QUERY) {
                     byte status = c.reader.buffer()[c.reader.bodyStart()];
                     c.setReadTimeout(0);

@@ -64,6 +64,22 @@ public final class ClientSession implements Runnable {
     volatile ServerPool pool;
     /** Settings the client asked for; kept true on every server it is linked to. */
     Map<String, String> wanted = Map.of();
+    /** The interned settings a server must have for this client (wanted, with the host suffix), rebuilt on change. */
+    private Map<String, String> targetSettings;
+    private volatile boolean settingsChanged = true;
+
+    /** Whoever changes {@link #wanted} says so; the next link rebuilds the target settings. */
+    void settingsChanged() {
+        settingsChanged = true;
+    }
+
+    Map<String, String> targetSettings() {
+        if (settingsChanged || targetSettings == null) {
+            settingsChanged = false;
+            targetSettings = ParameterSync.interned(ParameterSync.target(wanted, hostSuffix()));
+        }
+        return targetSettings;
+    }
     /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
     final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */

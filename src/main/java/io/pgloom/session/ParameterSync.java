@@ -101,6 +101,18 @@ final class ParameterSync {
         return t;
     }
 
+    /** Target settings by content, so that equal ones are one object (bounded: cleared when it grows too big). */
+    private static final java.util.concurrent.ConcurrentHashMap<Map<String, String>, Map<String, String>> INTERNED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The one shared immutable copy of these settings. */
+    static Map<String, String> interned(Map<String, String> target) {
+        Map<String, String> copy = Map.copyOf(target);
+        if (INTERNED.size() > 10_000) INTERNED.clear(); // existing copies stay valid; only sharing restarts
+        Map<String, String> known = INTERNED.putIfAbsent(copy, copy);
+        return known != null ? known : copy;
+    }
+
     /** SET statements making the server match, or null when it already does. */
     static String diff(Map<String, String> wanted, ServerConn s) {
         StringBuilder sql = null;
@@ -130,9 +142,20 @@ final class ParameterSync {
      * server rejects ends the session with the server's own error, as PostgreSQL would at startup.
      */
     static void apply(Map<String, String> clientWanted, String hostSuffix, ServerConn s) throws IOException, SessionClosed {
-        Map<String, String> wanted = target(clientWanted, hostSuffix);
+        apply(interned(target(clientWanted, hostSuffix)), s);
+    }
+
+    /**
+     * As above for interned target settings: a server already known to have exactly these (it served a client
+     * with the same settings, and nothing changed them since) costs one comparison.
+     */
+    static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
+        if (s.settingsMatch == wanted) return;
         String sql = diff(wanted, s);
-        if (sql == null) return;
+        if (sql == null) {
+            s.settingsMatch = wanted;
+            return;
+        }
         s.out.write(Messages.query(sql));
         ErrorResponses.Fields error = null;
         while (true) {
@@ -154,5 +177,6 @@ final class ParameterSync {
         }
         s.unreportedSets.keySet().retainAll(wanted.keySet());
         wanted.forEach(s.unreportedSets::put);
+        s.settingsMatch = wanted;
     }
 }

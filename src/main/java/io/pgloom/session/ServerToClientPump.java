@@ -383,9 +383,13 @@ final class ServerToClientPump implements Runnable {
         String name = c.cstring();
         String value = c.cstring();
         server.parameters.put(name, value);
+        server.settingsMatch = null;
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) session.wanted.put(name, value);
+        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) {
+            session.wanted.put(name, value);
+            session.settingsChanged();
+        }
     }
 
     /** Applies the release rule at a ReadyForQuery; true when the link is over. */
@@ -436,7 +440,10 @@ final class ServerToClientPump implements Runnable {
     private boolean finishReady(int decision) {
         switch (decision) {
             case RELEASE -> {
-                if (session.link.detaching) server.unreportedSets.clear(); // the reset query put every setting back
+                if (session.link.detaching) { // the reset query put every setting back
+                    server.unreportedSets.clear();
+                    server.settingsMatch = null;
+                }
                 session.pool.release(server);
                 return true;
             }

@@ -51,11 +51,15 @@ final class SessionStateDetector {
             p++;
         }
         if (!candidate) return;
+        if (server != null) server.settingsMatch = null; // a SET, RESET or DISCARD may change what it has
         String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
         for (String stmt : text.split(";")) {
             String st = stmt.strip();
             java.util.regex.Matcher m = EXTRA_FLOAT_DIGITS.matcher(st);
-            if (m.matches()) s.wanted.put("extra_float_digits", m.group(3));
+            if (m.matches()) {
+                s.wanted.put("extra_float_digits", m.group(3));
+                s.settingsChanged();
+            }
             String reset = SettingsReset.scope(st);
             if (reset != null) {
                 s.resets.note(server, reset);

@@ -45,6 +45,7 @@ final class SettingsReset {
      */
     void note(ServerConn server, String scope) {
         if (server != null) {
+            server.settingsMatch = null;
             for (Map.Entry<String, String> e : server.unreportedSets.entrySet()) {
                 if (scope.equals(ALL) || e.getKey().equals(scope)) e.setValue(UNKNOWN);
             }
@@ -75,6 +76,7 @@ final class SettingsReset {
             if (v != null) s.wanted.put(n, v);
             else s.wanted.remove(n);
         }
+        s.settingsChanged();
         names.retainAll(startup.keySet());
         return names;
     }
@@ -87,7 +89,7 @@ final class SettingsReset {
                 show = s.resets.restore(s);
             }
         }
-        ParameterSync.apply(s.wanted, s.hostSuffix(), server);
+        ParameterSync.apply(s.targetSettings(), server);
         if (show.isEmpty()) return;
         FrameWriter w = new FrameWriter(64);
         for (String name : show) {
