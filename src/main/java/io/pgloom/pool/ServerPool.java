@@ -136,6 +136,7 @@ public final class ServerPool {
         long waitNanos = s.queryWaitTimeout().isZero() ? Long.MAX_VALUE : s.queryWaitTimeout().toNanos();
         while (true) {
             ServerConn candidate = null;
+            boolean handedOver = false;
             boolean connect = false;
             boolean budgetBlocked = false;
             Waiter me = null;
@@ -146,6 +147,7 @@ public final class ServerPool {
                             "pool " + key + " is closed", null);
                     if (me != null && me.handed != null) {
                         candidate = me.handed;
+                        handedOver = true;
                         break;
                     }
                     // PAUSE holds everyone in line (query_wait_timeout still applies); RESUME lets the line move.
@@ -209,7 +211,7 @@ public final class ServerPool {
                 lock.unlock();
             }
             if (connect) return connectNew();
-            if (isUsable(candidate)) {
+            if (isUsable(candidate, handedOver)) {
                 candidate.touch(clock.nanoTime());
                 return candidate;
             }
@@ -277,12 +279,17 @@ public final class ServerPool {
      */
     private static final long PEEK_AFTER_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    /** A server idle for a while is checked before use; one that spoke unasked is dead or dirty. */
-    private boolean isUsable(ServerConn c) {
+    /**
+     * A server idle for a while is checked before use; one that spoke unasked is dead or dirty. One handed over
+     * straight from the transaction that released it is not asked either: it just answered, however long its new
+     * client took to be scheduled.
+     */
+    private boolean isUsable(ServerConn c, boolean handedOver) {
         PoolSettings s = settings;
         long idleNanos = clock.nanoTime() - c.lastUsedNanos();
         if (c.retired() != null) return false;
-        if (idleNanos >= PEEK_AFTER_IDLE_NANOS ? c.hasUnexpectedInput() : c.hasBufferedInput()) return false;
+        boolean peek = !handedOver && idleNanos >= PEEK_AFTER_IDLE_NANOS;
+        if (peek ? c.hasUnexpectedInput() : c.hasBufferedInput()) return false;
         if (!s.checkDelay().isZero() && idleNanos >= s.checkDelay().toNanos() && !s.checkQuery().isEmpty()) {
             return runToReady(c, s.checkQuery());
         }
