@@ -20,8 +20,9 @@ final class ClientToServerPump {
     private final boolean tracked;
     private final int maxPrepared;
     /** Rewritten runs (named statements); starts small and is dropped again after an unusually big run. */
-    private FrameWriter staging = new FrameWriter(256);
-    private final FrameWriter direct = new FrameWriter(64);
+    private FrameWriter staging;
+    /** pgloom's own replies to send before a run; made with staging on the first transaction (idle clients hold neither). */
+    private FrameWriter direct;
 
     ClientToServerPump(ClientSession session) {
         this.session = session;
@@ -153,6 +154,10 @@ final class ClientToServerPump {
         if (p > start) {
             ServerConn server = session.linkForWrite(replies, unsyncedChange);
             if (tracked) {
+                if (staging == null) {
+                    staging = new FrameWriter(256);
+                    direct = new FrameWriter(64);
+                }
                 staging.reset();
                 direct.reset();
                 try (var h = session.link.lock.obtain()) {

@@ -35,10 +35,11 @@ final class ReplyTracker {
     /** Final replies seen and already written to the client. */
     long flushed;
     /** Positions of the ReadyForQuery-terminated requests, encoded index*2 + (simple query ? 1 : 0). */
-    private long[] zRing = new long[16];
+    /** Grown on demand: most links have one request in flight, and every idle client keeps its tracker. */
+    private long[] zRing = new long[2];
     private int zHead;
     private int zSize;
-    final ArrayDeque<Action> actions = new ArrayDeque<>();
+    final ArrayDeque<Action> actions = new ArrayDeque<>(2);
     volatile boolean actionsPending;
 
     void reset() {
