@@ -126,10 +126,10 @@ public final class ServerPool {
      * @throws ServerLoginException when a new connection was needed and could not be opened
      */
     public ServerConn acquire() throws PoolTimeoutException, ServerLoginException, InterruptedException {
-        return acquire(new Waiter());
+        return acquire(null);
     }
 
-    /** As {@link #acquire()}, queueing with the caller's own reusable waiter. */
+    /** As {@link #acquire()}, queueing with the caller's own reusable waiter (null: one is made if it must wait). */
     public ServerConn acquire(Waiter ticket) throws PoolTimeoutException, ServerLoginException, InterruptedException {
         PoolSettings s = settings;
         long start = clock.nanoTime();
@@ -183,7 +183,7 @@ public final class ServerPool {
                         }
                     }
                     if (me == null) {
-                        me = ticket.begin(start);
+                        me = (ticket != null ? ticket : new Waiter()).begin(start);
                         waiters.addLast(me);
                         warnSaturated();
                     }
