@@ -405,14 +405,18 @@ def measure_idle(name, proc, port, java):
     query_ok(s)
     s.close()
     time.sleep(1)
-    rss0 = rss_kib(proc.pid)
     heap0 = java_live_heap_kib(proc.pid) if java else float("nan")
+    time.sleep(2)
+    rss0 = rss_kib(proc.pid)
     t0 = time.time()
     conns = open_idle(port, IDLE)
     login_s = time.time() - t0
     time.sleep(2)
-    rss1 = rss_kib(proc.pid)
+    # Idle from here on: the garbage of the login storm is collected first (a full GC, as the heap figure needs),
+    # so RSS is what 10,000 idle sessions hold, not what the storm left behind.
     heap1 = java_live_heap_kib(proc.pid) if java else float("nan")
+    time.sleep(2)
+    rss1 = rss_kib(proc.pid)
     sample = conns[::max(1, len(conns) // 100)]
     served = sum(1 for c in sample if query_ok(c))
     for c in conns:
@@ -452,7 +456,7 @@ def idle_section(rows):
         return "–" if x != x else f"{x / 1024:.1f}"
     lines = [f"{IDLE} idle client connections, each logged in (startup, MD5, ReadyForQuery) and then silent, "
              f"against a freshly started proxy in transaction mode ({POOL} server connections). RSS is VmRSS from "
-             "/proc as the OS sees it; Java heap is what is in use after a full GC (jcmd GC.run, jstat). 'before' "
+             "/proc as the OS sees it; Java heap is what is in use after a full GC (jcmd GC.run, jstat); RSS is read 2 s after that GC, as idle sessions hold it. 'before' "
              f"is after one warm-up login and query. Run {datetime.datetime.now():%Y-%m-%d %H:%M}"
              + (f", pgloom JVM options `{' '.join(JAVA_OPTS)}`" if JAVA_OPTS else "") + ".", "",
              "| proxy | RSS before MiB | RSS after MiB | RSS per client KiB | heap before MiB | heap after MiB "

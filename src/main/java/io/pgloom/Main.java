@@ -6,6 +6,7 @@ import io.pgloom.config.ConfigError;
 import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.tinylog.Logger;
 import org.tinylog.configuration.Configuration;
@@ -81,6 +82,8 @@ public final class Main {
     }
 
     static int run(ProxyConfig config, Path file) throws Exception {
+        List<String> jvm = JvmMemory.apply();
+        if (!jvm.isEmpty()) Logger.info("event=jvm_memory_tuned options=\"{}\"", String.join(" ", jvm));
         Pgloom pgloom = Pgloom.start(config, file);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());

@@ -126,11 +126,22 @@ public final class ClientSession implements Runnable {
         String reason = "client_close";
         String level = "info";
         String detail = "";
-        runtime.add(this);
+        boolean handedOver = false;
         try {
-            ClientLogin.run(this);
-            Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} tls={} auth_method={} pool_mode={}",
-                    this, user, database, applicationName, remoteAddress, remotePort, tls, authMethod, mode.name().toLowerCase());
+            if (!loginDone) {
+                runtime.add(this);
+                ClientLogin.run(this);
+                Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} tls={} auth_method={} pool_mode={}",
+                        this, user, database, applicationName, remoteAddress, remotePort, tls, authMethod, mode.name().toLowerCase());
+                // The session goes on on a fresh virtual thread: a virtual thread keeps the largest stack it ever
+                // parked with (about 3 KiB during a SCRAM or MD5 exchange), and an idle client should hold only the
+                // small one of its read loop. Once per connection; the login thread ends here.
+                loginDone = true;
+                handedOver = true;
+                Thread.ofVirtual().name(Thread.currentThread().getName())
+                        .uncaughtExceptionHandler(Thread.currentThread().getUncaughtExceptionHandler()).start(this);
+                return;
+            }
             new ClientToServerPump(this).run();
         } catch (SessionClosed e) {
             reason = e.reason();
@@ -168,7 +179,7 @@ public final class ClientSession implements Runnable {
             sendFatal(SqlState.INTERNAL_ERROR, "internal error in pgloom; see its log for client " + this);
             Logger.error(e, "event=internal_error client={}", this);
         } finally {
-            teardown();
+            if (!handedOver) teardown();
         }
         recordEnd(reason, detail);
         runtime.traces.sessionEnded(toString(), reason);
@@ -182,6 +193,8 @@ public final class ClientSession implements Runnable {
     }
 
     private boolean loggedIn;
+    /** Set by the login thread before it starts the thread that serves the session (Thread.start publishes it). */
+    private boolean loginDone;
 
     void loggedIn(String method) {
         loggedIn = true;
