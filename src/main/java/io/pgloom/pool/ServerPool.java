@@ -14,7 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import org.tinylog.Logger;
 
 public final class ServerPool {
@@ -45,9 +45,12 @@ public final class ServerPool {
      * A client in line. It waits without a timeout of its own: a timed park costs a timer registration and a
      * cancellation per wait (a third of the CPU at 64 clients over 16 servers), so the janitor's waiter tick
      * ({@link #tickWaiters}) wakes it when its deadline passes or when it must re-check a shared cap or the reserve.
+     * It parks its own thread rather than awaiting a Condition, which would allocate a node for every wait.
      */
     public final class Waiter {
-        final Condition ready = lock.newCondition();
+        private Thread thread;
+        /** Set by whoever wakes it; a wake before the park is not lost (the park returns at once). */
+        private volatile boolean woken;
         long sinceNanos;
         /** query_wait_timeout deadline (clock nanos), or Long.MAX_VALUE for none. */
         long deadlineNanos = Long.MAX_VALUE;
@@ -59,11 +62,33 @@ public final class ServerPool {
 
         /** Ready for another wait (by one thread at a time: a client waits for one server at a time). */
         Waiter begin(long since) {
+            thread = Thread.currentThread();
+            woken = false;
             sinceNanos = since;
             deadlineNanos = Long.MAX_VALUE;
             recheck = false;
             handed = null;
             return this;
+        }
+
+        /** Wakes the waiting thread to look at the pool again (call with the pool lock held). */
+        void wake() {
+            woken = true;
+            LockSupport.unpark(thread);
+        }
+
+        /** Releases the pool lock, parks until woken, takes the lock again. */
+        void await() throws InterruptedException {
+            lock.unlock();
+            try {
+                while (!woken) {
+                    LockSupport.park(this);
+                    if (Thread.interrupted()) throw new InterruptedException();
+                }
+                woken = false;
+            } finally {
+                lock.lock();
+            }
         }
     }
 
@@ -198,7 +223,7 @@ public final class ServerPool {
                     me.deadlineNanos = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : start + waitNanos;
                     me.recheck = budgetBlocked || settings.reserveSize() > 0;
                     budgetBlocked = false;
-                    me.ready.await();
+                    me.await();
                 }
             } catch (InterruptedException e) {
                 if (me != null) {
@@ -354,7 +379,7 @@ public final class ServerPool {
             active.add(c);
             c.state(ServerState.ACTIVE);
             head.handed = c;
-            head.ready.signal();
+            head.wake();
         } else {
             c.state(ServerState.IDLE);
             idle.addFirst(c);
@@ -381,14 +406,14 @@ public final class ServerPool {
             if (waiters.isEmpty()) return;
             long now = clock.nanoTime();
             for (Waiter w : waiters) {
-                if (w.recheck || now >= w.deadlineNanos) w.ready.signal();
+                if (w.recheck || now >= w.deadlineNanos) w.wake();
             }
         }
     }
 
     private void signalHead() {
         Waiter head = waiters.peekFirst();
-        if (head != null) head.ready.signal();
+        if (head != null) head.wake();
     }
 
     private int total() {
@@ -410,7 +435,7 @@ public final class ServerPool {
     public void paused(boolean p) {
         try (var h = lock.obtain()) {
             paused = p;
-            if (!p) for (Waiter w : waiters) w.ready.signal();
+            if (!p) for (Waiter w : waiters) w.wake();
         }
     }
 
@@ -524,7 +549,7 @@ public final class ServerPool {
             closed = true;
             all = new ArrayList<>(idle);
             idle.clear();
-            for (Waiter w : waiters) w.ready.signal();
+            for (Waiter w : waiters) w.wake();
         }
         all.forEach(ServerConn::closeSocket);
     }
