@@ -62,6 +62,11 @@ public final class WireClient implements AutoCloseable {
 
     /** Replies up to and including the next ReadyForQuery; ParameterStatus and notices are kept aside. */
     public List<String> untilReady() throws IOException {
+        return until(MessageType.READY_FOR_QUERY);
+    }
+
+    /** Replies up to and including the next message of this type (or a ReadyForQuery, which always ends it). */
+    public List<String> until(byte last) throws IOException {
         List<String> got = new ArrayList<>();
         while (true) {
             int t = in.next();
@@ -83,6 +88,7 @@ public final class WireClient implements AutoCloseable {
                 }
                 default -> got.add(String.valueOf((char) t));
             }
+            if (t == last) return got;
         }
     }
 
@@ -135,6 +141,10 @@ public final class WireClient implements AutoCloseable {
 
     public static byte[] closeStatement(String name) {
         return new FrameWriter(16).begin(MessageType.CLOSE).int8(MessageType.TARGET_STATEMENT).cstring(name).end().toByteArray();
+    }
+
+    public static byte[] flush() {
+        return new FrameWriter(8).begin(MessageType.FLUSH).end().toByteArray();
     }
 
     public static byte[] sync() {
