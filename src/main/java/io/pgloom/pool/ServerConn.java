@@ -113,6 +113,12 @@ public final class ServerConn {
         return parameters.getOrDefault("server_version", "");
     }
 
+    /** Records a ParameterStatus the server sent: its settings are no longer known to match anyone's. */
+    public void reported(String name, String value) {
+        parameters.put(name, value);
+        settingsMatch = null;
+    }
+
     /** True when pgloom already holds bytes of this idle connection, or closed it: no system call. */
     boolean hasBufferedInput() {
         return reader.buffered() > 0 || socket.isClosed();

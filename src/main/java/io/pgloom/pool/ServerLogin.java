@@ -164,7 +164,7 @@ public final class ServerLogin {
                 }
                 case MessageType.PARAMETER_STATUS -> {
                     String name = body.cstring();
-                    conn.parameters.put(name, body.cstring());
+                    conn.reported(name, body.cstring());
                 }
                 case MessageType.BACKEND_KEY_DATA -> {
                     int pid = body.int32();

@@ -337,8 +337,7 @@ public final class ServerPool {
                 else if (t == MessageType.PARAMETER_STATUS) {
                     var body = c.reader.body();
                     String name = body.cstring();
-                    c.parameters.put(name, body.cstring());
-                    c.settingsMatch = null;
+                    c.reported(name, body.cstring());
                 } else if (t == MessageType.READY_FOR_QUERY) {
                     byte status = c.reader.buffer()[c.reader.bodyStart()];
                     c.setReadTimeout(0);

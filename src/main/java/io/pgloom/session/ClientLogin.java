@@ -196,7 +196,7 @@ final class ClientLogin {
             Map<String, String> serverDefaults = Map.copyOf(server.parameters);
             boolean neutral = server.unreportedSets.isEmpty();
             try {
-                ParameterSync.apply(s.wanted, s.hostSuffix(), server);
+                ParameterSync.apply(s.targetSettings(), server);
             } catch (IOException | SessionClosed e) {
                 s.pool.discard(server, "parameter_sync_failed");
                 throw e;

@@ -62,14 +62,22 @@ public final class ClientSession implements Runnable {
     volatile String applicationName = "";
     volatile PoolMode mode = PoolMode.SESSION;
     volatile ServerPool pool;
-    /** Settings the client asked for; kept true on every server it is linked to. */
+    /**
+     * Settings the client asked for; kept true on every server it is linked to. Set at login, then changed only
+     * through {@link #want} and {@link #unwant}, so that the target settings are rebuilt after every change.
+     */
     Map<String, String> wanted = Map.of();
     /** The interned settings a server must have for this client (wanted, with the host suffix), rebuilt on change. */
     private Map<String, String> targetSettings;
     private volatile boolean settingsChanged = true;
 
-    /** Whoever changes {@link #wanted} says so; the next link rebuilds the target settings. */
-    void settingsChanged() {
+    void want(String name, String value) {
+        wanted.put(name, value);
+        settingsChanged = true;
+    }
+
+    void unwant(String name) {
+        wanted.remove(name);
         settingsChanged = true;
     }
 
@@ -80,6 +88,7 @@ public final class ClientSession implements Runnable {
         }
         return targetSettings;
     }
+
     /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
     final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */

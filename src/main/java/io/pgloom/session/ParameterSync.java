@@ -139,15 +139,9 @@ final class ParameterSync {
 
     /**
      * Brings an unshared (not yet pumping) server in line with the client. Swallows the replies; a setting the
-     * server rejects ends the session with the server's own error, as PostgreSQL would at startup.
-     */
-    static void apply(Map<String, String> clientWanted, String hostSuffix, ServerConn s) throws IOException, SessionClosed {
-        apply(interned(target(clientWanted, hostSuffix)), s);
-    }
-
-    /**
-     * As above for interned target settings: a server already known to have exactly these (it served a client
-     * with the same settings, and nothing changed them since) costs one comparison.
+     * server rejects ends the session with the server's own error, as PostgreSQL would at startup. {@code wanted}
+     * is interned ({@link ClientSession#targetSettings}): a server already known to have exactly these settings (it
+     * served a client with the same ones, and nothing changed them since) costs one comparison.
      */
     static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
         if (s.settingsMatch == wanted) return;
@@ -164,7 +158,7 @@ final class ParameterSync {
             if (t == MessageType.PARAMETER_STATUS) {
                 var body = s.reader.body();
                 String name = body.cstring();
-                s.parameters.put(name, body.cstring());
+                s.reported(name, body.cstring());
             } else if (t == MessageType.ERROR_RESPONSE && error == null) {
                 error = ErrorResponses.parse(s.reader.buffer(), s.reader.bodyStart(), s.reader.bodyLength());
             } else if (t == MessageType.READY_FOR_QUERY) {

@@ -34,8 +34,10 @@ final class ReplyTracker {
     long received;
     /** Final replies seen and already written to the client. */
     long flushed;
-    /** Positions of the ReadyForQuery-terminated requests, encoded index*2 + (simple query ? 1 : 0). */
-    /** Grown on demand: most links have one request in flight, and every idle client keeps its tracker. */
+    /**
+     * Positions of the ReadyForQuery-terminated requests, encoded index*2 + (simple query ? 1 : 0). Grown on demand:
+     * most links have one request in flight, and every idle client keeps its tracker.
+     */
     private long[] zRing = new long[2];
     private int zHead;
     private int zSize;

@@ -382,14 +382,10 @@ final class ServerToClientPump implements Runnable {
         BodyCursor c = new BodyCursor(buf, off, len);
         String name = c.cstring();
         String value = c.cstring();
-        server.parameters.put(name, value);
-        server.settingsMatch = null;
+        server.reported(name, value);
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) {
-            session.wanted.put(name, value);
-            session.settingsChanged();
-        }
+        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) session.want(name, value);
     }
 
     /** Applies the release rule at a ReadyForQuery; true when the link is over. */

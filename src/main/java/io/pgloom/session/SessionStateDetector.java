@@ -56,10 +56,7 @@ final class SessionStateDetector {
         for (String stmt : text.split(";")) {
             String st = stmt.strip();
             java.util.regex.Matcher m = EXTRA_FLOAT_DIGITS.matcher(st);
-            if (m.matches()) {
-                s.wanted.put("extra_float_digits", m.group(3));
-                s.settingsChanged();
-            }
+            if (m.matches()) s.want("extra_float_digits", m.group(3));
             String reset = SettingsReset.scope(st);
             if (reset != null) {
                 s.resets.note(server, reset);

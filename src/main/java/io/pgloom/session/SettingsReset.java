@@ -73,10 +73,9 @@ final class SettingsReset {
         anyPending = false;
         for (String n : names) {
             String v = startup.get(n);
-            if (v != null) s.wanted.put(n, v);
-            else s.wanted.remove(n);
+            if (v != null) s.want(n, v);
+            else s.unwant(n);
         }
-        s.settingsChanged();
         names.retainAll(startup.keySet());
         return names;
     }
