@@ -81,10 +81,15 @@ public final class ClientSession implements Runnable {
         settingsChanged = true;
     }
 
+    /** What the target settings were built with: a RELOAD that flips application_name_add_host rebuilds them. */
+    private boolean targetAddsHost;
+
     Map<String, String> targetSettings() {
-        if (settingsChanged || targetSettings == null) {
+        boolean addHost = runtime.config().proxy().applicationNameAddHost();
+        if (settingsChanged || targetSettings == null || addHost != targetAddsHost) {
             settingsChanged = false;
-            targetSettings = ParameterSync.interned(ParameterSync.target(wanted, hostSuffix()));
+            targetAddsHost = addHost;
+            targetSettings = ParameterSync.interned(ParameterSync.target(wanted, hostSuffix(addHost)));
         }
         return targetSettings;
     }
@@ -400,7 +405,11 @@ public final class ClientSession implements Runnable {
 
     /** " - address:port" for application_name on servers when application_name_add_host is on, else null. */
     String hostSuffix() {
-        return runtime.config().proxy().applicationNameAddHost() ? " - " + remoteAddress + ":" + remotePort : null;
+        return hostSuffix(runtime.config().proxy().applicationNameAddHost());
+    }
+
+    private String hostSuffix(boolean addHost) {
+        return addHost ? " - " + remoteAddress + ":" + remotePort : null;
     }
 
     private void count(int replies, int unsyncedChange) {

@@ -260,9 +260,7 @@ class AdminAndHttpIT {
     void applicationNameCarriesTheClientAddressWhenAsked() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
         try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "application_name_add_host = true", "")) {
-            Properties props = new Properties();
-            props.setProperty("ApplicationName", "billing");
-            try (Connection c = p.connect("app", "app", "app", props)) {
+            try (Connection c = billingClient(p)) {
                 int pid;
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
                     rs.next();
@@ -274,6 +272,36 @@ class AdminAndHttpIT {
                     assertTrue(rs.getString(1).matches("billing - 127\\.0\\.0\\.1:\\d+"), rs.getString(1));
                 }
             }
+        }
+    }
+
+    @Test
+    void reloadTurningOnTheClientAddressReachesClientsAlreadyConnected() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "application_name_add_host = false", "")) {
+            try (Connection c = billingClient(p)) {
+                assertEquals("billing", serverApplicationName(c));
+                String original = Files.readString(p.configFile());
+                Files.writeString(p.configFile(),
+                        original.replace("application_name_add_host = false", "application_name_add_host = true"));
+                assertEquals(null, p.pgloom().reload(), "RELOAD accepts the change");
+                String now = serverApplicationName(c);
+                assertTrue(now.matches("billing - 127\\.0\\.0\\.1:\\d+"), now);
+            }
+        }
+    }
+
+    private static Connection billingClient(ProxyHarness p) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("ApplicationName", "billing");
+        return p.connect("app", "app", "app", props);
+    }
+
+    /** application_name as the server the client is linked to has it (not the ParameterStatus the client saw). */
+    private static String serverApplicationName(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT current_setting('application_name')")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
