@@ -21,6 +21,7 @@ public final class Main {
                    java -jar proxy.jar --version""";
 
     public static void main(String[] args) {
+        String pollers = VirtualThreadPolling.apply(); // before any virtual thread blocks on a socket
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
             System.out.println("pgloom " + Version.get());
             return;
@@ -42,6 +43,7 @@ public final class Main {
             return;
         }
         configureLogging(config);
+        if (pollers != null) Logger.info("event=jvm_polling_tuned options=\"{}\"", pollers);
         try {
             System.exit(run(config, file));
         } catch (Exception e) {

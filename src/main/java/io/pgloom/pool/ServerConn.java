@@ -52,6 +52,13 @@ public final class ServerConn {
     private volatile Runnable onClose;
     /** Why this connection must not be reused (its host is down, draining or no longer fits), or null. */
     private volatile String retired;
+    /**
+     * The socket's read timeout as last set through {@link #setReadTimeout}. Every link sets it, and
+     * Socket.setSoTimeout was 1 % of a transaction's CPU, so an unchanged value is not set again. Only the thread
+     * that holds the connection (a linked session, the pool's check, the health checker) touches it; handing the
+     * connection over goes through the pool's lock.
+     */
+    private int readTimeoutMillis;
 
     ServerConn(PoolKey pool, String host, int port, Socket socket, int bufferSize, int maxMessage, long nowNanos)
             throws IOException {
@@ -62,6 +69,7 @@ public final class ServerConn {
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.reader = new FrameReader(in, bufferSize, maxMessage);
+        this.readTimeoutMillis = socket.getSoTimeout();
         this.createdNanos = nowNanos;
         this.lastUsedNanos = nowNanos;
     }
@@ -134,7 +142,9 @@ public final class ServerConn {
     }
 
     public void setReadTimeout(int millis) throws IOException {
+        if (millis == readTimeoutMillis) return;
         socket.setSoTimeout(millis);
+        readTimeoutMillis = millis;
     }
 
     /** A socket option as the kernel has it now (tests check keepalive settings on real sockets). */

@@ -210,7 +210,7 @@ public final class ServerPool {
                     if (me == null) {
                         me = (ticket != null ? ticket : new Waiter()).begin(start);
                         waiters.addLast(me);
-                        warnSaturated();
+                        warnSaturated(start);
                     }
                     long left = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : waitNanos - (clock.nanoTime() - start);
                     if (left <= 0) {
@@ -422,8 +422,7 @@ public final class ServerPool {
     private long lastSaturationWarnNanos;
 
     /** A client had to queue: logged at most every 10 s per pool, so a saturated pool cannot flood the log. */
-    private void warnSaturated() {
-        long now = clock.nanoTime();
+    private void warnSaturated(long now) {
         if (paused || now - lastSaturationWarnNanos < TimeUnit.SECONDS.toNanos(10)) return;
         lastSaturationWarnNanos = now;
         Logger.warn("event=pool_saturated pool={} waiting={} pool_size={} servers={} hint=\"see runbook: Pool saturation\"",
