@@ -54,7 +54,9 @@ public final class ServerConn {
     private volatile String retired;
     /**
      * The socket's read timeout as last set through {@link #setReadTimeout}. Every link sets it, and
-     * Socket.setSoTimeout was 1 % of a transaction's CPU, so an unchanged value is not set again. Only the thread
+     * Socket.setSoTimeout was 1 % of a transaction's CPU, so an unchanged value is not set again. Once the
+     * connection exists its socket's timeout is set only here, or this goes stale and a needed change is skipped
+     * (query_timeout's tick was, after a login set the socket directly; FaultsIT covers it). Only the thread
      * that holds the connection (a linked session, the pool's check, the health checker) touches it; handing the
      * connection over goes through the pool's lock.
      */

@@ -75,7 +75,7 @@ public final class ServerLogin {
                 throw new ServerLoginException("server_login_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
                         "SCRAM authentication with server " + host + ":" + port + " failed: " + e.getMessage(), null);
             }
-            socket.setSoTimeout(0);
+            conn.setReadTimeout(0); // through the connection, which remembers it (setReadTimeout skips unchanged values)
             return conn;
         } catch (ServerLoginException e) {
             closeQuietly(socket);

@@ -131,6 +131,25 @@ class FaultsIT {
         }
     }
 
+    /**
+     * A server fresh from its login runs a query past query_timeout. Its login left the socket with
+     * server_connect_timeout as read timeout; query_timeout's read tick (query_timeout / 4, here the same 1000 ms)
+     * must still be set on the real socket at link, or the tick never fires and the query runs on unchecked.
+     */
+    @Test
+    void queryTimeoutCancelsALongQueryOnAServerFreshFromLogin() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_timeout = 4\nserver_connect_timeout = 1", "");
+             Connection c = p.connect("app", "app", "app")) {
+            long t0 = System.nanoTime();
+            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT pg_sleep(30)"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals("57014", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("query_timeout"), e.getMessage());
+            assertTrue(ms >= 3500 && ms < 15_000, "after about query_timeout (4 s): " + ms + " ms");
+        }
+    }
+
     @Test
     void aCommitWhoseReplyIsLostIsReportedNeverReplayed() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
