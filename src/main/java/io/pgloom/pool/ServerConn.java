@@ -25,7 +25,12 @@ public final class ServerConn {
     public final FrameReader reader;
     /** Parameters as the server last reported them (ParameterStatus) or as pgloom set them itself. */
     public final Map<String, String> parameters = new ConcurrentHashMap<>();
-    /** Names of parameters pgloom set with SET that the server does not report back (not GUC_REPORT). */
+    /** What the server reported at login: the base every client's settings start from (empty until then). */
+    private volatile Map<String, String> loginParameters = Map.of();
+    /**
+     * Settings the server does not report back (not GUC_REPORT) that differ from its login values as far as pgloom
+     * knows: set by pgloom for a client, or by a client itself (then unknown until read back).
+     */
     public final Map<String, String> unreportedSets = new ConcurrentHashMap<>();
     /**
      * pgloom-named prepared statements that exist on this server (transaction mode), least recently used first.
@@ -121,6 +126,15 @@ public final class ServerConn {
 
     public String serverVersion() {
         return parameters.getOrDefault("server_version", "");
+    }
+
+    public Map<String, String> loginParameters() {
+        return loginParameters;
+    }
+
+    /** The login is complete: what the server reported so far is its own base. */
+    void loginComplete() {
+        loginParameters = Map.copyOf(parameters);
     }
 
     /** Records a ParameterStatus the server sent: its settings are no longer known to match anyone's. */

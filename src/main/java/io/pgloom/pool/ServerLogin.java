@@ -177,6 +177,7 @@ public final class ServerLogin {
                             f.message() != null ? f.message() : "server refused the login", null);
                 }
                 case MessageType.READY_FOR_QUERY -> {
+                    conn.loginComplete();
                     return;
                 }
                 default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do at login

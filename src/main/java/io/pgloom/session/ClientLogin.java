@@ -192,9 +192,6 @@ final class ClientLogin {
             welcomeFromCache(cached, s.wanted, welcome);
         } else {
             ServerConn server = s.acquireServer();
-            // The server's own values before this client's settings: the base for later clients' welcomes.
-            Map<String, String> serverDefaults = Map.copyOf(server.parameters);
-            boolean neutral = server.unreportedSets.isEmpty();
             try {
                 ParameterSync.apply(s.targetSettings(), server);
             } catch (IOException | SessionClosed e) {
@@ -214,7 +211,8 @@ final class ClientLogin {
                 }
                 ServerToClientPump.start(s, server);
             } else {
-                if (neutral) s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(serverDefaults, Map.of()));
+                // The server's own login values, not what earlier clients set there: the base of every welcome.
+                s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(server.loginParameters(), Map.of()));
                 s.pool.release(server);
             }
         }

@@ -94,6 +94,8 @@ public final class ClientSession implements Runnable {
         return targetSettings;
     }
 
+    /** Transaction mode: the client's SETs of unreported settings, read back at the end of its transaction. */
+    final SettingsReadback settings = new SettingsReadback();
     /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
     final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */

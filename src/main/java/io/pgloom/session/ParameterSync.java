@@ -1,6 +1,6 @@
-// Keeps a client's startup parameters (client_encoding, DateStyle, TimeZone, application_name, options -c ...)
-// true on whichever server it is linked to: compares what the client asked for with what the server has and
-// sends one SET batch for the differences before the client's own traffic.
+// Keeps a client's settings (its startup parameters, then what it SET) true on whichever server it is linked to:
+// compares what the client wants with what the server has, including what earlier clients left there, and sends
+// one batch for the differences before the client's own traffic. The base is the server's own login values.
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
@@ -25,9 +25,17 @@ final class ParameterSync {
     private static final Map<String, String> CANONICAL = Map.of(
             "datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
 
-    /** Settings the server reports with ParameterStatus: a change the client makes itself follows it to every server. */
-    static final Set<String> CARRIED = Set.of("client_encoding", "DateStyle", "TimeZone", "IntervalStyle",
-            "standard_conforming_strings", "application_name", "search_path");
+    /**
+     * Reported parameters that describe the server or the login rather than a setting a client chooses: never
+     * carried from client to client, never reset (PostgreSQL refuses to change most of them).
+     */
+    private static final Set<String> FIXED = Set.of("server_version", "server_encoding", "integer_datetimes",
+            "in_hot_standby", "is_superuser", "session_authorization");
+
+    /** Whether a reported parameter is a setting of the client's own, which follows it to every server. */
+    static boolean carried(String name) {
+        return !FIXED.contains(name);
+    }
 
     static String canonical(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
@@ -113,24 +121,37 @@ final class ParameterSync {
         return known != null ? known : copy;
     }
 
-    /** SET statements making the server match, or null when it already does. */
+    /**
+     * The statements making the server match, or null when it already does: set_config for what differs (it parses
+     * a value as a startup parameter or current_setting() gives it, so a list such as search_path survives), RESET
+     * for what an earlier client changed and this one does not ask for. RESET goes back to the server's login value.
+     */
     static String diff(Map<String, String> wanted, ServerConn s) {
-        StringBuilder sql = null;
+        StringBuilder sets = null;
         for (Map.Entry<String, String> e : wanted.entrySet()) {
             String k = e.getKey(), v = e.getValue();
             String requested = s.unreportedSets.get(k);
             boolean same = requested != null ? requested.equals(v) : v.equals(s.parameters.get(k));
             if (same) continue;
-            if (sql == null) sql = new StringBuilder(64);
-            sql.append("SET ").append(k).append(" = ").append(literal(v)).append(';');
+            sets = sets == null ? new StringBuilder(64).append("SELECT ") : sets.append(", ");
+            sets.append("set_config(").append(literal(k)).append(", ").append(literal(v)).append(", false)");
         }
-        // What a previous client set and this one did not ask for goes back to the server's default.
+        StringBuilder sql = sets == null ? null : sets.append(';');
         for (String k : s.unreportedSets.keySet()) {
-            if (wanted.containsKey(k)) continue;
-            if (sql == null) sql = new StringBuilder(64);
-            sql.append("RESET ").append(k).append(';');
+            if (!wanted.containsKey(k)) sql = reset(sql, k);
+        }
+        Map<String, String> login = s.loginParameters();
+        for (Map.Entry<String, String> e : s.parameters.entrySet()) {
+            String k = e.getKey();
+            if (wanted.containsKey(k) || !carried(k) || s.unreportedSets.containsKey(k)) continue;
+            String base = login.get(k);
+            if (base != null && !base.equals(e.getValue())) sql = reset(sql, k);
         }
         return sql == null ? null : sql.toString();
+    }
+
+    private static StringBuilder reset(StringBuilder sql, String name) {
+        return (sql == null ? new StringBuilder(64) : sql).append("RESET ").append(name).append(';');
     }
 
     static String literal(String v) {

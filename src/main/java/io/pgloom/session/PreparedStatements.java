@@ -15,7 +15,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 final class PreparedStatements {
     /** A statement under its pgloom-wide name, with the Parse message that creates it on a server. */
-    record Stmt(String name, byte[] parseFrame) {}
+    /**
+     * A statement under pgloom's name. {@code sessionLevel}: its text may change session state (a SET, ...), so each
+     * execution is inspected again, not only its Parse (a driver prepares a SET it runs often).
+     */
+    record Stmt(String name, byte[] parseFrame, boolean sessionLevel) {
+        /** Offset of the query text inside parseFrame: after the 5-byte header and the name's C string. */
+        int queryStart() {
+            return MessageType.HEADER_LENGTH + name.length() + 1;
+        }
+    }
 
     private static final ConcurrentHashMap<String, String> NAMES = new ConcurrentHashMap<>();
     private static final AtomicLong IDS = new AtomicLong();
@@ -40,7 +49,9 @@ final class PreparedStatements {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         FrameWriter w = new FrameWriter(restEnd - restStart + nameBytes.length + 8).begin(MessageType.PARSE)
                 .bytes(nameBytes).int8(0).bytes(buf, restStart, restEnd - restStart).end();
-        return new Stmt(name, w.toByteArray());
+        int queryEnd = restStart;
+        while (queryEnd < restEnd && buf[queryEnd] != 0) queryEnd++;
+        return new Stmt(name, w.toByteArray(), SessionStateDetector.mayChangeSession(buf, restStart, queryEnd));
     }
 
     /** New Parses get new names from now on (statements already on servers stay there until evicted). */

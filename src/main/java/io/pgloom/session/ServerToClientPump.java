@@ -11,6 +11,7 @@ import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
+import io.pgloom.wire.Messages;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import org.tinylog.Logger;
@@ -208,16 +209,26 @@ final class ServerToClientPump implements Runnable {
                 onParameterStatus(buf, p + 5, len - 4);
             } else if (type == MessageType.READY_FOR_QUERY) {
                 byte status = buf[p + 5];
+                int ready = p;
                 p += 1 + len;
                 int decision = decideReady(status);
                 try {
-                    toClient(buf, start, p - start);
+                    if (readback == null) {
+                        toClient(buf, start, p - start);
+                        r.position(p);
+                    } else {
+                        // The client's SETs are read back before it sees ReadyForQuery, so that its next
+                        // transaction, on whichever server, starts with them. The read reuses the buffer.
+                        toClient(buf, start, ready - start);
+                        r.position(p);
+                        decision = readBack(decision);
+                        toClient(Messages.READY_IDLE, 0, Messages.READY_IDLE.length);
+                    }
                 } catch (ClientWriteFailed e) {
                     // A clean server goes back to the pool even though its client vanished.
                     if (decision == RELEASE || decision == DISCARD) finishReady(decision);
                     throw e;
                 }
-                r.position(p);
                 lastForwarded = type;
                 if (finishReady(decision)) return true;
                 if (tracked) afterWrite(); // replies pgloom owes right after this ReadyForQuery
@@ -385,7 +396,9 @@ final class ServerToClientPump implements Runnable {
         server.reported(name, value);
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching && ParameterSync.CARRIED.contains(name)) session.want(name, value);
+        if (!session.link.detaching && ParameterSync.carried(name) && !value.equals(session.wanted.get(name))) {
+            session.want(name, value);
+        }
     }
 
     /** Applies the release rule at a ReadyForQuery; true when the link is over. */
@@ -424,6 +437,7 @@ final class ServerToClientPump implements Runnable {
             if (link.idle()) {
                 if (session.mode == PoolMode.TRANSACTION) {
                     link.server = null;
+                    readback = session.settings.take();
                     return RELEASE;
                 }
                 if (session.runtime.shuttingDown() && !session.runtime.waitForClients()) return SHUTDOWN;
@@ -432,13 +446,32 @@ final class ServerToClientPump implements Runnable {
         }
     }
 
+    /** Settings the client SET in the transaction that just ended, to read back before the release; else null. */
+    private java.util.Set<String> readback;
+
+    /** Reads back the client's settings (SettingsReadback); a server that fails it is not reused. */
+    private int readBack(int decision) {
+        java.util.Set<String> names = readback;
+        readback = null;
+        try {
+            SettingsReadback.run(session, server, names);
+            return decision;
+        } catch (IOException e) {
+            Logger.warn("event=settings_readback_failed client={} server={} reason={}", session, server.id, e.getMessage());
+            return DISCARD;
+        }
+    }
+
     /** Acts on the decision; true when this pump's link is over. */
     private boolean finishReady(int decision) {
         switch (decision) {
             case RELEASE -> {
-                if (session.link.detaching) { // the reset query put every setting back
-                    server.unreportedSets.clear();
+                if (session.link.detaching) {
                     server.settingsMatch = null;
+                    // Only a reset query that resets everything (DISCARD ALL, RESET ALL) put every setting back.
+                    if (SettingsReset.resetsAll(session.runtime.config().proxy().serverResetQuery())) {
+                        server.unreportedSets.clear();
+                    }
                 }
                 session.pool.release(server);
                 return true;

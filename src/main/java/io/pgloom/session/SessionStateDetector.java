@@ -1,8 +1,8 @@
-// Transaction mode cannot carry session state from one transaction to the next server. This spots the statements
-// that create it (SET outside the settings pgloom carries itself, LISTEN, session advisory locks, WITH HOLD
-// cursors, temporary tables, SQL-level PREPARE) from the query text, counts them per database and kind, and logs
-// each kind once per client with its id so an operator can find the culprit. Byte-level scan, no allocation for
-// ordinary statements.
+// Transaction mode: reads the session-level statements in a client's query text. Settings changes (SET,
+// set_config) and resets go to SettingsReadback / SettingsReset, which carry them; state pgloom cannot carry (a SET
+// it cannot name, LISTEN, session advisory locks, WITH HOLD cursors, temporary tables, SQL-level PREPARE) is counted
+// per database and kind, and each kind logged once per client with its id so an operator can find the culprit.
+// Byte-level pre-check: no allocation for ordinary statements.
 package io.pgloom.session;
 
 import java.nio.charset.StandardCharsets;
@@ -20,13 +20,6 @@ final class SessionStateDetector {
         }
     }
 
-    /** Settings pgloom re-applies on every server (ParameterStatus-reported): SET of these is safe. */
-    private static final Set<String> CARRIED = Set.of("client_encoding", "datestyle", "timezone", "intervalstyle",
-            "standard_conforming_strings", "application_name", "extra_float_digits");
-    /** Drivers set extra_float_digits right after login (pgjdbc does): pgloom carries it like a startup setting. */
-    private static final java.util.regex.Pattern EXTRA_FLOAT_DIGITS =
-            java.util.regex.Pattern.compile("set\\s+(session\\s+)?extra_float_digits\\s*(=|to)\\s*'?(-?\\d+)'?");
-
     /** (database, kind) → count; read by SHOW and /metrics. */
     static final Map<String, Map<Kind, LongAdder>> COUNTS = new ConcurrentHashMap<>();
 
@@ -34,37 +27,46 @@ final class SessionStateDetector {
 
     /** Checks the query text of a Query or Parse body range; reports what it finds, notes settings resets. */
     static void inspect(ClientSession s, io.pgloom.pool.ServerConn server, byte[] buf, int off, int end) {
-        // Byte-level pre-check, so ordinary statements (SELECT, INSERT, ...) cost a few comparisons: only a
-        // statement starting with one of these words, or mentioning advisory locks, is looked at closely.
-        boolean candidate = contains(buf, off, end, ADVISORY);
-        int p = off;
-        while (!candidate && p < end) {
-            p = skipSpaceAndComments(buf, p, end);
-            if (startsWithWord(buf, p, end, "set") || startsWithWord(buf, p, end, "listen")
-                    || startsWithWord(buf, p, end, "prepare") || startsWithWord(buf, p, end, "declare")
-                    || startsWithWord(buf, p, end, "create") || startsWithWord(buf, p, end, "reset")
-                    || startsWithWord(buf, p, end, "discard")) {
-                candidate = true;
-                break;
-            }
-            while (p < end && buf[p] != ';') p++; // next statement of a multi-statement query
-            p++;
-        }
-        if (!candidate) return;
+        if (!mayChangeSession(buf, off, end)) return;
         if (server != null) server.settingsMatch = null; // a SET, RESET or DISCARD may change what it has
         String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
         for (String stmt : text.split(";")) {
             String st = stmt.strip();
-            java.util.regex.Matcher m = EXTRA_FLOAT_DIGITS.matcher(st);
-            if (m.matches()) s.want("extra_float_digits", m.group(3));
             String reset = SettingsReset.scope(st);
             if (reset != null) {
                 s.resets.note(server, reset);
                 continue;
             }
+            java.util.List<String> settings = SettingStatements.changed(st);
+            if (settings == null) {
+                report(s, Kind.SET);
+                continue;
+            }
+            for (String name : settings) s.settings.note(server, name);
             Kind k = classify(st);
             if (k != null) report(s, k);
         }
+    }
+
+    /**
+     * Byte-level pre-check, so ordinary statements (SELECT, INSERT, ...) cost a few comparisons: only a statement
+     * starting with one of these words, or mentioning set_config or advisory locks, is looked at closely.
+     */
+    static boolean mayChangeSession(byte[] buf, int off, int end) {
+        if (mentionsSetConfigOrAdvisoryLock(buf, off, end)) return true;
+        int p = off;
+        while (p < end) {
+            p = skipSpaceAndComments(buf, p, end);
+            if (startsWithWord(buf, p, end, "set") || startsWithWord(buf, p, end, "listen")
+                    || startsWithWord(buf, p, end, "prepare") || startsWithWord(buf, p, end, "declare")
+                    || startsWithWord(buf, p, end, "create") || startsWithWord(buf, p, end, "reset")
+                    || startsWithWord(buf, p, end, "discard")) {
+                return true;
+            }
+            while (p < end && buf[p] != ';') p++; // next statement of a multi-statement query
+            p++;
+        }
+        return false;
     }
 
     private static boolean startsWithWord(byte[] b, int p, int end, String word) {
@@ -76,18 +78,27 @@ final class SessionStateDetector {
     }
 
     private static final byte[] ADVISORY = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SET_CONFIG = "set_config".getBytes(StandardCharsets.US_ASCII);
+
+    /** One pass over the text for the two words worth a closer look anywhere in a statement (any case). */
+    private static boolean mentionsSetConfigOrAdvisoryLock(byte[] b, int off, int end) {
+        for (int i = off; i < end; i++) {
+            if (b[i] != '_') continue;
+            if (matchesIgnoreCase(b, i - 3, end, SET_CONFIG) || matchesIgnoreCase(b, i - 8, end, ADVISORY)) return true;
+        }
+        return false;
+    }
+
+    private static boolean matchesIgnoreCase(byte[] b, int p, int end, byte[] lowerWord) {
+        if (p < 0 || end - p < lowerWord.length) return false;
+        for (int j = 0; j < lowerWord.length; j++) if ((b[p + j] | 0x20) != (lowerWord[j] | 0x20)) return false;
+        return true;
+    }
     private static final java.util.regex.Pattern TEMP_TABLE =
             java.util.regex.Pattern.compile("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*");
 
+    /** The kind of session state a lower-cased, stripped statement creates that pgloom does not carry, or null. */
     static Kind classify(String stmt) {
-        if (stmt.startsWith("set ")) {
-            String rest = stmt.substring(4).strip();
-            if (rest.startsWith("local ") || rest.startsWith("transaction ") || rest.startsWith("constraints ")) return null;
-            if (rest.startsWith("session ")) rest = rest.substring(8).strip();
-            if (rest.startsWith("characteristics ") || rest.startsWith("authorization ")) return Kind.SET;
-            String name = rest.split("[\\s=]", 2)[0];
-            return CARRIED.contains(name) ? null : Kind.SET;
-        }
         if (stmt.startsWith("listen ")) return Kind.LISTEN;
         if (stmt.startsWith("prepare ")) return Kind.PREPARE;
         if (stmt.startsWith("declare ") && stmt.contains(" with hold")) return Kind.WITH_HOLD_CURSOR;
@@ -119,14 +130,5 @@ final class SessionStateDetector {
             if (p >= end || b[p] != '(') return p;
             p++;
         }
-    }
-
-    private static boolean contains(byte[] b, int off, int end, byte[] needle) {
-        outer:
-        for (int i = off; i <= end - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) if (b[i + j] != needle[j]) continue outer;
-            return true;
-        }
-        return false;
     }
 }

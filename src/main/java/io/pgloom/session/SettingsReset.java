@@ -39,6 +39,13 @@ final class SettingsReset {
         return ParameterSync.canonical(name);
     }
 
+    /** Whether a query (server_reset_query) puts every setting back to the server's login values. */
+    static boolean resetsAll(String sql) {
+        String st = sql.strip().toLowerCase(java.util.Locale.ROOT);
+        while (st.endsWith(";")) st = st.substring(0, st.length() - 1).strip();
+        return !st.contains(";") && ALL.equals(scope(st));
+    }
+
     /**
      * A reset is on its way to the server (link lock held): what pgloom set there is unknown from now on (if the
      * statement fails, nothing is lost: the next link sets it again), and the client's startup value comes back.
@@ -92,7 +99,7 @@ final class SettingsReset {
         if (show.isEmpty()) return;
         FrameWriter w = new FrameWriter(64);
         for (String name : show) {
-            if (ParameterSync.CARRIED.contains(name) && server.parameters.containsKey(name)) {
+            if (ParameterSync.carried(name) && server.parameters.containsKey(name)) {
                 w.begin(MessageType.PARAMETER_STATUS).cstring(name).cstring(s.wanted.get(name)).end();
             }
         }

@@ -57,6 +57,11 @@ final class TrackedBatch {
                             handled = false; // unknown to us: the server answers with its own error
                         } else {
                             PreparedStatements.ensureOnServer(st, server, maxPrepared, t, out);
+                            if (st.sessionLevel()) {
+                                byte[] f = st.parseFrame();
+                                int q = st.queryStart();
+                                SessionStateDetector.inspect(s, server, f, q, PreparedStatements.cstringEnd(f, q, f.length));
+                            }
                             byte[] newName = st.name().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                             int newLen = len - (nameEnd - portalEnd - 1) + newName.length;
                             out.int8(MessageType.BIND).int32(newLen).bytes(buf, body, portalEnd + 1 - body)

@@ -44,7 +44,8 @@ class ParameterSyncTest {
             server.parameters.put("TimeZone", "UTC");
             server.unreportedSets.put("statement_timeout", "1s");
             Map<String, String> wanted = ParameterSync.interned(Map.of("TimeZone", "Europe/Paris"));
-            assertEquals("SET TimeZone = 'Europe/Paris';RESET statement_timeout;", ParameterSync.diff(wanted, server));
+            assertEquals("SELECT set_config('TimeZone', 'Europe/Paris', false);RESET statement_timeout;",
+                    ParameterSync.diff(wanted, server));
             server.parameters.put("TimeZone", "Europe/Paris");
             server.unreportedSets.clear();
             assertNull(ParameterSync.diff(wanted, server), "nothing to do once the server matches");

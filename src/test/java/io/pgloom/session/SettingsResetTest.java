@@ -25,4 +25,11 @@ class SettingsResetTest {
     void doesNotReset(String stmt) {
         assertNull(SettingsReset.scope(stmt), stmt);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"DISCARD ALL|true", "  reset all ; |true", "Discard All;|true", "|false",
+        "SELECT 1|false", "DISCARD PLANS|false", "DISCARD ALL; SET work_mem = '1MB'|false", "RESET TimeZone|false"})
+    void aResetQueryPutsEverySettingBackOnlyWhenItResetsAll(String resetQuery, boolean all) {
+        assertEquals(all, SettingsReset.resetsAll(resetQuery == null ? "" : resetQuery), resetQuery);
+    }
 }

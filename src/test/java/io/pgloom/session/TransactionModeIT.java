@@ -262,7 +262,8 @@ class TransactionModeIT {
             c.commit();
             assertEquals(setBefore, SessionStateDetector.count("app", SessionStateDetector.Kind.SET), "SET LOCAL is fine");
             c.setAutoCommit(true);
-            st.execute("SET statement_timeout = 5000");
+            st.execute("SET statement_timeout = 5000"); // carried by pgloom (SettingsIsolationIT): not counted
+            st.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED");
             st.execute("LISTEN some_channel");
             st.execute("SELECT pg_advisory_lock(4242)");
             st.execute("SELECT pg_advisory_unlock(4242)");
