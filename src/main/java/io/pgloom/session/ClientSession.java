@@ -197,6 +197,12 @@ public final class ClientSession implements Runnable {
         } finally {
             if (!handedOver) teardown();
         }
+        Timeouts.Expired timedOut = expired;
+        if (timedOut != null) { // ended by the janitor: the socket closed under this thread was the timeout
+            reason = timedOut.reason;
+            detail = timedOut.detail;
+            level = "warn";
+        }
         recordEnd(reason, detail);
         runtime.traces.sessionEnded(toString(), reason);
         dumpFlightRecorder(reason, detail);
@@ -209,8 +215,8 @@ public final class ClientSession implements Runnable {
     }
 
     private boolean loggedIn;
-    /** Set by the login thread before it starts the thread that serves the session (Thread.start publishes it). */
-    private boolean loginDone;
+    /** Set by the login thread before it starts the thread that serves the session; the janitor reads it too. */
+    private volatile boolean loginDone;
 
     void loggedIn(String method) {
         loggedIn = true;
@@ -272,37 +278,35 @@ public final class ClientSession implements Runnable {
     }
 
     /**
-     * The janitor's check of a client whose thread is writing it a reply inline and has been blocked there (the
-     * client stopped reading): what ends the session when one of its timeouts ran out, else null. A client thread
-     * blocked this way cannot run its own read tick; a pump thread's client can, and is left to it.
+     * The janitor's check of this session's timeouts (Timeouts decides): what ends the session when one ran out,
+     * else null. The session is marked at once, so the next pass does not end it again; ending it may wait for its
+     * writer, so the janitor runs what this returns on a thread of its own. Admin consoles and logins have none.
      */
-    Runnable stalledReplyTimeout(long now, io.pgloom.config.ProxySettings p) {
-        if (inlineServer == null || closed.get() || terminateReason != null) return null;
-        long stalled = clientWriteStalledNanos(now);
-        if (stalled == 0) return null;
-        long cycleStart;
+    Runnable expiredTimeout(long now, Timeouts.Limits limits) {
+        if (!loginDone || closed.get() || terminateReason != null) return null;
+        boolean running;
+        long requestStart;
         boolean inTx;
+        long lastReady;
         try (var h = link.lock.obtain()) {
-            cycleStart = link.cycleStartNanos;
+            running = link.outstanding > 0;
+            requestStart = link.cycleStartNanos;
             inTx = link.txStatus != io.pgloom.wire.MessageType.TX_IDLE || link.unsynced;
+            lastReady = link.lastReadyNanos;
         }
-        if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
-            return () -> {
-                cancelCurrentInBackground();
-                terminate("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
-                        + p.queryTimeout().toMillis() + " ms); it may or may not have run");
-            };
-        }
-        if (inTx && !p.idleTransactionTimeout().isZero() && stalled >= p.idleTransactionTimeout().toNanos()) {
-            return () -> terminate("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
-                    "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)");
-        }
-        if (!inTx && !p.clientIdleTimeout().isZero() && stalled >= p.clientIdleTimeout().toNanos()) {
-            return () -> terminate("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT,
-                    "terminating connection due to idle timeout (client_idle_timeout)");
-        }
-        return null;
+        Timeouts.Expired e = Timeouts.check(limits, now, running, requestStart, inTx, lastReady, clientWriteStalledNanos(now));
+        if (e == null) return null;
+        expired = e;
+        terminateReason = e.reason;
+        return () -> {
+            // The network may be what is stuck: the cancel is sent in the background, never waited for.
+            if (e == Timeouts.Expired.QUERY) cancelCurrentInBackground();
+            terminate(e.reason, e.sqlState, e.clientMessage(limits));
+        };
     }
+
+    /** The timeout that ended this session, if one did (for the log line). */
+    private volatile Timeouts.Expired expired;
 
     /** How long a write to the client has been blocked (it stopped reading: backpressure), or 0. */
     long clientWriteStalledNanos(long now) {
@@ -362,7 +366,7 @@ public final class ClientSession implements Runnable {
             pool.discard(s, "parameter_sync_failed");
             throw e;
         }
-        s.setReadTimeout(queryTimeoutTickMillis());
+        s.setReadTimeout(0); // replies may take as long as they take: query_timeout is the janitor's (Timeouts)
         try (var h = link.lock.obtain()) {
             link.server = s;
             link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
@@ -397,12 +401,6 @@ public final class ClientSession implements Runnable {
             }
         }
         pump.startThread();
-    }
-
-    /** The server read timeout while a request runs: query_timeout's check interval, 0 (none) when it is off. */
-    private int queryTimeoutTickMillis() {
-        long qt = runtime.config().proxy().queryTimeout().toMillis();
-        return qt <= 0 ? 0 : (int) Math.max(100, Math.min(1000, qt / 4));
     }
 
     /** " - address:port" for application_name on servers when application_name_add_host is on, else null. */

@@ -4,13 +4,11 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
-import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 
 final class ClientToServerPump {
     private final ClientSession session;
@@ -40,17 +38,10 @@ final class ClientToServerPump {
     }
 
     void run() throws IOException, SessionClosed, InterruptedException {
-        int readTimeoutMs = idleTickMillis();
-        session.socket.setSoTimeout(readTimeoutMs);
+        // No read tick: the janitor ends a session whose timeout ran out by closing its socket (Timeouts).
         while (true) {
             if (r.limit() - r.position() < MessageType.HEADER_LENGTH || !wholeOrStreamable()) {
-                int n;
-                try {
-                    n = r.fill();
-                } catch (SocketTimeoutException e) {
-                    checkIdleTimeouts();
-                    continue;
-                }
+                int n = r.fill();
                 if (n < 0) {
                     if (r.limit() > r.position()) throw SessionClosed.quiet("client_eof", "client closed mid-message");
                     throw SessionClosed.quiet("client_eof", "client closed the connection without Terminate");
@@ -205,12 +196,7 @@ final class ClientToServerPump {
         // Everything buffered has been written: the buffer is scratch space until the message ends.
         byte[] buf = r.scratch();
         while (remaining > 0) {
-            int n;
-            try {
-                n = session.in.read(buf, 0, (int) Math.min(buf.length, remaining));
-            } catch (SocketTimeoutException slowClient) {
-                continue; // the idle tick fired mid-message: the client is not idle, just slow
-            }
+            int n = session.in.read(buf, 0, (int) Math.min(buf.length, remaining));
             if (n < 0) throw SessionClosed.quiet("client_eof", "client closed mid-message");
             server.out.write(buf, 0, n);
             remaining -= n;
@@ -220,57 +206,5 @@ final class ClientToServerPump {
     private SessionClosed serverWriteFailed(ServerConn server, IOException e) {
         return SessionClosed.fatal("server_gone", SqlState.CONNECTION_FAILURE,
                 "server connection failed while sending the query: " + e.getMessage(), "write to " + server + " failed");
-    }
-
-    /** How often a blocked client read wakes to check idle timeouts (0 = never). */
-    private int idleTickMillis() {
-        var p = session.runtime.config().proxy();
-        long min = 0;
-        for (long t : new long[] {p.clientIdleTimeout().toMillis(), p.idleTransactionTimeout().toMillis(), p.queryTimeout().toMillis()}) {
-            if (t > 0) min = min == 0 ? t : Math.min(min, t);
-        }
-        if (min == 0) return 0;
-        return (int) Math.max(100, Math.min(1000, min / 4));
-    }
-
-    /**
-     * Runs on the read tick while the client is silent: query_timeout while a request is running,
-     * idle_transaction_timeout inside a transaction, client_idle_timeout outside one.
-     */
-    private void checkIdleTimeouts() throws SessionClosed {
-        var p = session.runtime.config().proxy();
-        long now = session.runtime.clock.nanoTime();
-        LinkState link = session.link;
-        boolean running;
-        boolean inTx;
-        long cycleStart;
-        long lastReady;
-        try (var h = link.lock.obtain()) {
-            running = link.outstanding > 0;
-            cycleStart = link.cycleStartNanos;
-            inTx = link.txStatus != MessageType.TX_IDLE || link.unsynced;
-            lastReady = link.lastReadyNanos == 0 ? now : link.lastReadyNanos;
-        }
-        long idleNanos = now - lastReady;
-        if (running) {
-            if (!p.queryTimeout().isZero() && cycleStart != 0 && now - cycleStart >= p.queryTimeout().toNanos()) {
-                // The server does not answer in time (a stuck query, a black-holed network): cancel it and give up
-                // on this server, which is closed, never reused. The client is told; nothing is retried.
-                session.cancelCurrentInBackground();
-                throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
-                        + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
-            }
-            // A client that stopped reading the reply is idle: the server waits on it, not the other way round.
-            idleNanos = session.clientWriteStalledNanos(now);
-            if (idleNanos == 0) return;
-        }
-        if (inTx && !p.idleTransactionTimeout().isZero() && idleNanos >= p.idleTransactionTimeout().toNanos()) {
-            throw SessionClosed.fatal("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT,
-                    "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)", "idle in transaction");
-        }
-        if (!inTx && !p.clientIdleTimeout().isZero() && idleNanos >= p.clientIdleTimeout().toNanos()) {
-            throw SessionClosed.fatal("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT,
-                    "terminating connection due to idle timeout (client_idle_timeout)", "client idle");
-        }
     }
 }

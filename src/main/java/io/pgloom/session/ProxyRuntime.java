@@ -110,7 +110,7 @@ public final class ProxyRuntime {
         this.backends = new io.pgloom.backend.BackendRegistry(config, clock, new BackendEvents(this));
         new io.pgloom.metrics.BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
-        pools.everyPass(this::watchStalledReplies);
+        pools.everyPass(this::watchTimeouts);
     }
 
     /** Checks every host once (bounded), then keeps checking them (Pgloom.start). */
@@ -519,16 +519,13 @@ public final class ProxyRuntime {
         }
     }
 
-    /**
-     * Janitor pass: the timeouts of clients whose own thread is stuck writing them a reply they do not read (replies
-     * read inline), where the thread's own read tick cannot run. Ending one may wait for its writer, so off this thread.
-     */
-    private void watchStalledReplies() {
-        ProxySettings p = config.proxy();
-        if (p.queryTimeout().isZero() && p.idleTransactionTimeout().isZero() && p.clientIdleTimeout().isZero()) return;
+    /** Janitor pass: every session's timeouts (Timeouts), with the settings in force now. */
+    private void watchTimeouts() {
+        Timeouts.Limits limits = Timeouts.Limits.of(config.proxy());
+        if (!limits.anyOn()) return;
         long now = clock.nanoTime();
         for (ClientSession s : sessions.values()) {
-            Runnable end = s.stalledReplyTimeout(now, p);
+            Runnable end = s.expiredTimeout(now, limits);
             if (end != null) Thread.ofVirtual().name("pgloom-timeout-" + s).start(end);
         }
     }

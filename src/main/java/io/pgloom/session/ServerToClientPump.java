@@ -119,21 +119,6 @@ final class ServerToClientPump implements Runnable {
         return true;
     }
 
-    /** Inline read tick: query_timeout while the client waits for this server (the client's own tick is not running). */
-    private void checkQueryTimeout() throws SessionClosed {
-        var p = session.runtime.config().proxy();
-        if (p.queryTimeout().isZero()) return;
-        long start;
-        try (var h = session.link.lock.obtain()) {
-            start = session.link.cycleStartNanos;
-        }
-        if (start != 0 && session.runtime.clock.nanoTime() - start >= p.queryTimeout().toNanos()) {
-            session.cancelCurrentInBackground(); // the network may be what is stuck: never wait for the cancel
-            throw SessionClosed.fatal("query_timeout", SqlState.QUERY_CANCELED, "canceling statement due to query_timeout ("
-                    + p.queryTimeout().toMillis() + " ms); it may or may not have run", "request ran past query_timeout");
-        }
-    }
-
     /**
      * Forwards until the link is over (true) or, inline, until everything is answered (true) or a pump thread must
      * take over (false); what escapes is what runLoop() sorts out (the fuzz harness calls it directly).
@@ -141,14 +126,7 @@ final class ServerToClientPump implements Runnable {
     boolean pump() throws IOException, SessionClosed {
         while (true) {
             if (!hasWholeOrStreamable()) {
-                int n;
-                try {
-                    n = r.fill();
-                } catch (java.net.SocketTimeoutException tick) {
-                    // query_timeout's read tick: on a pump thread the client's side enforces it
-                    if (inline) checkQueryTimeout();
-                    continue;
-                }
+                int n = r.fill(); // query_timeout is the janitor's: it closes the server to wake this read
                 if (n < 0) throw new java.io.EOFException("server closed the connection");
                 continue;
             }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -202,6 +203,21 @@ class LimitsAndTimeoutsIT {
             c.createStatement().execute("SELECT 1");
             Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the idle client to be disconnected");
             assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+        }
+    }
+
+    /** A timeout turned on by RELOAD reaches a client that connected while it was off. */
+    @Test
+    void aTimeoutTurnedOnByReloadReachesClientsAlreadyConnected() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "client_idle_timeout = 0", "");
+             Connection c = p.connect("postgres", "app", "app")) {
+            c.createStatement().execute("SELECT 1");
+            String original = Files.readString(p.configFile());
+            Files.writeString(p.configFile(), original.replace("client_idle_timeout = 0", "client_idle_timeout = 1"));
+            assertEquals(null, p.pgloom().reload(), "RELOAD accepts the change");
+            Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the idle client to be disconnected");
+            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+            assertTrue(e.getMessage().contains("client_idle_timeout") || e.getSQLState().startsWith("08"), e.getMessage());
         }
     }
 }

@@ -1,0 +1,79 @@
+// The one place a client's timeouts are decided: query_timeout while a request runs, idle_transaction_timeout
+// inside a transaction, client_idle_timeout outside one. The janitor asks it about every session on each pass (no
+// timer or read tick per connection, as PgBouncer's janitor does it), with the settings in force at that instant,
+// so a timeout turned on or changed by RELOAD reaches clients already connected.
+package io.pgloom.session;
+
+import io.pgloom.config.ProxySettings;
+import io.pgloom.wire.SqlState;
+import java.time.Duration;
+
+final class Timeouts {
+    private Timeouts() {}
+
+    /** A timeout that ran out: the session's end reason, what the client is told, and the log detail. */
+    enum Expired {
+        QUERY("query_timeout", SqlState.QUERY_CANCELED, "request ran past query_timeout"),
+        IDLE_TRANSACTION("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "idle in transaction"),
+        CLIENT_IDLE("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT, "client idle");
+
+        final String reason;
+        final String sqlState;
+        final String detail;
+
+        Expired(String reason, String sqlState, String detail) {
+            this.reason = reason;
+            this.sqlState = sqlState;
+            this.detail = detail;
+        }
+
+        /** What the client reads, as PostgreSQL words its own timeouts. */
+        String clientMessage(Limits l) {
+            return switch (this) {
+                case QUERY -> "canceling statement due to query_timeout (" + l.query().toMillis()
+                        + " ms); it may or may not have run";
+                case IDLE_TRANSACTION -> "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)";
+                case CLIENT_IDLE -> "terminating connection due to idle timeout (client_idle_timeout)";
+            };
+        }
+    }
+
+    /** The three timeouts (zero = off), as in force when the janitor's pass starts. */
+    record Limits(Duration query, Duration idleTransaction, Duration clientIdle) {
+        static Limits of(ProxySettings p) {
+            return new Limits(p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout());
+        }
+
+        /** Whether any is on: the janitor skips its sweep over the sessions otherwise. */
+        boolean anyOn() {
+            return !query.isZero() || !idleTransaction.isZero() || !clientIdle.isZero();
+        }
+    }
+
+    /**
+     * Which timeout ran out for a session in this state at {@code now}, or null.
+     *
+     * @param running a request is waiting for its ReadyForQuery
+     * @param requestStartNanos when the running request cycle started (0: unknown)
+     * @param inTransaction inside a transaction (or extended messages written since the last Sync)
+     * @param lastReadyNanos the last ReadyForQuery (or the end of login)
+     * @param writeStalledNanos how long a write to the client has been blocked (it stopped reading), or 0
+     */
+    static Expired check(Limits l, long now, boolean running, long requestStartNanos, boolean inTransaction,
+                         long lastReadyNanos, long writeStalledNanos) {
+        long idle;
+        if (running) {
+            if (ranOut(l.query(), requestStartNanos != 0 ? now - requestStartNanos : 0)) return Expired.QUERY;
+            // A client that stopped reading the reply is idle: the server waits on it, not the other way round.
+            idle = writeStalledNanos;
+        } else {
+            idle = now - lastReadyNanos;
+        }
+        if (inTransaction) return ranOut(l.idleTransaction(), idle) ? Expired.IDLE_TRANSACTION : null;
+        return ranOut(l.clientIdle(), idle) ? Expired.CLIENT_IDLE : null;
+    }
+
+    private static boolean ranOut(Duration timeout, long elapsedNanos) {
+        return !timeout.isZero() && elapsedNanos > 0 && elapsedNanos >= timeout.toNanos();
+    }
+}

@@ -1,0 +1,60 @@
+// Which timeout runs out when, from literal session states and an explicit clock reading (nanoseconds): the one
+// place the janitor asks about query_timeout, idle_transaction_timeout and client_idle_timeout.
+package io.pgloom.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.session.Timeouts.Expired;
+import io.pgloom.session.Timeouts.Limits;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class TimeoutsTest {
+    private static final long S = 1_000_000_000L;
+    private static final Limits ALL = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30));
+    private static final Limits OFF = new Limits(Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    private static final long NOW = 1000 * S;
+
+    @Test
+    void aRunningRequestRunsOutOfQueryTimeoutOnly() {
+        assertNull(Timeouts.check(ALL, NOW, true, NOW - 9 * S, false, NOW - 100 * S, 0), "9 s of 10");
+        assertEquals(Expired.QUERY, Timeouts.check(ALL, NOW, true, NOW - 10 * S, false, NOW - 100 * S, 0));
+        assertEquals(Expired.QUERY, Timeouts.check(ALL, NOW, true, NOW - 11 * S, true, NOW - 100 * S, 0));
+        assertNull(Timeouts.check(ALL, NOW, true, 0, true, NOW - 100 * S, 0), "no start known: nothing to measure");
+        assertNull(Timeouts.check(OFF, NOW, true, NOW - 1000 * S, true, NOW - 1000 * S, 0));
+    }
+
+    @Test
+    void aClientThatStopsReadingItsReplyIsIdle() {
+        Limits noQuery = new Limits(Duration.ZERO, Duration.ofSeconds(20), Duration.ofSeconds(30));
+        assertNull(Timeouts.check(noQuery, NOW, true, NOW - 500 * S, true, NOW - 500 * S, 0), "reading: busy");
+        assertEquals(Expired.IDLE_TRANSACTION, Timeouts.check(noQuery, NOW, true, NOW - 500 * S, true, 0, 20 * S));
+        assertEquals(Expired.CLIENT_IDLE, Timeouts.check(noQuery, NOW, true, NOW - 500 * S, false, 0, 30 * S));
+        assertNull(Timeouts.check(noQuery, NOW, true, NOW - 500 * S, false, 0, 29 * S));
+    }
+
+    @Test
+    void idleTimeoutsDependOnWhetherATransactionIsOpen() {
+        assertNull(Timeouts.check(ALL, NOW, false, 0, true, NOW - 19 * S, 0));
+        assertEquals(Expired.IDLE_TRANSACTION, Timeouts.check(ALL, NOW, false, 0, true, NOW - 20 * S, 0));
+        assertNull(Timeouts.check(ALL, NOW, false, 0, false, NOW - 29 * S, 0), "outside: client_idle_timeout's 30 s");
+        assertEquals(Expired.CLIENT_IDLE, Timeouts.check(ALL, NOW, false, 0, false, NOW - 30 * S, 0));
+        Limits onlyClientIdle = new Limits(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
+        assertNull(Timeouts.check(onlyClientIdle, NOW, false, 0, true, NOW - 1000 * S, 0),
+                "inside a transaction client_idle_timeout does not apply");
+    }
+
+    @Test
+    void theClientIsToldWhichTimeoutAndItsValue() {
+        assertEquals("canceling statement due to query_timeout (10000 ms); it may or may not have run",
+                Expired.QUERY.clientMessage(ALL));
+        assertEquals("57014", Expired.QUERY.sqlState);
+        assertEquals("25P03", Expired.IDLE_TRANSACTION.sqlState);
+        assertEquals("57P05", Expired.CLIENT_IDLE.sqlState);
+        assertTrue(ALL.anyOn());
+        assertFalse(OFF.anyOn());
+    }
+}
