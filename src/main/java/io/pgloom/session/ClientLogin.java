@@ -206,7 +206,7 @@ final class ClientLogin {
             });
             if (s.mode == PoolMode.SESSION) {
                 try (var h = s.link.lock.obtain()) {
-                    s.link.server = server;
+                    s.link.link(server, null); // session mode: the pump gets a thread of its own below
                     server.linkedClientId(s.id);
                 }
                 ServerToClientPump.start(s, server);
@@ -218,7 +218,7 @@ final class ClientLogin {
         }
         welcome.begin(MessageType.BACKEND_KEY_DATA).int32(s.cancelPid).int32(s.cancelSecret).end();
         welcome.raw(Messages.READY_IDLE);
-        s.link.lastReadyNanos = s.runtime.clock.nanoTime();
+        s.link.loggedIn(s.runtime.clock.nanoTime());
         s.loggedIn(auth.method());
         s.write(welcome.array(), 0, welcome.size());
         s.socket.setSoTimeout(0);

@@ -94,6 +94,18 @@ public final class ClientSession implements Runnable {
         return targetSettings;
     }
 
+    /** Where a finished request's and transaction's durations go (this session's histograms, once logged in). */
+    final LinkState.Timings timings = new LinkState.Timings() {
+        @Override
+        public void request(long nanos) {
+            querySeconds.observe(nanos / 1e9);
+        }
+
+        @Override
+        public void transaction(long nanos) {
+            transactionSeconds.observe(nanos / 1e9);
+        }
+    };
     /** Transaction mode: the client's SETs of unreported settings, read back at the end of its transaction. */
     final SettingsReadback settings = new SettingsReadback();
     /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
@@ -289,10 +301,10 @@ public final class ClientSession implements Runnable {
         boolean inTx;
         long lastReady;
         try (var h = link.lock.obtain()) {
-            running = link.outstanding > 0;
-            requestStart = link.cycleStartNanos;
-            inTx = link.txStatus != io.pgloom.wire.MessageType.TX_IDLE || link.unsynced;
-            lastReady = link.lastReadyNanos;
+            running = link.outstanding() > 0;
+            requestStart = link.cycleStartNanos();
+            inTx = link.inTransaction();
+            lastReady = link.lastReadyNanos();
         }
         Timeouts.Expired e = Timeouts.check(limits, now, running, requestStart, inTx, lastReady, clientWriteStalledNanos(now));
         if (e == null) return null;
@@ -354,9 +366,9 @@ public final class ClientSession implements Runnable {
      */
     ServerConn linkForWrite(int replies, int unsyncedChange) throws IOException, SessionClosed, InterruptedException {
         try (var h = link.lock.obtain()) {
-            if (link.server != null) {
+            if (link.server() != null) {
                 count(replies, unsyncedChange);
-                return link.server;
+                return link.server();
             }
         }
         ServerConn s = acquireServer();
@@ -368,11 +380,9 @@ public final class ClientSession implements Runnable {
         }
         s.setReadTimeout(0); // replies may take as long as they take: query_timeout is the janitor's (Timeouts)
         try (var h = link.lock.obtain()) {
-            link.server = s;
-            link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
             // The last link's pump is reused when it ran only inline; a pump thread may still be finishing with its own.
-            link.pump = link.pump != null && !link.pumpThreadRunning ? link.pump.relink(s) : new ServerToClientPump(this, s);
-            link.pumpThreadRunning = false;
+            ServerToClientPump last = link.pump();
+            link.link(s, last != null && !link.pumpThreadRunning() ? last.relink(s) : new ServerToClientPump(this, s));
             s.linkedClientId(id);
             tracker.reset();
             count(replies, unsyncedChange);
@@ -389,15 +399,15 @@ public final class ClientSession implements Runnable {
     void afterForward(ServerConn server, boolean finishedRequest) throws SessionClosed {
         ServerToClientPump pump;
         try (var h = link.lock.obtain()) {
-            if (link.server != server || link.pumpThreadRunning || link.pump == null) return;
-            pump = link.pump;
-            if (!finishedRequest) link.pumpThreadRunning = true;
+            if (link.server() != server || link.pumpThreadRunning() || link.pump() == null) return;
+            pump = link.pump();
+            if (!finishedRequest) link.pumpThreadStarted();
         }
         if (finishedRequest) {
             if (pump.runInline()) return;
             try (var h = link.lock.obtain()) {
-                if (link.pump != pump) return; // the link ended meanwhile
-                link.pumpThreadRunning = true;
+                if (link.pump() != pump) return; // the link ended meanwhile
+                link.pumpThreadStarted();
             }
         }
         pump.startThread();
@@ -412,17 +422,9 @@ public final class ClientSession implements Runnable {
         return addHost ? " - " + remoteAddress + ":" + remotePort : null;
     }
 
+    /** Counts a run written to the linked server (link lock held). */
     private void count(int replies, int unsyncedChange) {
-        if (replies > 0 || unsyncedChange > 0) {
-            if (link.outstanding == 0 && !link.unsynced) {
-                long now = runtime.clock.nanoTime();
-                link.cycleStartNanos = now;
-                if (link.txStatus == io.pgloom.wire.MessageType.TX_IDLE) link.txStartNanos = now;
-            }
-            lastRequestMillis = runtime.clock.currentTimeMillis();
-        }
-        link.outstanding += replies;
-        if (unsyncedChange != 0) link.unsynced = unsyncedChange > 0;
+        if (link.requestWritten(replies, unsyncedChange, runtime.clock)) lastRequestMillis = runtime.clock.currentTimeMillis();
     }
 
     ServerConn acquireServer() throws SessionClosed, InterruptedException {
@@ -449,7 +451,7 @@ public final class ClientSession implements Runnable {
     void shutdownIfIdle() {
         boolean idleNow;
         try (var h = link.lock.obtain()) {
-            idleNow = link.idle() && link.server == null || link.idle() && mode == PoolMode.SESSION;
+            idleNow = link.idle() && (link.server() == null || mode == PoolMode.SESSION);
         }
         if (idleNow) terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
     }
@@ -500,24 +502,21 @@ public final class ClientSession implements Runnable {
         closeClientSocket();
         ServerConn discard = null;
         try (var h = link.lock.obtain()) {
-            ServerConn s = link.server;
-            if (s != null) {
+            ServerConn s = link.server();
+            if (s != null && !link.detaching()) {
                 // The reset query's reply is read by the pump thread; in transaction mode there may be none (replies
                 // are read inline), and a server linked but idle there was written to without a reply: close it.
-                boolean pumpReads = mode == PoolMode.SESSION || link.pumpThreadRunning;
-                if (link.idle() && !runtime.shuttingDown() && !link.detaching && pumpReads) {
-                    link.detaching = true;
+                boolean pumpReads = mode == PoolMode.SESSION || link.pumpThreadRunning();
+                if (link.idle() && !runtime.shuttingDown() && pumpReads) {
                     String reset = runtime.config().proxy().serverResetQuery();
                     try {
                         s.out.write(reset.isEmpty() ? io.pgloom.wire.Messages.SYNC : io.pgloom.wire.Messages.query(reset));
-                        link.outstanding++;
+                        link.detach();
                     } catch (IOException e) {
-                        discard = s;
-                        link.server = null;
+                        if (link.sever(s)) discard = s;
                     }
-                } else if (!link.detaching) {
+                } else if (link.sever(s)) {
                     discard = s;
-                    link.server = null;
                 }
             }
         }
@@ -542,8 +541,8 @@ public final class ClientSession implements Runnable {
     private ServerConn serverToCancel() {
         ServerConn s;
         try (var h = link.lock.obtain()) {
-            s = link.server;
-            if (s == null || link.outstanding == 0) s = null;
+            s = link.server();
+            if (s == null || link.outstanding() == 0) s = null;
         }
         if (s == null) {
             runtime.metrics.cancelRequests.labels("not_linked").inc();

@@ -87,7 +87,7 @@ final class ClientToServerPump {
         // error PostgreSQL discards everything up to the next Sync, a Query too: whether such a Query is answered
         // cannot be known, so its replies are never awaited inline (a pump thread reads them, and this thread
         // keeps reading the client).
-        boolean extendedOpen = session.link.unsynced;
+        boolean extendedOpen = session.link.unsynced();
         boolean replyUncertain = false;
         long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
         io.pgloom.trace.WireTap tap = session.tap;

@@ -102,7 +102,7 @@ final class DeallocateRewrite {
      */
     private static byte[] drop(ClientSession s, byte[] buf, int off, int end) {
         SqlDeallocate.Target target = SqlDeallocate.parse(buf, off, end);
-        if (target == null || s.link.txStatus == MessageType.TX_FAILED) return null;
+        if (target == null || s.link.txStatus() == MessageType.TX_FAILED) return null;
         PreparedStatements ps = s.statements;
         if (target.all()) {
             // Only this client's names go; the server keeps pgloom's shared statements for other clients.

@@ -418,7 +418,7 @@ public final class ProxyRuntime {
         for (ClientSession s : sessions.values()) {
             io.pgloom.pool.ServerConn linked;
             try (var h = s.link.lock.obtain()) {
-                linked = s.link.server;
+                linked = s.link.server();
             }
             if (linked != null && b.owns(linked)) {
                 s.terminate("backend_down", io.pgloom.wire.SqlState.CONNECTION_FAILURE, "server connection lost: backend host "
@@ -439,13 +439,13 @@ public final class ProxyRuntime {
             int pid = 0;
             try (var h = s.link.lock.obtain()) {
                 if (s.waiting) state = "waiting";
-                else if (s.link.outstanding > 0) state = "active";
-                else if (s.link.txStatus != io.pgloom.wire.MessageType.TX_IDLE) state = "idle_in_transaction";
+                else if (s.link.outstanding() > 0) state = "active";
+                else if (s.link.txStatus() != io.pgloom.wire.MessageType.TX_IDLE) state = "idle_in_transaction";
                 else if (s.database.equals(ClientLogin.ADMIN_DATABASE)) state = "admin";
                 else state = s.pool == null ? "login" : "idle";
-                if (s.link.server != null) {
-                    linked = "S-" + s.link.server.id;
-                    pid = s.link.server.backendPid();
+                if (s.link.server() != null) {
+                    linked = "S-" + s.link.server().id;
+                    pid = s.link.server().backendPid();
                 }
             }
             double wait = s.waiting ? (nowNanos - s.waitStartNanos) / 1e9 : 0;

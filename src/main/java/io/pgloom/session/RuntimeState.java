@@ -39,11 +39,12 @@ final class RuntimeState implements StateSource {
                 continue;
             }
             try (var h = s.link.lock.obtain()) {
-                boolean inTx = s.link.txStatus != MessageType.TX_IDLE;
-                if (s.link.outstanding > 0) c.active++;
+                boolean inTx = s.link.txStatus() != MessageType.TX_IDLE;
+                if (s.link.outstanding() > 0) c.active++;
                 else if (inTx) c.idleInTx++;
                 else c.idle++;
-                if (s.link.txStartNanos != 0) c.oldestTxStart = Math.min(c.oldestTxStart, s.link.txStartNanos);
+                long txStart = s.link.txStartNanos();
+                if (txStart != 0) c.oldestTxStart = Math.min(c.oldestTxStart, txStart);
             }
         }
         long now = runtime.clock.nanoTime();

@@ -189,7 +189,7 @@ final class ServerToClientPump implements Runnable {
                 byte status = buf[p + 5];
                 int ready = p;
                 p += 1 + len;
-                int decision = decideReady(status);
+                LinkState.Decision decision = decideReady(status);
                 try {
                     if (readback == null) {
                         toClient(buf, start, p - start);
@@ -204,7 +204,9 @@ final class ServerToClientPump implements Runnable {
                     }
                 } catch (ClientWriteFailed e) {
                     // A clean server goes back to the pool even though its client vanished.
-                    if (decision == RELEASE || decision == DISCARD) finishReady(decision);
+                    if (decision == LinkState.Decision.RELEASE || decision == LinkState.Decision.DISCARD) {
+                        finishReady(decision);
+                    }
                     throw e;
                 }
                 lastForwarded = type;
@@ -216,7 +218,7 @@ final class ServerToClientPump implements Runnable {
                 }
                 start = p;
                 continue;
-            } else if (type == MessageType.ERROR_RESPONSE && session.link.detaching) {
+            } else if (type == MessageType.ERROR_RESPONSE && session.link.detaching()) {
                 resetFailed = true;
             } else if (inline && (type == MessageType.COPY_IN_RESPONSE || type == MessageType.COPY_BOTH_RESPONSE)) {
                 // The server now waits for the client's data: the client's thread must go back to reading it.
@@ -229,10 +231,10 @@ final class ServerToClientPump implements Runnable {
                 return false;
             }
             if (tracked) {
-                int verdict = track(type, buf, p, len);
-                if (verdict != KEEP) {
+                Verdict verdict = track(type, buf, p, len);
+                if (verdict != Verdict.KEEP) {
                     int next = p + 1 + len;
-                    if (verdict == DROP) {
+                    if (verdict == Verdict.DROP) {
                         toClient(buf, start, p - start);
                     } else {
                         toClient(buf, start, next - start);
@@ -256,18 +258,26 @@ final class ServerToClientPump implements Runnable {
     /** Inline: nothing written to this server is still waiting for its ReadyForQuery. */
     private boolean allAnswered() {
         try (var h = session.link.lock.obtain()) {
-            return session.link.outstanding == 0 && !session.link.unsynced;
+            return session.link.allAnswered();
         }
     }
 
-    private static final int KEEP = 0, DROP = 1, SPLIT = 2;
+    /** What happens to one reply in transaction mode (track). */
+    private enum Verdict {
+        /** Forward it within the run. */
+        KEEP,
+        /** The reply to a request pgloom injected itself: the client never sees it. */
+        DROP,
+        /** Forward it, and write the run now: pgloom's own replies follow it. */
+        SPLIT
+    }
 
     /**
      * Transaction mode: counts final replies, applies the tracker's actions. Returns KEEP (forward in the run),
      * DROP (pgloom's own injected request's reply) or SPLIT (forward, and the run must be written now because
      * pgloom's own replies follow it).
      */
-    private int track(byte type, byte[] buf, int p, int len) {
+    private Verdict track(byte type, byte[] buf, int p, int len) {
         boolean terminator = switch (type) {
             case MessageType.PARSE_COMPLETE, MessageType.BIND_COMPLETE, MessageType.CLOSE_COMPLETE,
                  MessageType.ROW_DESCRIPTION, MessageType.NO_DATA, MessageType.COMMAND_COMPLETE,
@@ -275,17 +285,17 @@ final class ServerToClientPump implements Runnable {
             default -> false;
         };
         if (type == MessageType.COMMAND_COMPLETE && (len == 16 || len == 19)) onDiscardTag(buf, p + 5, len - 4);
-        if (!terminator && type != MessageType.ERROR_RESPONSE) return KEEP;
+        if (!terminator && type != MessageType.ERROR_RESPONSE) return Verdict.KEEP;
         if (!t.actionsPending && type != MessageType.ERROR_RESPONSE) {
             // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
             try (var h = trackerLock()) {
                 if (!inSimpleQuery()) t.received++;
             }
-            return KEEP;
+            return Verdict.KEEP;
         }
-        int verdict = KEEP;
+        Verdict verdict = Verdict.KEEP;
         try (var h = session.link.lock.obtain()) {
-            if (inSimpleQuery()) return KEEP;
+            if (inSimpleQuery()) return Verdict.KEEP;
             if (type == MessageType.ERROR_RESPONSE) {
                 t.onError(server, buf, p + MessageType.HEADER_LENGTH, len - 4);
             } else {
@@ -293,11 +303,11 @@ final class ServerToClientPump implements Runnable {
                 ReplyTracker.Action a = t.actions.peekFirst();
                 if (a != null && a.index() == idx && a.kind() != ReplyTracker.Kind.FAKE) {
                     t.actions.pollFirst();
-                    if (a.kind() != ReplyTracker.Kind.TRACK_PARSE) verdict = DROP;
+                    if (a.kind() != ReplyTracker.Kind.TRACK_PARSE) verdict = Verdict.DROP;
                 }
             }
             t.actionsPending = !t.actions.isEmpty();
-            if (hasFakeDue()) verdict = verdict == DROP ? DROP : SPLIT;
+            if (hasFakeDue() && verdict != Verdict.DROP) verdict = Verdict.SPLIT;
         }
         return verdict;
     }
@@ -358,7 +368,7 @@ final class ServerToClientPump implements Runnable {
     }
 
     private void toClient(byte[] buf, int off, int len) throws IOException {
-        if (len == 0 || session.link.detaching) return;
+        if (len == 0 || session.link.detaching()) return;
         try {
             session.write(buf, off, len);
             session.bytesOut.inc(len);
@@ -374,53 +384,28 @@ final class ServerToClientPump implements Runnable {
         server.reported(name, value);
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching && ParameterSync.carried(name) && !value.equals(session.wanted.get(name))) {
+        if (!session.link.detaching() && ParameterSync.carried(name) && !value.equals(session.wanted.get(name))) {
             session.want(name, value);
         }
     }
 
-    /** Applies the release rule at a ReadyForQuery; true when the link is over. */
-    /** What a ReadyForQuery decided for the link; acted on after the run up to it reached the client. */
-    private static final int STAY = 0, RELEASE = 1, DISCARD = 2, SHUTDOWN = 3;
-
     /**
-     * Applies the release rule at a ReadyForQuery, before the client sees it: a client that answers at once (even
-     * with Terminate) must find the link already idle. The server itself is handed back only after the bytes in
-     * its buffer were written ({@link #finishReady}).
+     * At a ReadyForQuery, before the client sees it: the reply tracker's bookkeeping, then the link's release rule
+     * (LinkState.onReady). The server itself is handed back only after the bytes in its buffer were written
+     * ({@link #finishReady}).
      */
-    private int decideReady(byte status) {
+    private LinkState.Decision decideReady(byte status) {
         LinkState link = session.link;
         try (var h = link.lock.obtain()) {
             if (tracked && t.hasZ()) {
                 t.received = t.zIndex() + 1;
                 t.popZ();
             }
-            if (link.outstanding > 0) link.outstanding--;
-            long now = session.runtime.clock.nanoTime();
-            if (link.outstanding == 0 && !link.unsynced && !link.detaching) {
-                if (link.cycleStartNanos != 0) session.querySeconds.observe((now - link.cycleStartNanos) / 1e9);
-                if (status == MessageType.TX_IDLE && link.txStartNanos != 0) {
-                    session.transactionSeconds.observe((now - link.txStartNanos) / 1e9);
-                    link.txStartNanos = 0;
-                }
-                link.cycleStartNanos = 0;
-            }
-            link.txStatus = status;
-            link.lastReadyNanos = now;
-            if (link.detaching) {
-                if (link.outstanding > 0) return STAY;
-                link.server = null;
-                return status == MessageType.TX_IDLE && !resetFailed ? RELEASE : DISCARD;
-            }
-            if (link.idle()) {
-                if (session.mode == PoolMode.TRANSACTION) {
-                    link.server = null;
-                    readback = session.settings.take();
-                    return RELEASE;
-                }
-                if (session.runtime.shuttingDown() && !session.runtime.waitForClients()) return SHUTDOWN;
-            }
-            return STAY;
+            boolean shutdownNow = session.runtime.shuttingDown() && !session.runtime.waitForClients();
+            LinkState.Decision d = link.onReady(status, session.runtime.clock.nanoTime(),
+                    session.mode == PoolMode.TRANSACTION, resetFailed, shutdownNow, session.timings);
+            if (d == LinkState.Decision.RELEASE && !link.detaching()) readback = session.settings.take();
+            return d;
         }
     }
 
@@ -428,7 +413,7 @@ final class ServerToClientPump implements Runnable {
     private java.util.Set<String> readback;
 
     /** Reads back the client's settings (SettingsReadback); a server that fails it is not reused. */
-    private int readBack(int decision) {
+    private LinkState.Decision readBack(LinkState.Decision decision) {
         java.util.Set<String> names = readback;
         readback = null;
         try {
@@ -436,15 +421,15 @@ final class ServerToClientPump implements Runnable {
             return decision;
         } catch (IOException e) {
             Logger.warn("event=settings_readback_failed client={} server={} reason={}", session, server.id, e.getMessage());
-            return DISCARD;
+            return LinkState.Decision.DISCARD;
         }
     }
 
     /** Acts on the decision; true when this pump's link is over. */
-    private boolean finishReady(int decision) {
+    private boolean finishReady(LinkState.Decision decision) {
         switch (decision) {
             case RELEASE -> {
-                if (session.link.detaching) {
+                if (session.link.detaching()) {
                     server.settingsMatch = null;
                     // Only a reset query that resets everything (DISCARD ALL, RESET ALL) put every setting back.
                     if (SettingsReset.resetsAll(session.runtime.config().proxy().serverResetQuery())) {
@@ -471,8 +456,7 @@ final class ServerToClientPump implements Runnable {
     private void serverGone(IOException e) {
         boolean tell;
         try (var h = session.link.lock.obtain()) {
-            tell = !session.link.detaching && !session.isClosed() && session.link.server == server;
-            if (session.link.server == server) session.link.server = null;
+            tell = session.link.sever(server) && !session.link.detaching() && !session.isClosed();
         }
         session.pool.discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
@@ -491,8 +475,7 @@ final class ServerToClientPump implements Runnable {
     private void clientGone() {
         boolean discard;
         try (var h = session.link.lock.obtain()) {
-            discard = session.link.server == server;
-            if (discard) session.link.server = null;
+            discard = session.link.sever(server);
         }
         if (discard) session.pool.discard(server, "client_gone_mid_result");
         session.closeClientSocket();

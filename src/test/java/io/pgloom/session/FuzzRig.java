@@ -107,8 +107,7 @@ final class FuzzRig {
         serverBytes = bytes;
         ServerConn server = s.pool.acquire();
         try (var h = s.link.lock.obtain()) {
-            s.link.server = server;
-            s.link.txStatus = io.pgloom.wire.MessageType.TX_IDLE;
+            s.link.link(server, null);
             s.tracker.reset();
         }
         return server;
@@ -119,8 +118,8 @@ final class FuzzRig {
         if (s.cancelPid != 0) runtime.cancels.unregister(s.cancelPid, s);
         ServerConn linked;
         try (var h = s.link.lock.obtain()) {
-            linked = s.link.server;
-            s.link.server = null;
+            linked = s.link.server();
+            s.link.sever(linked);
         }
         ServerPool pool = runtime.pool(KEY);
         if (linked != null) pool.discard(linked, "fuzz_input_done");

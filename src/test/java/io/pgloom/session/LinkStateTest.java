@@ -1,0 +1,134 @@
+// The release rule from literal sequences of requests and ReadyForQuery statuses: when a server may leave its
+// client (transaction mode), when it must stay, and what a session ending with a reset query in flight decides.
+package io.pgloom.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgloom.pool.PoolKey;
+import io.pgloom.pool.ServerConn;
+import io.pgloom.session.LinkState.Decision;
+import io.pgloom.util.Clock;
+import io.pgloom.wire.MessageType;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LinkStateTest {
+    private static final byte IDLE = MessageType.TX_IDLE;
+    private static final byte IN_TX = MessageType.TX_IN_BLOCK;
+
+    private ServerSocket listen;
+    private Socket socket;
+    private Socket peer;
+    private ServerConn server;
+    private final LinkState link = new LinkState();
+    private final List<String> timings = new ArrayList<>();
+    private final LinkState.Timings sink = new LinkState.Timings() {
+        @Override
+        public void request(long nanos) {
+            timings.add("request " + nanos);
+        }
+
+        @Override
+        public void transaction(long nanos) {
+            timings.add("transaction " + nanos);
+        }
+    };
+    private long now = 1_000;
+    private final Clock clock = new Clock() {
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return now / 1_000_000;
+        }
+    };
+
+    @BeforeEach
+    void linkAServer() throws Exception {
+        listen = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        socket = new Socket(listen.getInetAddress(), listen.getLocalPort());
+        peer = listen.accept();
+        server = ServerConn.unauthenticated(new PoolKey("db", "u"), socket);
+        link.link(server, null);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        peer.close();
+        socket.close();
+        listen.close();
+    }
+
+    private Decision ready(byte status, boolean transactionMode) {
+        return link.onReady(status, now, transactionMode, false, false, sink);
+    }
+
+    @Test
+    void transactionModeReleasesOnlyAtAnIdlePointWithNothingInFlight() {
+        assertTrue(link.requestWritten(2, 0, clock), "two queries pipelined");
+        now += 50;
+        assertEquals(Decision.STAY, ready(IDLE, true), "one reply still due");
+        assertSame(server, link.server());
+        now += 50;
+        assertEquals(Decision.RELEASE, ready(IDLE, true));
+        assertNull(link.server());
+        assertEquals(List.of("request 100", "transaction 100"), timings);
+    }
+
+    @Test
+    void anOpenTransactionOrUnsyncedMessagesKeepTheServer() {
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.STAY, ready(IN_TX, true), "BEGIN answered: the transaction is open");
+        assertTrue(link.inTransaction());
+        link.requestWritten(0, 1, clock); // Parse/Bind/Execute, no Sync yet
+        assertFalse(link.allAnswered());
+        link.requestWritten(1, -1, clock); // Sync
+        assertEquals(Decision.RELEASE, ready(IDLE, true), "COMMIT answered, Sync closed the batch");
+    }
+
+    @Test
+    void sessionModeKeepsItsServerAndEndsOnlyForShutdown() {
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.STAY, ready(IDLE, false));
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.SHUTDOWN, link.onReady(IDLE, now, false, false, true, sink));
+        assertSame(server, link.server());
+    }
+
+    @Test
+    void aDetachingSessionReleasesAfterItsResetOrDiscardsWhenItFailed() {
+        link.detach();
+        assertTrue(link.detaching());
+        assertEquals(Decision.RELEASE, ready(IDLE, false));
+        assertNull(link.server());
+        assertEquals(List.of(), timings, "the reset query is pgloom's, not a request of the client");
+
+        link.link(server, null);
+        link.detach();
+        assertEquals(Decision.DISCARD, link.onReady(IDLE, now, false, true, false, sink), "the reset query failed");
+    }
+
+    @Test
+    void severUnlinksOnlyTheServerItNames() throws Exception {
+        try (Socket other = new Socket(listen.getInetAddress(), listen.getLocalPort()); Socket otherPeer = listen.accept()) {
+            ServerConn stranger = ServerConn.unauthenticated(new PoolKey("db", "u"), other);
+            assertFalse(link.sever(stranger));
+            assertSame(server, link.server());
+            assertTrue(link.sever(server));
+            assertFalse(link.sever(server), "only once");
+        }
+    }
+}
