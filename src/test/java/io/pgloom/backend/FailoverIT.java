@@ -28,6 +28,7 @@ class FailoverIT {
     private static String failoverTables(PostgresCluster c) {
         return """
                 [failover]
+                health_check_user = "app"
                 health_check_period = 0.2
                 health_check_timeout = 1
                 failover_threshold = 3
@@ -40,7 +41,7 @@ class FailoverIT {
                 """.formatted(c.primary().port(), c.standby(0).port());
     }
 
-    private static void createTable(PostgresCluster c) throws SQLException {
+    static void createTable(PostgresCluster c) throws SQLException {
         try (Connection app = c.primary().connect("app", "app", "app"); Statement st = app.createStatement()) {
             st.execute("CREATE TABLE writes (id bigserial PRIMARY KEY, who text)");
         }
