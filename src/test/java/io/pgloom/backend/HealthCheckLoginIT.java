@@ -20,10 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class HealthCheckLoginIT {
@@ -85,37 +82,16 @@ class HealthCheckLoginIT {
             c.primary().crash();
             long promotedAt = System.nanoTime();
             c.standby(0).promote();
-            Properties quick = new Properties();
-            quick.setProperty("connectTimeout", "5");
-            quick.setProperty("socketTimeout", "5");
-            AtomicInteger readOnly = new AtomicInteger();
-            AtomicInteger writesInRecovery = new AtomicInteger();
-            AtomicReference<String> lastError = new AtomicReference<>();
-            try {
-                Await.until(() -> {
-                    try (Connection w = proxy.connect("rw", "app", "app", quick)) {
-                        Object[] where = BackendRoutingIT.where(w);
-                        w.createStatement().execute("INSERT INTO writes (who) VALUES ('after promotion')");
-                        if ((Boolean) where[1]) writesInRecovery.incrementAndGet();
-                        return (Integer) where[0] == standbyPort;
-                    } catch (SQLException e) {
-                        if ("25006".equals(e.getSQLState())) readOnly.incrementAndGet();
-                        lastError.set(e.getSQLState() + " " + e.getMessage());
-                        throw e;
-                    }
-                }, 30, "a write through pgloom to reach the promoted host");
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; last error: " + lastError.get(), e);
-            }
+            FailoverIT.Retries seen = FailoverIT.writeUntilOn(proxy, "rw", standbyPort);
             System.out.printf("health check login: writes reached the promoted host %d ms after pg_promote()%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt));
-            assertEquals(0, readOnly.get(), "writes refused by a host in recovery (25006)");
-            assertEquals(0, writesInRecovery.get(), "writes that ran on a host in recovery");
+            assertEquals(0, seen.readOnlyErrors(), "writes refused by a host in recovery (25006)");
+            assertEquals(0, seen.writesInRecovery(), "writes that ran on a host in recovery");
             var rows = BackendRoutingIT.showBackends(proxy);
             assertEquals("primary", rows.get("rw/" + standbyPort).get("role"));
             assertEquals("t", rows.get("rw/" + standbyPort).get("current"));
             // No standby is left: target = standby gets no host rather than the new primary.
-            try (Connection ro = proxy.connect("ro", "app", "app", quick)) {
+            try (Connection ro = proxy.connect("ro", "app", "app", FailoverIT.quick())) {
                 assertTrue((Boolean) BackendRoutingIT.where(ro)[1], "a target = standby read ran on a primary");
             } catch (SQLException expected) {
                 String got = expected.getSQLState() + " " + expected.getMessage();
