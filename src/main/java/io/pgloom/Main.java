@@ -3,7 +3,6 @@
 package io.pgloom;
 
 import io.pgloom.config.ConfigError;
-import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +35,7 @@ public final class Main {
         Path file = Path.of(args[0]);
         ProxyConfig config;
         try {
-            config = ConfigLoader.load(file);
+            config = Pgloom.load(file);
         } catch (ConfigError e) {
             System.err.println("pgloom: invalid config:\n" + e.getMessage());
             System.exit(1);
@@ -54,7 +53,7 @@ public final class Main {
 
     static int check(Path file) {
         try {
-            ConfigLoader.load(file);
+            Pgloom.load(file);
             System.out.println(file + ": OK");
             return 0;
         } catch (ConfigError e) {

@@ -2,6 +2,7 @@
 // graceful shutdown sequence. Main wraps it with arguments and signals; tests embed it directly.
 package io.pgloom;
 
+import io.pgloom.backend.HealthCheckLogin;
 import io.pgloom.config.ConfigError;
 import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
@@ -26,7 +27,19 @@ public final class Pgloom implements AutoCloseable {
         this.http = http;
     }
 
+    /** Reads and checks a config file: the loader's checks, then those needing the layers above it. */
+    public static ProxyConfig load(Path file) throws ConfigError {
+        ProxyConfig c = ConfigLoader.load(file);
+        HealthCheckLogin.validate(c);
+        return c;
+    }
+
     public static Pgloom start(ProxyConfig config, Path configFile) throws IOException {
+        try {
+            HealthCheckLogin.validate(config);
+        } catch (ConfigError e) {
+            throw new IOException(e.getMessage(), e);
+        }
         ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM, new io.pgloom.metrics.Metrics(Version.get()));
         Listener listener = new Listener(runtime);
         io.pgloom.admin.HttpEndpoints http = null;
@@ -76,7 +89,7 @@ public final class Pgloom implements AutoCloseable {
     /** SIGHUP / RELOAD: a bad file is rejected whole and the running config stays. Returns the error or null. */
     public String reload() {
         try {
-            ProxyConfig c = ConfigLoader.load(configFile);
+            ProxyConfig c = load(configFile);
             runtime.config(c);
             runtime.metrics.reloads.labels("ok").inc();
             Logger.info("event=reload result=ok file={}", configFile);

@@ -31,6 +31,8 @@ public final class Backend {
     int passes;
     long lastCheckMillis;
     String lastError = "";
+    /** The last check could not run for pgloom's own reasons (no login, credentials refused); cleared by a pass. */
+    boolean checkBlocked;
 
     /** Server connections open or being opened to this host (least-connections balancing). */
     final AtomicInteger connections = new AtomicInteger();

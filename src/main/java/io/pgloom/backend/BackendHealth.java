@@ -93,14 +93,15 @@ final class BackendHealth {
                 f.checkPassed(b, inRecovery ? BackendRole.STANDBY : BackendRole.PRIMARY);
             } catch (ServerLoginException e) {
                 b.closeCheckConnection();
-                f.checkFailed(b, e.getMessage(), isHostFault(e));
+                if (isHostFault(e)) f.checkFailed(b, e.getMessage(), true);
+                else f.checkBlocked(b, e.getMessage());
             } catch (IOException e) {
                 b.closeCheckConnection();
                 f.checkFailed(b, "health check failed: " + e.getMessage(), true);
             } catch (RuntimeException e) {
                 b.closeCheckConnection();
                 Logger.error(e, "event=internal_error task=health_check host={}", b);
-                f.checkFailed(b, "health check failed: " + e, false);
+                f.checkBlocked(b, "health check failed: " + e);
             }
         }
     }

@@ -25,6 +25,8 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
     private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ConcurrentHashMap<String, Failover> databases = new ConcurrentHashMap<>();
+    /** What logCheckLogin last said per database. */
+    private final ConcurrentHashMap<String, String> checkLogins = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Failover.Events events;
     private BackendHealth health;
@@ -52,12 +54,28 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
             Failover f = databases.get(db.name());
             if (f == null) databases.put(db.name(), new Failover(db.name(), db.backends(), clock, events));
             else f.reconfigure(db.backends());
+            logCheckLogin(c, db);
         }
         for (String name : List.copyOf(databases.keySet())) {
             if (c.database(name).isEmpty()) {
                 Failover gone = databases.remove(name);
                 for (Backend b : gone.backends()) b.retireAll("backend_removed");
+                checkLogins.remove(name);
             }
+        }
+    }
+
+    /** Says once per change who a database's health checks log in as (or that they cannot), at start and RELOAD. */
+    private void logCheckLogin(ProxyConfig c, DatabaseConfig db) {
+        HealthCheckLogin.Choice choice = db.backends().checked() ? HealthCheckLogin.choose(c, db) : null;
+        String said = !db.backends().checked() ? "" : choice == null ? "none" : choice.user() + "/" + choice.source();
+        if (said.equals(checkLogins.put(db.name(), said)) || said.isEmpty()) return;
+        if (choice != null) {
+            Logger.info("event=health_check_login database={} user={} source={}", db.name(), choice.user(),
+                    choice.source().label());
+        } else {
+            Logger.error("event=health_check_login database={} user=none error=\"{}\"", db.name(),
+                    HealthCheckLogin.missing(c, db));
         }
     }
 
@@ -207,6 +225,13 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Failover f : all()) if (f.checked()) out.put(f.database, new long[] {f.failovers(), f.lastFailoverMillis()});
         return out;
+    }
+
+    @Override
+    public int uncheckableDatabases() {
+        int n = 0;
+        for (Failover f : all()) if (f.uncheckable()) n++;
+        return n;
     }
 
     @Override

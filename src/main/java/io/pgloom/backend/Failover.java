@@ -188,8 +188,22 @@ public final class Failover {
     /** Whether a new server connection could be placed now (readiness); null when yes, else why not. */
     public String readiness() {
         try (var h = lock.obtain()) {
-            if (!config.checked()) return null;
-            return pick() != null ? null : "no host fits target " + config.target().label() + " (" + describe() + ")";
+            if (!config.checked() || pick() != null) return null;
+            for (Backend b : backends) {
+                if (b.checkBlocked) {
+                    return "health checks cannot run on " + b.name + ": " + b.lastError + " (" + describe() + ")";
+                }
+            }
+            return "no host fits target " + config.target().label() + " (" + describe() + ")";
+        }
+    }
+
+    /** Whether some host's last check could not run for pgloom's own reasons (pgloom_backend_uncheckable_databases). */
+    boolean uncheckable() {
+        try (var h = lock.obtain()) {
+            if (!config.checked()) return false;
+            for (Backend b : backends) if (b.checkBlocked) return true;
+            return false;
         }
     }
 
@@ -228,6 +242,7 @@ public final class Failover {
             BackendRole before = b.role;
             boolean wasUp = b.up;
             b.failures = 0;
+            b.checkBlocked = false;
             b.passes++;
             b.lastError = "";
             b.lastCheckMillis = now;
@@ -253,6 +268,17 @@ public final class Failover {
             if (notify) changed.signalAll();
         }
         if (notify) events.routingChanged(database);
+    }
+
+    /**
+     * A health check could not run for pgloom's own reasons (no login to check with, credentials refused, a missing
+     * database): the host is not judged, but its role and health go unknown until a check passes again.
+     */
+    void checkBlocked(Backend b, String error) {
+        try (var h = lock.obtain()) {
+            b.checkBlocked = true;
+        }
+        checkFailed(b, error, false);
     }
 
     /** A check or a connect failed. hostFault: the host itself is unreachable or refusing (counts toward down). */

@@ -83,8 +83,11 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
         }
     }
 
-    /** [failover]: health check timing, cutover thresholds, and how long DRAIN and SWITCHOVER wait. */
+    /**
+     * [failover]: health check timing, cutover thresholds, how long DRAIN and SWITCHOVER wait, and the user health
+     * checks log in as when the database names none ("" = none).
+     */
     public record Failover(Duration healthCheckPeriod, Duration healthCheckTimeout, int failoverThreshold,
-                           int recoveryThreshold, Duration drainTimeout) {
+                           int recoveryThreshold, Duration drainTimeout, String healthCheckUser) {
     }
 }

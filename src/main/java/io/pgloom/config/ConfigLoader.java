@@ -91,6 +91,15 @@ public final class ConfigLoader {
         if (!proxy.authUser().isEmpty() && !users.containsKey(proxy.authUser())) {
             errors.add("proxy.auth_user: \"" + proxy.authUser() + "\" has no [users." + proxy.authUser() + "] table (its password logs pgloom in to run auth_query)");
         }
+        String checkUser = failover.healthCheckUser();
+        Secret checkSecret = users.containsKey(checkUser) ? users.get(checkUser).password() : null;
+        if (!checkUser.isEmpty() && !users.containsKey(checkUser)) {
+            errors.add("failover.health_check_user: \"" + checkUser + "\" has no [users." + checkUser
+                    + "] table (its password logs pgloom in for health checks)");
+        } else if (!checkUser.isEmpty() && (checkSecret == null || !checkSecret.canLogIn())) {
+            errors.add("failover.health_check_user: [users." + checkUser + "] needs a password pgloom can log in with "
+                    + "(plain text or an MD5 hash; a SCRAM verifier only checks clients)");
+        }
         for (String u : admin.users()) {
             if (!users.containsKey(u)) errors.add("admin.users: \"" + u + "\" has no [users." + u + "] table");
         }
@@ -359,8 +368,9 @@ public final class ConfigLoader {
         int down = (int) t.integer("failover_threshold", Defaults.FAILOVER_THRESHOLD, 1, 1000);
         int up = (int) t.integer("recovery_threshold", Defaults.RECOVERY_THRESHOLD, 1, 1000);
         Duration drain = t.seconds("drain_timeout", Defaults.DRAIN_TIMEOUT, MAX_SECONDS);
+        String checkUser = t.string("health_check_user", "");
         t.rejectUnknown();
-        return new Backends.Failover(period, timeout, down, up, drain);
+        return new Backends.Failover(period, timeout, down, up, drain, checkUser);
     }
 
     /** host/port (one unchecked host) or hosts = ["h:p?weight=N", ...] with target (health-checked). */

@@ -20,6 +20,11 @@ public final class Secret {
         return kind;
     }
 
+    /** Whether pgloom can log in to PostgreSQL with it: a plain password or an MD5 hash (a verifier checks clients). */
+    public boolean canLogIn() {
+        return kind != Kind.SCRAM;
+    }
+
     public String reveal() {
         return value;
     }

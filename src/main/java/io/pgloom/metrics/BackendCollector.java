@@ -1,5 +1,5 @@
 // Per-host gauges computed at scrape time: up, role, draining, connections, consecutive failed checks; and per
-// database the failovers so far and the seconds since the last one.
+// database the failovers so far and the seconds since the last one; and how many databases cannot be checked.
 package io.pgloom.metrics;
 
 import io.prometheus.client.Collector;
@@ -51,6 +51,10 @@ public final class BackendCollector extends Collector {
             failovers.addMetric(List.of(db), v[0]);
             if (v[1] > 0) since.addMetric(List.of(db), (now - v[1]) / 1000.0);
         });
-        return List.of(up, role, draining, connections, failures, current, failovers, since);
+        GaugeMetricFamily uncheckable = new GaugeMetricFamily("pgloom_backend_uncheckable_databases",
+                "Health-checked databases with a host whose last check could not run for pgloom's own reasons (no "
+                        + "user to log in as, credentials refused, database missing): failover is blind there.",
+                source.uncheckableDatabases());
+        return List.of(up, role, draining, connections, failures, current, failovers, since, uncheckable);
     }
 }

@@ -9,4 +9,7 @@ public interface BackendSource {
 
     /** Per database: {failovers so far, wall-clock millis of the last one or 0}. */
     Map<String, long[]> failovers();
+
+    /** Health-checked databases with a host whose last check could not run for pgloom's own reasons. */
+    int uncheckableDatabases();
 }

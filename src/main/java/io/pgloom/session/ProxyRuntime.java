@@ -2,6 +2,7 @@
 // live sessions (for SHOW CLIENTS and shutdown) and the shutdown state.
 package io.pgloom.session;
 
+import io.pgloom.backend.HealthCheckLogin;
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.ProxySettings;
@@ -327,11 +328,12 @@ public final class ProxyRuntime {
         ProxyConfig c = config;
         DatabaseConfig db = c.database(b.database).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
                 "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME, "database \"" + b.database + "\" is no longer configured", null));
-        String user = probeUser(c, db);
-        if (user == null) {
+        HealthCheckLogin.Choice login = HealthCheckLogin.choose(c, db);
+        if (login == null) {
             throw new io.pgloom.pool.ServerLoginException("no_credentials", io.pgloom.wire.SqlState.INVALID_PASSWORD,
-                    "no credentials to check with: give [databases." + db.name() + "] a user and password, or configure a user", null);
+                    HealthCheckLogin.missing(c, db), null);
         }
+        String user = login.user();
         ServerCredentials creds = credentialsFor(c, db, user);
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", creds.user());
@@ -374,16 +376,16 @@ public final class ProxyRuntime {
     }
 
     /**
-     * Readiness probe of one database: a fresh login and SELECT 1 with the credentials pgloom would use (the
-     * database's forced user, else the first configured user with a usable secret). Returns null when it answered,
-     * else why not.
+     * Readiness probe of one database: a fresh login and SELECT 1 with the credentials pgloom would use
+     * (HealthCheckLogin.readinessUser). Returns null when it answered, else why not.
      */
     public String probeBackend(String database) {
         ProxyConfig c = config;
         DatabaseConfig db = c.database(database).orElse(null);
         if (db == null) return "not configured";
         if (db.backends().checked()) return backends.readiness(database); // the health checks already know
-        String user = probeUser(c, db);
+        String user = HealthCheckLogin.readinessUser(c, db, pools.all().stream().map(ServerPool::key)
+                .filter(k -> k.database().equals(database)).map(PoolKey::user).toList());
         if (user == null) return "no credentials to probe with";
         try {
             io.pgloom.pool.ServerConn conn = login(new PoolKey(database, user));
@@ -395,21 +397,6 @@ public final class ProxyRuntime {
         } catch (io.pgloom.pool.ServerLoginException e) {
             return e.reason() + ": " + e.getMessage();
         }
-    }
-
-    /**
-     * Who probes and health checks log in as: the database's forced user, else a user already served for it (known to
-     * work), else a configured non-admin user with a usable secret; null when there is none.
-     */
-    private String probeUser(ProxyConfig c, DatabaseConfig db) {
-        if (db.user() != null) return db.user();
-        String user = pools.all().stream().map(p -> p.key()).filter(k -> k.database().equals(db.name()))
-                .map(PoolKey::user).findFirst().orElse(null);
-        if (user != null) return user;
-        return c.users().values().stream()
-                .filter(u -> u.password() != null && u.password().kind() != Secret.Kind.SCRAM)
-                .filter(u -> !c.admin().users().contains(u.name()))
-                .map(UserConfig::name).findFirst().orElse(null);
     }
 
     /** Ends the sessions linked to a server on a host just marked down: their transactions are lost, never retried. */

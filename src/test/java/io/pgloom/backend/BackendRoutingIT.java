@@ -44,6 +44,7 @@ class BackendRoutingIT {
         String p = "127.0.0.1:" + primaryPort, s = "127.0.0.1:" + standbyPort;
         proxy = ProxyHarness.start(cluster.primary(), "transaction", "", """
                 [failover]
+                health_check_user = "app"
                 health_check_period = 0.2
                 health_check_timeout = 1
                 failover_threshold = 2
@@ -172,6 +173,7 @@ class BackendRoutingIT {
         // Its own pgloom: DRAIN acts on every database listing the host, and "ro" above has no other standby.
         try (ProxyHarness own = ProxyHarness.start(cluster.primary(), "transaction", "", """
                 [failover]
+                health_check_user = "app"
                 health_check_period = 0.2
                 drain_timeout = 10
 

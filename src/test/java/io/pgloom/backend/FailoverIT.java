@@ -28,6 +28,7 @@ class FailoverIT {
     private static String failoverTables(PostgresCluster c) {
         return """
                 [failover]
+                health_check_user = "app"
                 health_check_period = 0.2
                 health_check_timeout = 1
                 failover_threshold = 3
@@ -40,7 +41,7 @@ class FailoverIT {
                 """.formatted(c.primary().port(), c.standby(0).port());
     }
 
-    private static void createTable(PostgresCluster c) throws SQLException {
+    static void createTable(PostgresCluster c) throws SQLException {
         try (Connection app = c.primary().connect("app", "app", "app"); Statement st = app.createStatement()) {
             st.execute("CREATE TABLE writes (id bigserial PRIMARY KEY, who text)");
         }
@@ -55,6 +56,43 @@ class FailoverIT {
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Client settings of an application that gives up on a connection quickly and retries. */
+    static Properties quick() {
+        Properties quick = new Properties();
+        quick.setProperty("connectTimeout", "5");
+        quick.setProperty("socketTimeout", "5");
+        return quick;
+    }
+
+    /** What an application saw while it reconnected and retried a write until one ran on the promoted host. */
+    record Retries(int attempts, int readOnlyErrors, int writesInRecovery) {}
+
+    /** Like an application: reconnect and retry a write through pgloom until one runs on port, counting what it saw. */
+    static Retries writeUntilOn(ProxyHarness proxy, String database, int port) throws InterruptedException {
+        AtomicInteger readOnlyErrors = new AtomicInteger();
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger inRecovery = new AtomicInteger();
+        AtomicReference<String> lastError = new AtomicReference<>();
+        try {
+            Await.until(() -> {
+                attempts.incrementAndGet();
+                try (Connection w = proxy.connect(database, "app", "app", quick())) {
+                    Object[] where = BackendRoutingIT.where(w);
+                    w.createStatement().execute("INSERT INTO writes (who) VALUES ('after failover')");
+                    if ((Boolean) where[1]) inRecovery.incrementAndGet();
+                    return (Integer) where[0] == port && !(Boolean) where[1];
+                } catch (SQLException e) {
+                    if ("25006".equals(e.getSQLState())) readOnlyErrors.incrementAndGet();
+                    lastError.set(e.getSQLState() + " " + e.getMessage());
+                    throw e;
+                }
+            }, 30, "a write through pgloom to reach the promoted host");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last error: " + lastError.get(), e);
+        }
+        return new Retries(attempts.get(), readOnlyErrors.get(), inRecovery.get());
     }
 
     @Test
@@ -86,34 +124,13 @@ class FailoverIT {
             assertTrue(lost.getSQLState().startsWith("08"), "the transaction on the dead host gets 08xxx: " + lost.getSQLState() + " " + lost.getMessage());
             inTx.close();
 
-            // Like an application: reconnect and retry the write until it succeeds, counting what it saw meanwhile.
-            Properties quick = new Properties();
-            quick.setProperty("connectTimeout", "5");
-            quick.setProperty("socketTimeout", "5");
-            AtomicInteger readOnlyErrors = new AtomicInteger();
-            AtomicInteger attempts = new AtomicInteger();
-            AtomicReference<String> lastError = new AtomicReference<>();
-            try {
-              Await.until(() -> {
-                attempts.incrementAndGet();
-                try (Connection w = proxy.connect("rw", "app", "app", quick)) {
-                    Object[] where = BackendRoutingIT.where(w);
-                    w.createStatement().execute("INSERT INTO writes (who) VALUES ('after failover')");
-                    return (Integer) where[0] == promotedPort && !(Boolean) where[1];
-                } catch (SQLException e) {
-                    if ("25006".equals(e.getSQLState())) readOnlyErrors.incrementAndGet();
-                    lastError.set(e.getSQLState() + " " + e.getMessage());
-                    throw e;
-                }
-              }, 30, "a write through pgloom to reach the promoted host");
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; last error: " + lastError.get(), e);
-            }
+            Retries seen = writeUntilOn(proxy, "rw", promotedPort);
             long recovered = System.nanoTime();
             promoter.join();
             System.out.printf("failover: time to recover %d ms after the crash (%d ms after the promotion began), %d attempts%n",
-                    (recovered - crashedAt) / 1_000_000, (recovered - promotedAt.get()) / 1_000_000, attempts.get());
-            assertEquals(0, readOnlyErrors.get(), "no write was sent to a host in recovery");
+                    (recovered - crashedAt) / 1_000_000, (recovered - promotedAt.get()) / 1_000_000, seen.attempts());
+            assertEquals(0, seen.readOnlyErrors(), "no write was sent to a host in recovery");
+            assertEquals(0, seen.writesInRecovery(), "no write ran on a host in recovery");
 
             Await.until(() -> "f".equals(BackendRoutingIT.showBackends(proxy).get("rw/" + c.primary().port()).get("up")), 10,
                     "the dead host to be marked down after failover_threshold failed checks");

@@ -22,7 +22,7 @@ class FailoverTest {
         List<Backends.Host> list = new ArrayList<>();
         for (String h : hosts) list.add(Backends.Host.parse(h, 5432));
         Backends cfg = new Backends(list, target, true, new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2,
-                Duration.ofSeconds(1)));
+                Duration.ofSeconds(1), ""));
         return new Failover("db", cfg, Clock.SYSTEM, new Failover.Events() {
             @Override
             public void hostDown(Backend b) {
@@ -103,5 +103,24 @@ class FailoverTest {
         for (int i = 0; i < 3; i++) f.checkFailed(b, "refused", true);
         assertTrue(f.current() != b, "the pin is dropped once its host is down");
         assertEquals(a, pick(f));
+    }
+
+    @Test
+    void aBlockedCheckLeavesTheHostAloneButMakesTheDatabaseUncheckableUntilAPass() throws Exception {
+        Failover f = failover(Backends.Target.PRIMARY, "a", "b");
+        Backend a = f.backends().get(0), b = f.backends().get(1);
+        f.checkBlocked(a, "password authentication failed for user \"monitor\"");
+        assertTrue(f.uncheckable());
+        assertTrue(f.readiness().startsWith("health checks cannot run on a:5432: password authentication failed"),
+                f.readiness());
+        f.checkPassed(b, BackendRole.PRIMARY);
+        for (int i = 0; i < 5; i++) f.checkBlocked(b, "database \"x\" does not exist");
+        assertEquals(List.of(), downs, "pgloom's own login problems never mark a host down");
+        assertEquals(b, pick(f));
+        assertEquals(null, f.readiness(), "still placing connections: ready, the metric tells the rest");
+        assertTrue(f.uncheckable());
+        f.checkPassed(a, BackendRole.STANDBY);
+        f.checkPassed(b, BackendRole.PRIMARY);
+        assertFalse(f.uncheckable(), "cleared once every host's check passes again");
     }
 }

@@ -88,6 +88,21 @@ public final class ProxyHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * pgloom from a config of the test's own, without the default databases and users: proxyKeys go into [proxy]
+     * after its listen address, tables follow.
+     */
+    public static ProxyHarness startOwn(String proxyKeys, String tables) {
+        try {
+            Path file = Files.createTempFile("pgloom-test", ".toml");
+            String listen = "[proxy]\nlisten = \"127.0.0.1:" + freePort() + "\"\n";
+            Files.writeString(file, listen + proxyKeys + "\n\n" + tables);
+            return new ProxyHarness(Pgloom.start(Pgloom.load(file), file), file);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start pgloom: " + e.getMessage(), e);
+        }
+    }
+
     public static ProxyHarness start(PostgresFixture pg, String poolMode) {
         return start(pg, poolMode, "", "");
     }
