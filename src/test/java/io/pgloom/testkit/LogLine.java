@@ -24,17 +24,27 @@ public record LogLine(String level, List<String> keys, List<String> values) {
     public static LogLine parse(String entry) {
         String line = entry.endsWith("\n") ? entry.substring(0, entry.length() - 1) : entry;
         if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
+        Matcher m = PREFIX.matcher(line);
+        if (!m.lookingAt()) throw new IllegalArgumentException("no date and level: " + entry);
+        return fields(m.group(1), line, m.end());
+    }
+
+    /** A message alone (the JSON format's msg), read as logfmt the same strict way. */
+    public static LogLine message(String msg) {
+        return fields(null, msg, 0);
+    }
+
+    private static LogLine fields(String level, String line, int from) {
+        String entry = line;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029) {
                 throw new IllegalArgumentException("control character " + (int) c + " at " + i + ": " + entry);
             }
         }
-        Matcher m = PREFIX.matcher(line);
-        if (!m.lookingAt()) throw new IllegalArgumentException("no date and level: " + entry);
         List<String> keys = new ArrayList<>();
         List<String> values = new ArrayList<>();
-        int i = m.end();
+        int i = from;
         while (i < line.length()) {
             int eq = line.indexOf('=', i);
             if (eq <= i) throw new IllegalArgumentException("no key at " + i + ": " + entry);
@@ -82,6 +92,6 @@ public record LogLine(String level, List<String> keys, List<String> values) {
                 i++;
             }
         }
-        return new LogLine(m.group(1), List.copyOf(keys), List.copyOf(values));
+        return new LogLine(level, List.copyOf(keys), List.copyOf(values));
     }
 }
