@@ -16,7 +16,7 @@ import sun.misc.Signal;
 public final class Main {
     private Main() {}
 
-    /** The text log's line: each message is logfmt with escaped values (util.SafeLogging, named in tinylog.properties). */
+    /** The text log's line; each message is logfmt with escaped values (util.SafeLogging, see tinylog.properties). */
     public static final String TEXT_FORMAT = "{date:yyyy-MM-dd HH:mm:ss.SSS} {level} {message}";
     /** The text log's exception filter: an exception's message cannot break the line either. */
     public static final String TEXT_EXCEPTION_FILTER = SafeThrowables.class.getName();

@@ -106,7 +106,7 @@ class LogFormatIT {
             List<String> logins = lines.stream().filter(l -> l.contains("event=client_login")).toList();
             assertEquals(1, logins.size(), all);
             LogLine login = LogLine.message(jsonString(logins.get(0), "msg"));
-            assertEquals(APP_NAME, login.get("application_name"), "decode the JSON, read msg as logfmt: the client's text");
+            assertEquals(APP_NAME, login.get("application_name"), "JSON-decode, read msg as logfmt: the client's text");
             assertEquals("client_login", login.get("event"));
             assertFalse(all.contains("Sup3r-Secret-Guess"), "a password never reaches the log");
             assertFalse(all.contains("password = \"app\""), "nor the configured one");

@@ -29,10 +29,13 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class LogInjectionIT {
-    private static final String FORGED = "evil\" event=admin_command command=\"SHUTDOWN\nFAKE-LINE event=auth_ok user=root";
+    private static final String FORGED =
+            "evil\" event=admin_command command=\"SHUTDOWN\nFAKE-LINE event=auth_ok user=root";
     private static final String APP_NAME = "app\u001b]0;owned\u0007\r\nFAKE-APP event=auth_ok";
-    private static final Pattern LOG_LINE = Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} [A-Z]+ event=.*");
-    private static final Pattern TRACE_LINE = Pattern.compile("(# pgloom trace: .*|\\d{4}-\\d{2}-\\d{2}T\\S+Z T-\\d+ .*)");
+    private static final Pattern LOG_LINE =
+            Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} [A-Z]+ event=.*");
+    private static final Pattern TRACE_LINE =
+            Pattern.compile("(# pgloom trace: .*|\\d{4}-\\d{2}-\\d{2}T\\S+Z T-\\d+ .*)");
 
     @Test
     void aClientCannotWriteALineOfItsOwn() throws Exception {
@@ -61,8 +64,9 @@ class LogInjectionIT {
                 password = "admin"
                 """.formatted(port, trace, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        String jar = System.getProperty("pgloom.jar", "target/proxy.jar");
+        Process proc = new ProcessBuilder(java, "-jar", jar, conf.toString()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/";
@@ -90,15 +94,17 @@ class LogInjectionIT {
                     app.createStatement().execute("SELECT 1");
                     String shown = null;
                     try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
-                        while (rs.next()) if ("app".equals(rs.getString("database"))) shown = rs.getString("application_name");
+                        while (rs.next()) {
+                            if ("app".equals(rs.getString("database"))) shown = rs.getString("application_name");
+                        }
                     }
-                    assertEquals(SafeText.terminal(APP_NAME), shown, "SHOW CLIENTS escapes what would reach a terminal");
+                    assertEquals(SafeText.terminal(APP_NAME), shown, "SHOW CLIENTS escapes what reaches a terminal");
                     assertTrue(shown.chars().noneMatch(c -> c < 0x20), shown);
                 }
                 adm.createStatement().execute("TRACE OFF all");
             }
-            Await.until(() -> Files.readString(log).contains("FAKE-APP") && Files.readString(log).contains("FAKE-LINE"), 10,
-                    "both sessions in the log");
+            Await.until(() -> Files.readString(log).contains("FAKE-APP") && Files.readString(log).contains("FAKE-LINE"),
+                    10, "both sessions in the log");
             proc.destroy();
             assertTrue(proc.waitFor(30, TimeUnit.SECONDS));
 
@@ -110,7 +116,8 @@ class LogInjectionIT {
             assertEquals(FORGED, line.get("user"), "the whole user name, in user=");
             assertEquals("client_disconnect", line.get("event"));
             assertEquals(1, line.keys().stream().filter("event"::equals).count(), "no second event= key");
-            List<String> logins = lines.stream().filter(l -> l.contains("event=client_login") && l.contains("FAKE-APP")).toList();
+            List<String> logins = lines.stream().filter(l -> l.contains("event=client_login") && l.contains("FAKE-APP"))
+                    .toList();
             assertEquals(1, logins.size(), lines.toString());
             assertEquals(APP_NAME, LogLine.parse(logins.get(0)).get("application_name"));
 

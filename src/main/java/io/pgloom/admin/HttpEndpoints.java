@@ -92,7 +92,8 @@ public final class HttpEndpoints implements AutoCloseable {
         Map<String, String> checks = checks();
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         StringBuilder body = new StringBuilder(ok ? "ready\n" : "not ready\n");
-        checks.forEach((k, v) -> body.append(SafeText.terminal(k)).append(": ").append(SafeText.terminal(v)).append('\n'));
+        checks.forEach((k, v) -> body.append(SafeText.terminal(k)).append(": ").append(SafeText.terminal(v))
+                .append('\n'));
         send(ex, ok ? 200 : 503, "text/plain", body.toString());
     }
 

@@ -42,7 +42,8 @@ final class ResultSetWriter {
                 continue;
             }
             String text = v instanceof Boolean b ? (b ? "t" : "f")
-                    : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d) : SafeText.terminal(v.toString());
+                    : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d)
+                    : SafeText.terminal(v.toString());
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
             out.int32(b.length).bytes(b);
         }

@@ -162,7 +162,7 @@ final class Redactor {
         }
     }
 
-    /** A string as "…" with quotes, backslashes and control characters escaped (SafeText), at most MAX_PRINTED long. */
+    /** A string as "…", quotes, backslashes and control characters escaped (SafeText), at most MAX_PRINTED long. */
     static void quote(StringBuilder out, byte[] b, int off, int len) {
         int shown = Math.min(len, MAX_PRINTED);
         SafeText.quoted(out, new String(b, off, shown, StandardCharsets.UTF_8));

@@ -84,9 +84,9 @@ public final class TraceRegistry implements AutoCloseable {
             traces.put(t.id, t);
             active = true;
             activeGauge.set(traces.size());
-            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_started scope=" + SafeText.logValue(t.scope.describe())
-                    + " level=" + t.level.word() + " values=" + (t.values ? "shown" : "redacted") + " by=" + SafeText.logValue(by)
-                    + " via=" + via
+            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_started scope="
+                    + SafeText.logValue(t.scope.describe()) + " level=" + t.level.word() + " values="
+                    + (t.values ? "shown" : "redacted") + " by=" + SafeText.logValue(by) + " via=" + via
                     + " expires=" + Instant.ofEpochMilli(t.expiresMillis)), true);
             recompute();
         }
@@ -144,8 +144,8 @@ public final class TraceRegistry implements AutoCloseable {
         recompute();
         TraceWriter w = writer;
         if (w != null) {
-            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_ended reason=" + reason + " by=" + SafeText.logValue(by)),
-                    true);
+            w.offer(TraceEvent.meta(System.nanoTime(),
+                    t.id + " - - trace_ended reason=" + reason + " by=" + SafeText.logValue(by)), true);
         }
         Logger.info("event=trace_ended trace={} reason={} by={} via={} scope={} level={} messages={} dropped={}",
                 t.id, reason, by, via, t.scope.describe(), t.level.word(), t.messages(), t.dropped());

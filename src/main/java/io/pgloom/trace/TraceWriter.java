@@ -170,8 +170,8 @@ final class TraceWriter implements Runnable {
         if (!tap.announced) {
             tap.announced = true;
             tap.lastNanos = e.nanos();
-            line(prefix(e) + " - session user=" + SafeText.logValue(tap.user) + " database=" + SafeText.logValue(tap.database)
-                    + " remote=" + address(tap.remote)
+            line(prefix(e) + " - session user=" + SafeText.logValue(tap.user)
+                    + " database=" + SafeText.logValue(tap.database) + " remote=" + address(tap.remote)
                     + " level=" + p.level().word() + (p.values() ? " values=shown" : ""));
         }
         Redactor.Rendered r = Redactor.render(e, pcap != null);

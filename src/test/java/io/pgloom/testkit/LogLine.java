@@ -49,7 +49,9 @@ public record LogLine(String level, List<String> keys, List<String> values) {
             int eq = line.indexOf('=', i);
             if (eq <= i) throw new IllegalArgumentException("no key at " + i + ": " + entry);
             String key = line.substring(i, eq);
-            if (!key.matches("[A-Za-z0-9_.$\\[\\]-]+")) throw new IllegalArgumentException("bad key '" + key + "': " + entry);
+            if (!key.matches("[A-Za-z0-9_.$\\[\\]-]+")) {
+                throw new IllegalArgumentException("bad key '" + key + "': " + entry);
+            }
             i = eq + 1;
             StringBuilder v = new StringBuilder();
             if (i < line.length() && line.charAt(i) == '"') {
@@ -80,7 +82,7 @@ public record LogLine(String level, List<String> keys, List<String> values) {
                 if (end < 0) end = line.length();
                 String bare = line.substring(i, end);
                 if (bare.indexOf('"') >= 0 || bare.indexOf('=') >= 0 || bare.indexOf('\\') >= 0) {
-                    throw new IllegalArgumentException("bare value with a quote, '=' or '\\': " + bare + " in " + entry);
+                    throw new IllegalArgumentException("bare value with a quote, '=' or '\\': " + bare + ": " + entry);
                 }
                 v.append(bare);
                 i = end;
@@ -88,7 +90,7 @@ public record LogLine(String level, List<String> keys, List<String> values) {
             keys.add(key);
             values.add(v.toString());
             if (i < line.length()) {
-                if (line.charAt(i) != ' ') throw new IllegalArgumentException("no space after a value at " + i + ": " + entry);
+                if (line.charAt(i) != ' ') throw new IllegalArgumentException("no space at " + i + ": " + entry);
                 i++;
             }
         }
