@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.Await;
+import io.pgloom.testkit.JarProcess;
 import io.pgloom.testkit.LogLine;
 import io.pgloom.testkit.PostgresFixture;
 import java.nio.file.Files;
@@ -73,9 +74,7 @@ class LogFormatIT {
                 [users.app]
                 password = "app"
                 """.formatted(port, pg.port()));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process proc = JarProcess.start(conf, log);
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/app";

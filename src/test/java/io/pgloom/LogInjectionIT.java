@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.Await;
+import io.pgloom.testkit.JarProcess;
 import io.pgloom.testkit.LogLine;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.util.SafeText;
@@ -63,10 +64,7 @@ class LogInjectionIT {
                 [users.admin]
                 password = "admin"
                 """.formatted(port, trace, pg.port()));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String jar = System.getProperty("pgloom.jar", "target/proxy.jar");
-        Process proc = new ProcessBuilder(java, "-jar", jar, conf.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process proc = JarProcess.start(conf, log);
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/";
