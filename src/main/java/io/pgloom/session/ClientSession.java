@@ -9,6 +9,7 @@ import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.util.ResourceLock;
+import io.pgloom.util.SafeText;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.ProtocolException;
@@ -232,7 +233,7 @@ public final class ClientSession implements Runnable {
         String messages = io.pgloom.trace.FlightRecorder.dump(runtime.clock.nanoTime(), sent, received);
         if (messages.isEmpty()) return;
         Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages={}", this, user, database,
-                reason, messages);
+                reason, new SafeText.Whole(messages));
         runtime.rememberFlight(toString(), reason, messages);
     }
 

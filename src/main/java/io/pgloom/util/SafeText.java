@@ -9,6 +9,14 @@ public final class SafeText {
     /** Longest value written into a log line; a longer one keeps its head and says its length. */
     public static final int MAX_LOG_VALUE = 1024;
 
+    /** A log argument that is pgloom's own text and may be long (a flight-recorder dump): escaped, never cut. */
+    public record Whole(String text) {
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     /**
      * A log message: each {} of the template (pgloom's own literal text) is replaced by the next argument as a logfmt
      * value: quoted when it holds a space, a quote, '=', a backslash or a control character, escaped within, and cut
@@ -23,9 +31,10 @@ public final class SafeText {
         for (int i = 0; i < template.length(); i++) {
             char c = template.charAt(i);
             if (c == '{' && i + 1 < template.length() && template.charAt(i + 1) == '}' && next < args.length) {
-                String v = String.valueOf(args[next++]);
-                if (quoted) escape(out, capped(v), true);
-                else logValue(out, v);
+                Object arg = args[next++];
+                String v = arg instanceof Whole w ? w.text() : capped(String.valueOf(arg));
+                if (quoted) escape(out, v, true);
+                else logValue(out, v, false);
                 i++;
                 continue;
             }
@@ -39,12 +48,12 @@ public final class SafeText {
     /** One logfmt value, capped, quoted when needed. */
     public static String logValue(String v) {
         StringBuilder out = new StringBuilder(v.length() + 2);
-        logValue(out, v);
+        logValue(out, v, true);
         return out.toString();
     }
 
-    private static void logValue(StringBuilder out, String v) {
-        String s = capped(v);
+    private static void logValue(StringBuilder out, String v, boolean cap) {
+        String s = cap ? capped(v) : v;
         if (!needsQuotes(s)) {
             out.append(s);
             return;

@@ -42,6 +42,9 @@ class SafeTextTest {
         assertEquals("user=\"" + "a".repeat(SafeText.MAX_LOG_VALUE) + "…(61440 chars)\"", SafeText.logMessage("user={}", v));
         String pairs = "x" + "😀".repeat(SafeText.MAX_LOG_VALUE); // the cut falls between the halves of a pair
         assertEquals("x" + "😀".repeat(SafeText.MAX_LOG_VALUE / 2 - 1) + "…(2049 chars)", SafeText.capped(pairs));
+        String dump = "-0.412s > Q 34, ".repeat(100);
+        assertEquals("messages=\"" + dump + "\"", SafeText.logMessage("messages={}", new SafeText.Whole(dump)),
+                "pgloom's own long text, marked Whole, is escaped but not cut");
         assertEquals("x=\\ud800", SafeText.logMessage("x={}", "\ud800").replace("\"", ""), "a lone surrogate is escaped");
     }
 
