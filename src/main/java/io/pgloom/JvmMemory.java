@@ -41,7 +41,7 @@ final class JvmMemory {
                 changed.add(s[0] + "=" + s[1]);
             } catch (RuntimeException unavailable) {
                 // not this JVM's option (another collector, another JVM): leave it
-                Logger.debug("event=jvm_option_skipped option={} error=\"{}\"", s[0], unavailable.getMessage());
+                Logger.debug("event=jvm_option_skipped option={} error={}", s[0], unavailable.getMessage());
             }
         }
         return changed;

@@ -4,6 +4,7 @@ package io.pgloom;
 
 import io.pgloom.config.ConfigError;
 import io.pgloom.config.ProxyConfig;
+import io.pgloom.util.SafeThrowables;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,11 @@ import sun.misc.Signal;
 
 public final class Main {
     private Main() {}
+
+    /** The text log's line; each message is logfmt with escaped values (util.SafeLogging, see tinylog.properties). */
+    public static final String TEXT_FORMAT = "{date:yyyy-MM-dd HH:mm:ss.SSS} {level} {message}";
+    /** The text log's exception filter: an exception's message cannot break the line either. */
+    public static final String TEXT_EXCEPTION_FILTER = SafeThrowables.class.getName();
 
     private static final String USAGE = """
             usage: java -jar proxy.jar CONFIG.toml      run pgloom
@@ -42,11 +48,11 @@ public final class Main {
             return;
         }
         configureLogging(config);
-        if (pollers != null) Logger.info("event=jvm_polling_tuned options=\"{}\"", pollers);
+        if (pollers != null) Logger.info("event=jvm_polling_tuned options={}", pollers);
         try {
             System.exit(run(config, file));
         } catch (Exception e) {
-            Logger.error(e, "event=startup_failed error=\"{}\"", e.getMessage());
+            Logger.error(e, "event=startup_failed error={}", e.getMessage());
             System.exit(1);
         }
     }
@@ -78,13 +84,14 @@ public final class Main {
             Configuration.set("writer", "console");
             Configuration.set("writer.stream", "out");
             Configuration.set("writer.level", config.log().level());
-            Configuration.set("writer.format", "{date:yyyy-MM-dd HH:mm:ss.SSS} {level} {message}");
+            Configuration.set("writer.format", TEXT_FORMAT);
+            Configuration.set("writer.exception", TEXT_EXCEPTION_FILTER);
         }
     }
 
     static int run(ProxyConfig config, Path file) throws Exception {
         List<String> jvm = JvmMemory.apply();
-        if (!jvm.isEmpty()) Logger.info("event=jvm_memory_tuned options=\"{}\"", String.join(" ", jvm));
+        if (!jvm.isEmpty()) Logger.info("event=jvm_memory_tuned options={}", String.join(" ", jvm));
         Pgloom pgloom = Pgloom.start(config, file);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());

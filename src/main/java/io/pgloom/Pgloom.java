@@ -96,7 +96,7 @@ public final class Pgloom implements AutoCloseable {
             return null;
         } catch (ConfigError e) {
             runtime.metrics.reloads.labels("rejected").inc();
-            Logger.error("event=reload result=rejected file={} error=\"{}\"", configFile, e.getMessage().replace('\n', ';'));
+            Logger.error("event=reload result=rejected file={} error={}", configFile, e.getMessage().replace('\n', ';'));
             return e.getMessage();
         }
     }

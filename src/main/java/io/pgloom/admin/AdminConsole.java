@@ -83,7 +83,7 @@ public final class AdminConsole implements AdminHandler {
             try {
                 execute(c, cmd, out);
             } catch (RuntimeException e) {
-                Logger.error(e, "event=admin_command_failed client={} command=\"{}\"", c.clientId(), cmd);
+                Logger.error(e, "event=admin_command_failed client={} command={}", c.clientId(), cmd);
                 out.raw(ErrorResponses.error(SqlState.INTERNAL_ERROR, "admin command failed: " + e));
             }
         }
@@ -93,7 +93,7 @@ public final class AdminConsole implements AdminHandler {
     private void execute(Connection c, String cmd, FrameWriter out) {
         List<String> words = List.of(cmd.split("\\s+"));
         String verb = words.get(0).toUpperCase(Locale.ROOT);
-        Logger.info("event=admin_command client={} user={} command=\"{}\"", c.clientId(), c.user(), cmd.replace('"', '\''));
+        Logger.info("event=admin_command client={} user={} command={}", c.clientId(), c.user(), cmd);
         switch (verb) {
             case "SHOW" -> {
                 if (words.size() < 2) {
@@ -176,7 +176,7 @@ public final class AdminConsole implements AdminHandler {
                 }
                 try {
                     runtime.config(io.pgloom.config.RuntimeSettings.with(runtime.config(), key, m.group(3)));
-                    Logger.info("event=setting_changed key={} value=\"{}\" by={}", key, m.group(3).strip(), c.user());
+                    Logger.info("event=setting_changed key={} value={} by={}", key, m.group(3).strip(), c.user());
                     out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
                 } catch (IllegalArgumentException e) {
                     out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));

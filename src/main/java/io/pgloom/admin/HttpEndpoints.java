@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
+import io.pgloom.util.SafeText;
 import io.prometheus.client.exporter.HTTPServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -71,7 +72,7 @@ public final class HttpEndpoints implements AutoCloseable {
             Boolean before = lastState.put(name, ok);
             if (before == null ? !ok : before != ok) {
                 if (ok) Logger.info("event=readiness_check_recovered check={}", name);
-                else Logger.warn("event=readiness_check_failing check={} state=\"{}\"", name, state);
+                else Logger.warn("event=readiness_check_failing check={} state={}", name, state);
             }
         });
         return out;
@@ -91,7 +92,8 @@ public final class HttpEndpoints implements AutoCloseable {
         Map<String, String> checks = checks();
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         StringBuilder body = new StringBuilder(ok ? "ready\n" : "not ready\n");
-        checks.forEach((k, v) -> body.append(k).append(": ").append(v).append('\n'));
+        checks.forEach((k, v) -> body.append(SafeText.terminal(k)).append(": ").append(SafeText.terminal(v))
+                .append('\n'));
         send(ex, ok ? 200 : 503, "text/plain", body.toString());
     }
 
@@ -126,13 +128,7 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     private static StringBuilder field(StringBuilder j, String k, String v) {
-        j.append('"').append(k).append("\":\"");
-        for (char c : v.toCharArray()) {
-            if (c == '"' || c == '\\') j.append('\\').append(c);
-            else if (c < 0x20) j.append(String.format("\\u%04x", (int) c));
-            else j.append(c);
-        }
-        return j.append('"');
+        return j.append('"').append(k).append("\":").append(SafeText.json(v));
     }
 
     static void send(HttpExchange ex, int code, String type, String body) throws IOException {

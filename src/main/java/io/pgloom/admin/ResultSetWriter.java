@@ -1,7 +1,9 @@
 // Encodes small text result sets for the admin console: RowDescription, DataRows, CommandComplete, so psql prints
-// real tables. Integers and decimals are typed (int8, float8) so scripts can compare them.
+// real tables. Integers and decimals are typed (int8, float8) so scripts can compare them. Text reaches a terminal:
+// its control characters and backslashes are escaped (SafeText.terminal), whoever supplied it.
 package io.pgloom.admin;
 
+import io.pgloom.util.SafeText;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +42,8 @@ final class ResultSetWriter {
                 continue;
             }
             String text = v instanceof Boolean b ? (b ? "t" : "f")
-                    : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d) : v.toString();
+                    : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d)
+                    : SafeText.terminal(v.toString());
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
             out.int32(b.length).bytes(b);
         }

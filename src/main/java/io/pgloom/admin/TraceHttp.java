@@ -46,8 +46,8 @@ final class TraceHttp implements HttpHandler {
         List<String> words = Arrays.stream(body.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
         if (!words.isEmpty() && words.get(0).equalsIgnoreCase("TRACE")) words = words.subList(1, words.size());
         if (!words.isEmpty() && words.get(0).equalsIgnoreCase("TRACES")) words = List.of("SHOW");
-        Logger.info("event=admin_command client=http:{} user={} command=\"TRACE {}\"", remote, user,
-                String.join(" ", words).replace('"', '\''));
+        Logger.info("event=admin_command client=http:{} user={} command={}", remote, user,
+                "TRACE " + String.join(" ", words));
         try {
             send(ex, 200, TraceCommands.text(TraceCommands.execute(runtime, words, user, "http")));
         } catch (IllegalArgumentException e) {

@@ -290,7 +290,7 @@ public final class Failover {
             b.lastError = error;
             if (!hostFault) {
                 // pgloom's own side is wrong (credentials, a dropped database): say so, but do not judge the host
-                if (!repeated) Logger.warn("event=backend_check_error database={} host={} error=\"{}\"", database, b.name, error);
+                if (!repeated) Logger.warn("event=backend_check_error database={} host={} error={}", database, b.name, error);
                 return;
             }
             b.passes = 0;
@@ -300,14 +300,14 @@ public final class Failover {
                 b.up = false;
                 down = config.checked();
                 if (down) {
-                    Logger.warn("event=backend_down database={} host={} role={} consecutive_failures={} error=\"{}\"",
+                    Logger.warn("event=backend_down database={} host={} role={} consecutive_failures={} error={}",
                             database, b.name, b.role.label(), b.failures, error);
                     b.retireAll("backend_down");
                     elect(null, "host_down");
                     changed.signalAll();
                 }
             } else if (b.up) {
-                Logger.warn("event=backend_check_failed database={} host={} consecutive_failures={} failover_threshold={} error=\"{}\"",
+                Logger.warn("event=backend_check_failed database={} host={} consecutive_failures={} failover_threshold={} error={}",
                         database, b.name, b.failures, threshold, error);
             }
         }
@@ -353,7 +353,7 @@ public final class Failover {
         Backend old = primary;
         primary = next;
         if (next == null) {
-            Logger.warn("event=primary_lost database={} previous={} hosts=\"{}\"", database, old.name, describe());
+            Logger.warn("event=primary_lost database={} previous={} hosts={}", database, old.name, describe());
             return;
         }
         boolean moved = lastPrimary != null && lastPrimary != next;

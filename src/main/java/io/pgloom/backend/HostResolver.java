@@ -25,7 +25,7 @@ final class HostResolver {
             b.dnsFailing = false;
         } catch (UnknownHostException e) {
             if (!b.dnsFailing) {
-                Logger.warn("event=backend_dns_failed database={} host={} kept={} error=\"{}\"", b.database, b.name,
+                Logger.warn("event=backend_dns_failed database={} host={} kept={} error={}", b.database, b.name,
                         b.address == null ? "none" : b.address.getHostAddress(), e.getMessage());
             }
             b.dnsFailing = true;

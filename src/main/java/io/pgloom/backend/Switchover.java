@@ -62,7 +62,7 @@ public final class Switchover {
         pools.reconnect(database);
         pools.resume(database);
         Backend now = f.current();
-        Logger.warn("event=switchover_rolled_back database={} to={} back_to={} reason=\"{}\"", database, to.name,
+        Logger.warn("event=switchover_rolled_back database={} to={} back_to={} reason={}", database, to.name,
                 now == null ? "none" : now.name, why);
         throw new Failed("SWITCHOVER " + database + " TO " + to.name + " rolled back: " + to.name + " did not pass its check as "
                 + f.config().target().label() + " within " + timeout.toSeconds() + " s (" + why + "); " + database

@@ -536,7 +536,7 @@ public final class ServerPool {
             ServerConn c = connectNew();
             release(c);
         } catch (ServerLoginException e) {
-            Logger.warn("event=server_connect_failed pool={} reason={} error=\"{}\"", key, e.reason(), e.getMessage());
+            Logger.warn("event=server_connect_failed pool={} reason={} error={}", key, e.reason(), e.getMessage());
         }
     }
 

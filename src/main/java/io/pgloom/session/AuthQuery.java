@@ -84,7 +84,7 @@ final class AuthQuery {
                 }
             }
             if (error != null) {
-                Logger.error("event=auth_query_failed database={} auth_user={} error=\"{}\"", database, c.proxy().authUser(), error);
+                Logger.error("event=auth_query_failed database={} auth_user={} error={}", database, c.proxy().authUser(), error);
                 throw new ServerLoginException("auth_query_failed", io.pgloom.wire.SqlState.INVALID_AUTHORIZATION,
                         "auth_query failed; see the pgloom log", null);
             }

@@ -39,7 +39,7 @@ final class ClientLogin {
         } catch (SessionClosed e) {
             if (!e.reason().equals("auth_failed")) throw e;
             int failures = s.runtime.authFailed(s.remoteAddress);
-            Logger.warn("event=auth_failed client={} user={} database={} remote={} failures_from_address={} detail=\"{}\"",
+            Logger.warn("event=auth_failed client={} user={} database={} remote={} failures_from_address={} detail={}",
                     s, s.user, s.database, s.remoteAddress, failures, e.getMessage());
             long delayMs = s.runtime.config().proxy().authFailureDelay().toMillis() * Math.min(failures, 10);
             if (delayMs > 0) {

@@ -9,6 +9,7 @@ import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.util.ResourceLock;
+import io.pgloom.util.SafeText;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.ProtocolException;
@@ -159,7 +160,7 @@ public final class ClientSession implements Runnable {
             if (!loginDone) {
                 runtime.add(this);
                 ClientLogin.run(this);
-                Logger.info("event=client_login client={} user={} database={} application_name=\"{}\" remote={}:{} tls={} auth_method={} pool_mode={}",
+                Logger.info("event=client_login client={} user={} database={} application_name={} remote={}:{} tls={} auth_method={} pool_mode={}",
                         this, user, database, applicationName, remoteAddress, remotePort, tls, authMethod, mode.name().toLowerCase());
                 // The session goes on on a fresh virtual thread: a virtual thread keeps the largest stack it ever
                 // parked with (about 3 KiB during a SCRAM or MD5 exchange), and an idle client should hold only the
@@ -219,7 +220,7 @@ public final class ClientSession implements Runnable {
         runtime.traces.sessionEnded(toString(), reason);
         dumpFlightRecorder(reason, detail);
         long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
-        String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail=\"{}\"";
+        String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail={}";
         if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else if (level.equals("error")) Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else if (level.equals("debug")) Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
@@ -251,8 +252,8 @@ public final class ClientSession implements Runnable {
         if (NORMAL_ENDINGS.contains(reason) || !sent.enabled()) return;
         String messages = io.pgloom.trace.FlightRecorder.dump(runtime.clock.nanoTime(), sent, received);
         if (messages.isEmpty()) return;
-        Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages=\"{}\"", this, user, database,
-                reason, messages);
+        Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages={}", this, user, database,
+                reason, new SafeText.Whole(messages));
         runtime.rememberFlight(toString(), reason, messages);
     }
 
@@ -559,7 +560,7 @@ public final class ClientSession implements Runnable {
             Logger.info("event=cancel_forwarded client={} server={} backend_pid={}", this, s.id, s.backendPid());
         } catch (IOException e) {
             runtime.metrics.cancelRequests.labels("failed").inc();
-            Logger.warn("event=cancel_failed client={} server={} error=\"{}\"", this, s.id, e.getMessage());
+            Logger.warn("event=cancel_failed client={} server={} error={}", this, s.id, e.getMessage());
         }
     }
 

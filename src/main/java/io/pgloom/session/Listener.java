@@ -68,7 +68,7 @@ public final class Listener implements AutoCloseable {
                 c = serverSocket.accept();
             } catch (IOException e) {
                 if (closing) return;
-                Logger.error("event=accept_failed error=\"{}\"", e.getMessage());
+                Logger.error("event=accept_failed error={}", e.getMessage());
                 continue;
             }
             try {
@@ -107,7 +107,7 @@ public final class Listener implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 release.run();
                 closeQuietly(c);
-                Logger.warn("event=client_setup_failed error=\"{}\"", e.getMessage());
+                Logger.warn("event=client_setup_failed error={}", e.getMessage());
             }
         }
     }

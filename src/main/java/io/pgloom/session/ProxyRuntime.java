@@ -501,7 +501,7 @@ public final class ProxyRuntime {
     private static void logCertificates(io.pgloom.tls.TlsContexts.ServerTls t) {
         if (t == null) return;
         for (java.security.cert.X509Certificate c : t.certificates()) {
-            org.tinylog.Logger.info("event=tls_certificate_loaded subject=\"{}\" not_after={}", c.getSubjectX500Principal().getName(),
+            org.tinylog.Logger.info("event=tls_certificate_loaded subject={} not_after={}", c.getSubjectX500Principal().getName(),
                     c.getNotAfter().toInstant());
         }
     }

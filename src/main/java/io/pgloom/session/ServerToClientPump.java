@@ -460,7 +460,7 @@ final class ServerToClientPump implements Runnable {
         }
         session.pool.discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
-            Logger.warn("event=server_lost client={} server={} backend_pid={} error=\"{}\"",
+            Logger.warn("event=server_lost client={} server={} backend_pid={} error={}",
                     session, server.id, server.backendPid(), e.getMessage());
             if (lastForwarded == MessageType.ERROR_RESPONSE) {
                 // The server already said why (e.g. FATAL 57P01 from pg_terminate_backend); just close.

@@ -5,6 +5,7 @@
 package io.pgloom.trace;
 
 import io.pgloom.trace.MessageFields.Kind;
+import io.pgloom.util.SafeText;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
 final class Redactor {
     private Redactor() {}
@@ -19,6 +21,9 @@ final class Redactor {
     /** Longest text or value printed in a line; the rest is counted, not printed. */
     static final int MAX_PRINTED = 2048;
     private static final byte MASK = '*';
+    /** A field name printed as a key: pgloom's own names, and startup parameter names that look like them. */
+    private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9_.$]{1,64}");
+    private static final int MAX_KEY = 64;
 
     /** The policy, in one method. */
     static boolean visible(Kind kind, TracePolicy p) {
@@ -105,6 +110,13 @@ final class Redactor {
                 return;
             }
             list = null;
+            if (!SAFE_KEY.matcher(name).matches()) {
+                // A startup parameter's name is the client's text: it is shown as a value, never as a key.
+                out.append(" param=");
+                SafeText.quoted(out, name.length() > MAX_KEY ? name.substring(0, MAX_KEY) + "…" : name);
+                out.append(" value=");
+                return;
+            }
             out.append(' ').append(name).append('=');
         }
 
@@ -150,25 +162,10 @@ final class Redactor {
         }
     }
 
-    /** A string as "…" with quotes, backslashes and control characters escaped, at most MAX_PRINTED long. */
+    /** A string as "…", quotes, backslashes and control characters escaped (SafeText), at most MAX_PRINTED long. */
     static void quote(StringBuilder out, byte[] b, int off, int len) {
         int shown = Math.min(len, MAX_PRINTED);
-        String s = new String(b, off, shown, StandardCharsets.UTF_8);
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"', '\\' -> out.append('\\').append(c);
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) out.append(String.format("\\x%02x", (int) c));
-                    else out.append(c);
-                }
-            }
-        }
-        out.append('"');
+        SafeText.quoted(out, new String(b, off, shown, StandardCharsets.UTF_8));
         if (len > shown) out.append("…(+").append(len - shown).append(" bytes)");
     }
 

@@ -5,6 +5,7 @@ package io.pgloom.trace;
 
 import io.pgloom.config.TraceSettings;
 import io.pgloom.util.ResourceLock;
+import io.pgloom.util.SafeText;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import java.io.IOException;
@@ -83,12 +84,13 @@ public final class TraceRegistry implements AutoCloseable {
             traces.put(t.id, t);
             active = true;
             activeGauge.set(traces.size());
-            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_started scope=" + t.scope.describe() + " level="
-                    + t.level.word() + " values=" + (t.values ? "shown" : "redacted") + " by=" + by + " via=" + via
+            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_started scope="
+                    + SafeText.logValue(t.scope.describe()) + " level=" + t.level.word() + " values="
+                    + (t.values ? "shown" : "redacted") + " by=" + SafeText.logValue(by) + " via=" + via
                     + " expires=" + Instant.ofEpochMilli(t.expiresMillis)), true);
             recompute();
         }
-        Logger.info("event=trace_started trace={} scope=\"{}\" level={} values={} by={} via={} expires={} file={} pcap={}",
+        Logger.info("event=trace_started trace={} scope={} level={} values={} by={} via={} expires={} file={} pcap={}",
                 t.id, t.scope.describe(), t.level.word(), t.values, by, via, Instant.ofEpochMilli(t.expiresMillis), t.file,
                 t.pcapFile == null ? "" : t.pcapFile);
         return t;
@@ -142,9 +144,10 @@ public final class TraceRegistry implements AutoCloseable {
         recompute();
         TraceWriter w = writer;
         if (w != null) {
-            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_ended reason=" + reason + " by=" + by), true);
+            w.offer(TraceEvent.meta(System.nanoTime(),
+                    t.id + " - - trace_ended reason=" + reason + " by=" + SafeText.logValue(by)), true);
         }
-        Logger.info("event=trace_ended trace={} reason={} by={} via={} scope=\"{}\" level={} messages={} dropped={}",
+        Logger.info("event=trace_ended trace={} reason={} by={} via={} scope={} level={} messages={} dropped={}",
                 t.id, reason, by, via, t.scope.describe(), t.level.word(), t.messages(), t.dropped());
     }
 

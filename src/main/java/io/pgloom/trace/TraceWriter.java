@@ -6,6 +6,7 @@ package io.pgloom.trace;
 
 import io.pgloom.config.TraceSettings;
 import io.pgloom.util.ResourceLock;
+import io.pgloom.util.SafeText;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.prometheus.client.Counter;
@@ -130,7 +131,7 @@ final class TraceWriter implements Runnable {
                     if (text == null) open(registry.settings());
                     write(e);
                 } catch (IOException | RuntimeException ex) {
-                    if (!writeFailed) Logger.warn("event=trace_write_failed file={} error=\"{}\"", text == null ? "" : text.path, ex.toString());
+                    if (!writeFailed) Logger.warn("event=trace_write_failed file={} error={}", text == null ? "" : text.path, ex.toString());
                     writeFailed = true;
                 }
             }
@@ -145,7 +146,7 @@ final class TraceWriter implements Runnable {
                 if (pcap != null) pcap.flush();
             }
         } catch (IOException e) {
-            if (!writeFailed) Logger.warn("event=trace_write_failed error=\"{}\"", e.toString());
+            if (!writeFailed) Logger.warn("event=trace_write_failed error={}", e.toString());
             writeFailed = true;
         }
         return n;
@@ -156,7 +157,7 @@ final class TraceWriter implements Runnable {
             case META -> line(time(e.nanos()) + " " + e.note());
             case CLOSE -> {
                 WireTap tap = e.tap();
-                line(prefix(e) + " - closed reason=" + e.note());
+                line(prefix(e) + " - closed reason=" + SafeText.logValue(e.note()));
                 if (pcap != null && tap.pcap != null) tap.pcap.close(pcap, micros(e.nanos()));
             }
             default -> message(e);
@@ -169,7 +170,8 @@ final class TraceWriter implements Runnable {
         if (!tap.announced) {
             tap.announced = true;
             tap.lastNanos = e.nanos();
-            line(prefix(e) + " - session user=" + tap.user + " database=" + tap.database + " remote=" + address(tap.remote)
+            line(prefix(e) + " - session user=" + SafeText.logValue(tap.user)
+                    + " database=" + SafeText.logValue(tap.database) + " remote=" + address(tap.remote)
                     + " level=" + p.level().word() + (p.values() ? " values=shown" : ""));
         }
         Redactor.Rendered r = Redactor.render(e, pcap != null);

@@ -121,4 +121,22 @@ class RedactorTest {
         assertTrue(ascii(r.pcap()).contains("user\0app\0options\0"));
         assertFalse(ascii(r.pcap()).contains("work_mem"));
     }
+
+    @Test
+    void aClientsTextNeverBecomesAKeyOrALine() {
+        byte[] body = new FrameWriter(128).int32(MessageType.PROTOCOL_3_0).cstring("user")
+                .cstring("a\"\nFAKE user=root").cstring("x\nFAKE event=auth_ok k").cstring("v\u001b[2J")
+                .cstring("_pq_.ok").cstring("1").int8(0).toByteArray();
+        byte[] packet = new byte[body.length + 4];
+        FrameWriter.putInt(packet, 0, packet.length);
+        System.arraycopy(body, 0, packet, 4, body.length);
+        Redactor.Rendered r = Redactor.render(new TraceEvent(TraceEvent.Kind.PACKET, null,
+                policy(TraceLevel.FULL, false), 0, true, false, packet.length, packet, null), false);
+        assertEquals(" protocol=3.0 user=\"a\\\"\\nFAKE user=root\" param=\"x\\nFAKE event=auth_ok k\""
+                + " value=\"v\\u001b[2J\" _pq_.ok=\"1\"", r.fields(), "a name that is not a plain word is a value");
+        byte[] q = new FrameWriter(64).begin(MessageType.QUERY).cstring("SELECT 1\u0085\u009b\u2028").end()
+                .toByteArray();
+        assertEquals(" query=\"SELECT 1\\u0085\\u009b\\u2028\"", render(q, true, policy(TraceLevel.FULL, false)).fields(),
+                "C1 controls and line separators are escaped too");
+    }
 }
