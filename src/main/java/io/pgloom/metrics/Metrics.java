@@ -42,6 +42,10 @@ public final class Metrics {
     public final Counter bytes = Counter.build("pgloom_bytes_total",
             "Bytes forwarded, by database, user and direction (client_to_server, server_to_client).")
             .labelNames("database", "user", "direction").register(registry);
+    public final Counter abandonedTransactions = Counter.build("pgloom_abandoned_transactions_total",
+            "Servers whose client left inside a transaction, by outcome: reused (rolled back, reset, back to the pool) "
+            + "or closed (a request was in flight, or the rollback failed or ran out of time).")
+            .labelNames("outcome").register(registry);
     public final Counter reloads = Counter.build("pgloom_reloads_total", "Config reloads by result (ok, rejected).")
             .labelNames("result").register(registry);
     // Wire tracing (TRACE ON): counted by the trace writer, and by the pumps only when the queue is full.
@@ -57,5 +61,8 @@ public final class Metrics {
         buildInfo.labels(version).set(1);
         startTime.set(System.currentTimeMillis() / 1000.0);
         DefaultExports.register(registry);
+        // Both outcomes show from the start (at 0), so a dashboard or grep finds the series before the first event.
+        abandonedTransactions.labels("reused");
+        abandonedTransactions.labels("closed");
     }
 }

@@ -494,25 +494,37 @@ public final class ClientSession implements Runnable {
     }
 
     /**
-     * Gives the server back or closes it. A server with anything in flight or a transaction open is closed (its
-     * transaction rolls back), never handed to another client. A clean one in session mode gets the reset query
-     * first, run by its pump, which then releases it.
+     * Gives the server back or closes it. A clean one in session mode gets the reset query first, run by its pump,
+     * which then releases it. One the client left inside a transaction with nothing in flight gets a ROLLBACK (and
+     * the reset query) the same way, within server_connect_timeout, and is reused once it answers 'I'. A server with
+     * a request in flight is closed (its transaction rolls back): never handed to another client.
      */
     private void teardown() {
         if (!closed.compareAndSet(false, true)) return;
         closeClientSocket();
         ServerConn discard = null;
+        boolean abandoned = false;
+        ServerToClientPump startPump = null;
         try (var h = link.lock.obtain()) {
             ServerConn s = link.server();
             if (s != null && !link.detaching()) {
                 // The reset query's reply is read by the pump thread; in transaction mode there may be none (replies
                 // are read inline), and a server linked but idle there was written to without a reply: close it.
                 boolean pumpReads = mode == PoolMode.SESSION || link.pumpThreadRunning();
-                if (link.idle() && !runtime.shuttingDown() && pumpReads) {
-                    String reset = runtime.config().proxy().serverResetQuery();
+                boolean rollback = link.quietInTransaction() && (pumpReads || link.pump() != null);
+                abandoned = !link.idle();
+                if ((rollback || link.idle() && pumpReads) && !runtime.shuttingDown()) {
                     try {
-                        s.out.write(reset.isEmpty() ? io.pgloom.wire.Messages.SYNC : io.pgloom.wire.Messages.query(reset));
-                        link.detach();
+                        s.out.write(detachQueries(rollback));
+                        link.detach(rollback ? 2 : 1, rollback);
+                        if (rollback) {
+                            // A server that does not answer the ROLLBACK in time is closed by its pump (read timeout).
+                            s.setReadTimeout((int) runtime.config().proxy().serverConnectTimeout().toMillis());
+                            if (!link.pumpThreadRunning()) {
+                                link.pumpThreadStarted();
+                                startPump = link.pump();
+                            }
+                        }
                     } catch (IOException e) {
                         if (link.sever(s)) discard = s;
                     }
@@ -521,10 +533,25 @@ public final class ClientSession implements Runnable {
                 }
             }
         }
+        if (startPump != null) startPump.startThread();
+        if (discard != null && abandoned && !runtime.shuttingDown()) {
+            runtime.metrics.abandonedTransactions.labels("closed").inc();
+        }
         if (discard != null) pool.discard(discard, runtime.shuttingDown() ? "shutdown" : "client_left_mid_transaction");
         if (cancelPid != 0) runtime.cancels.unregister(cancelPid, this);
         runtime.remove(this);
         onClose.run();
+    }
+
+    /** What pgloom writes to a server its client left: ROLLBACK first if a transaction is open, then the reset. */
+    private byte[] detachQueries(boolean rollback) {
+        String reset = runtime.config().proxy().serverResetQuery();
+        byte[] last = reset.isEmpty() ? io.pgloom.wire.Messages.SYNC : io.pgloom.wire.Messages.query(reset);
+        if (!rollback) return last;
+        byte[] first = io.pgloom.wire.Messages.ROLLBACK;
+        byte[] both = java.util.Arrays.copyOf(first, first.length + last.length);
+        System.arraycopy(last, 0, both, first.length, last.length);
+        return both;
     }
 
     /** Forwards a CancelRequest to the server this client is linked to right now, if any. */

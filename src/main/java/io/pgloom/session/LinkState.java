@@ -39,6 +39,8 @@ final class LinkState {
     private byte txStatus = MessageType.TX_IDLE;
     /** The session is ending: the server-to-client pump swallows replies and returns the server after the reset. */
     private volatile boolean detaching;
+    /** Detaching from a transaction the client left open: a ROLLBACK is among the replies awaited. */
+    private volatile boolean rollingBack;
     /** Start of the current request cycle (first request after an idle point) and of the current transaction. */
     private long cycleStartNanos;
     private long txStartNanos;
@@ -112,6 +114,8 @@ final class LinkState {
     /** Links a server (idle, at a ReadyForQuery 'I') with the pump that reads its replies. */
     void link(ServerConn s, ServerToClientPump p) {
         server = s;
+        detaching = false;
+        rollingBack = false;
         txStatus = MessageType.TX_IDLE;
         pump = p;
         pumpThreadRunning = false;
@@ -175,12 +179,24 @@ final class LinkState {
     }
 
     /**
-     * The session ends with this server linked and idle: the reset query was written, and the pump returns the
-     * server once it is answered.
+     * The session ends with this server linked and nothing in flight: pgloom wrote {@code queries} of its own (the
+     * reset query; first a ROLLBACK when {@code rollback}, the client having left its transaction open), and the
+     * pump returns the server once every one is answered and the last ReadyForQuery says 'I'.
      */
-    void detach() {
+    void detach(int queries, boolean rollback) {
         detaching = true;
-        outstanding++;
+        rollingBack = rollback;
+        outstanding += queries;
+    }
+
+    /** Whether this link is detaching from a transaction the client left open. */
+    boolean rollingBack() {
+        return rollingBack;
+    }
+
+    /** Nothing is in flight, but the client left a transaction open (or failed) on the server. */
+    boolean quietInTransaction() {
+        return outstanding == 0 && !unsynced && txStatus != MessageType.TX_IDLE;
     }
 
     /** Unlinks {@code s} if it is still the linked server (it failed, or is being closed); true when it was. */

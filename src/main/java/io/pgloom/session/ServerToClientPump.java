@@ -430,6 +430,7 @@ final class ServerToClientPump implements Runnable {
         switch (decision) {
             case RELEASE -> {
                 if (session.link.detaching()) {
+                    if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("reused").inc();
                     server.settingsMatch = null;
                     // Only a reset query that resets everything (DISCARD ALL, RESET ALL) put every setting back.
                     if (SettingsReset.resetsAll(session.runtime.config().proxy().serverResetQuery())) {
@@ -440,6 +441,7 @@ final class ServerToClientPump implements Runnable {
                 return true;
             }
             case DISCARD -> {
+                if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("closed").inc();
                 session.pool.discard(server, "reset_failed");
                 return true;
             }
@@ -458,6 +460,7 @@ final class ServerToClientPump implements Runnable {
         try (var h = session.link.lock.obtain()) {
             tell = session.link.sever(server) && !session.link.detaching() && !session.isClosed();
         }
+        if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("closed").inc();
         session.pool.discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
             Logger.warn("event=server_lost client={} server={} backend_pid={} error={}",

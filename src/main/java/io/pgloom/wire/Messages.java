@@ -10,6 +10,8 @@ public final class Messages {
     public static final byte[] AUTH_OK = new FrameWriter(9).begin(MessageType.AUTHENTICATION)
             .int32(MessageType.AUTH_OK).end().toByteArray();
     public static final byte[] READY_IDLE = readyForQuery(MessageType.TX_IDLE);
+    /** pgloom's own ROLLBACK of a transaction a client left open. */
+    public static final byte[] ROLLBACK = query("ROLLBACK");
     public static final byte[] SYNC = new FrameWriter(5).begin(MessageType.SYNC).end().toByteArray();
     public static final byte[] TERMINATE = new FrameWriter(5).begin(MessageType.TERMINATE).end().toByteArray();
     public static final byte[] EMPTY_QUERY = new FrameWriter(5).begin(MessageType.EMPTY_QUERY_RESPONSE).end().toByteArray();

@@ -110,14 +110,14 @@ class LinkStateTest {
 
     @Test
     void aDetachingSessionReleasesAfterItsResetOrDiscardsWhenItFailed() {
-        link.detach();
+        link.detach(1, false);
         assertTrue(link.detaching());
         assertEquals(Decision.RELEASE, ready(IDLE, false));
         assertNull(link.server());
         assertEquals(List.of(), timings, "the reset query is pgloom's, not a request of the client");
 
         link.link(server, null);
-        link.detach();
+        link.detach(1, false);
         assertEquals(Decision.DISCARD, link.onReady(IDLE, now, false, true, false, sink), "the reset query failed");
     }
 
