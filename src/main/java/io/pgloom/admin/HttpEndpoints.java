@@ -82,7 +82,7 @@ public final class HttpEndpoints implements AutoCloseable {
         long now = System.currentTimeMillis();
         Object[] cached = probeCache.get(db);
         if (cached != null && now - (long) cached[0] < PROBE_CACHE_MILLIS) return (String) cached[1];
-        String error = runtime.probeBackend(db);
+        String error = runtime.servers.probeBackend(db);
         String state = error == null ? "ok" : error.replace('\n', ' ');
         probeCache.put(db, new Object[] {now, state});
         return state;

@@ -254,7 +254,7 @@ public final class ClientSession implements Runnable {
         if (messages.isEmpty()) return;
         Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages={}", this, user, database,
                 reason, new SafeText.Whole(messages));
-        runtime.rememberFlight(toString(), reason, messages);
+        runtime.flights.remember(toString(), reason, messages);
     }
 
     /** Disconnect by side and reason; for sessions that never logged in, the connection outcome. */
