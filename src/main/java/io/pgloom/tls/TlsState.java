@@ -2,11 +2,15 @@
 // the databases that override its mode). Built at start and on every RELOAD; new connections use the newest.
 package io.pgloom.tls;
 
+import io.pgloom.config.ConfigError;
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.TlsSettings;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.tinylog.Logger;
@@ -41,6 +45,34 @@ public final class TlsState {
             }
         }
         return new TlsState(c, server, backendOf(c.serverTls()));
+    }
+
+    /**
+     * Reads every certificate and key file the config names, so that a missing or malformed one is a config error
+     * naming the file's key (for --check, start and RELOAD) rather than a failure at the first TLS connection.
+     */
+    public static void check(ProxyConfig c) throws ConfigError {
+        List<String> errors = new ArrayList<>();
+        if (c.tls().mode().enabled()) {
+            readable(errors, "tls.cert_file", c.tls().certFile(), false);
+            readable(errors, "tls.key_file", c.tls().keyFile(), true);
+            readable(errors, "tls.ca_file", c.tls().caFile(), false);
+        }
+        TlsSettings.Server s = c.serverTls();
+        readable(errors, "server_tls.ca_file", s.caFile(), false);
+        readable(errors, "server_tls.cert_file", s.certFile(), false);
+        readable(errors, "server_tls.key_file", s.keyFile(), true);
+        if (!errors.isEmpty()) throw new ConfigError(c.source() + ": " + String.join("\n" + c.source() + ": ", errors));
+    }
+
+    private static void readable(List<String> errors, String key, Path file, boolean privateKey) {
+        if (file == null) return;
+        try {
+            if (privateKey) Pem.privateKey(file);
+            else Pem.certificates(file);
+        } catch (IOException e) {
+            errors.add(key + ": " + e.getMessage());
+        }
     }
 
     private static BackendTls backendOf(TlsSettings.Server s) {
