@@ -173,6 +173,15 @@ class AdminAndHttpIT {
                 assertTrue(metrics.contains(name), "metrics have " + name);
             }
             assertTrue(get(client, http, "/status").body().contains("\"database\":\"app\""));
+            assertTrue(get(client, http, "/metrics?name[]=pgloom_clients").body().contains("pgloom_clients "),
+                    "a query string is not part of the path");
+            // A mistyped probe fails: unknown paths, and known ones with a suffix, are 404 and name the real ones.
+            for (String wrong : List.of("/healtz", "/", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
+                HttpResponse<String> r = get(client, http, wrong);
+                assertEquals(404, r.statusCode(), wrong + " answered " + r.body());
+                assertTrue(r.body().contains("/healthz /readyz"), r.body());
+                assertFalse(r.body().contains("pgloom_"), "no metrics on " + wrong);
+            }
 
             pg.stop();
             Await.until(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
