@@ -269,7 +269,9 @@ public final class ClientSession implements Runnable {
             boolean auth = reason.equals("auth_failed");
             runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", String.valueOf(tls), "").inc();
             if (auth) {
-                String r = detail != null && detail.startsWith("auth_reason=") ? detail.substring(12) : "unknown";
+                // The label is the reason word only: the detail may go on (hba_reject's rule, a certificate's cn).
+                String r = detail != null && detail.startsWith("auth_reason=")
+                        ? detail.substring(12).split(" ", 2)[0] : "unknown";
                 runtime.metrics.authFailures.labels(r).inc();
             }
         }
