@@ -44,6 +44,9 @@ class AlertMetricsIT {
                 cert_file = "%s"
                 key_file = "%s"
 
+                [failover]
+                health_check_user = "app"
+
                 [databases.checked]
                 hosts = ["127.0.0.1:%d"]
                 dbname = "app"
