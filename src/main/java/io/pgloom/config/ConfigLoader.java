@@ -150,6 +150,7 @@ public final class ConfigLoader {
                 positive(t, "client_login_timeout", t.seconds("client_login_timeout", Defaults.CLIENT_LOGIN_TIMEOUT, MAX_SECONDS)),
                 t.seconds("client_idle_timeout", Defaults.CLIENT_IDLE_TIMEOUT, MAX_SECONDS),
                 t.seconds("idle_transaction_timeout", Defaults.IDLE_TRANSACTION_TIMEOUT, MAX_SECONDS),
+                t.seconds("transaction_timeout", Defaults.TRANSACTION_TIMEOUT, MAX_SECONDS),
                 (int) t.integer("max_packet_size", Defaults.MAX_PACKET_SIZE, 10_000, 1L << 30),
                 (int) t.integer("max_prepared_statements", Defaults.MAX_PREPARED_STATEMENTS, 0, 100_000),
                 t.bool("application_name_add_host", Defaults.APPLICATION_NAME_ADD_HOST),

@@ -28,6 +28,7 @@ final class Defaults {
     static final double CLIENT_LOGIN_TIMEOUT = 60;
     static final double CLIENT_IDLE_TIMEOUT = 0;
     static final double IDLE_TRANSACTION_TIMEOUT = 0;
+    static final double TRANSACTION_TIMEOUT = 0;
     static final long MAX_PACKET_SIZE = 16 * 1024 * 1024;
     static final long MAX_PREPARED_STATEMENTS = 200;
     static final boolean APPLICATION_NAME_ADD_HOST = false;

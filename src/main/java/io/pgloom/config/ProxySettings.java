@@ -28,6 +28,7 @@ public record ProxySettings(
         Duration clientLoginTimeout,
         Duration clientIdleTimeout,
         Duration idleTransactionTimeout,
+        Duration transactionTimeout,
         int maxPacketSize,
         int maxPreparedStatements,
         boolean applicationNameAddHost,

@@ -301,21 +301,24 @@ public final class ClientSession implements Runnable {
         if (!loginDone || closed.get() || terminateReason != null) return null;
         boolean running;
         long requestStart;
+        long txStart;
         boolean inTx;
         long lastReady;
         try (var h = link.lock.obtain()) {
             running = link.outstanding() > 0;
             requestStart = link.cycleStartNanos();
+            txStart = link.txStartNanos();
             inTx = link.inTransaction();
             lastReady = link.lastReadyNanos();
         }
-        Timeouts.Expired e = Timeouts.check(limits, now, running, requestStart, inTx, lastReady, clientWriteStalledNanos(now));
+        Timeouts.Expired e = Timeouts.check(limits, now, running, requestStart, txStart, inTx, lastReady,
+                clientWriteStalledNanos(now));
         if (e == null) return null;
         expired = e;
         terminateReason = e.reason;
         return () -> {
             // The network may be what is stuck: the cancel is sent in the background, never waited for.
-            if (e == Timeouts.Expired.QUERY) cancelCurrentInBackground();
+            if (e == Timeouts.Expired.QUERY || running) cancelCurrentInBackground();
             terminate(e.reason, e.sqlState, e.clientMessage(limits));
         };
     }

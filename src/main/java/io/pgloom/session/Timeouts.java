@@ -1,5 +1,6 @@
-// The one place a client's timeouts are decided: query_timeout while a request runs, idle_transaction_timeout
-// inside a transaction, client_idle_timeout outside one. The janitor asks it about every session on each pass (no
+// The one place a client's timeouts are decided: query_timeout while a request runs, transaction_timeout for a
+// whole transaction (an implicit one too), idle_transaction_timeout inside a transaction, client_idle_timeout
+// outside one. The janitor asks it about every session on each pass (no
 // timer or read tick per connection, as PgBouncer's janitor does it), with the settings in force at that instant,
 // so a timeout turned on or changed by RELOAD reaches clients already connected.
 package io.pgloom.session;
@@ -14,6 +15,7 @@ final class Timeouts {
     /** A timeout that ran out: the session's end reason, what the client is told, and the log detail. */
     enum Expired {
         QUERY("query_timeout", SqlState.QUERY_CANCELED, "request ran past query_timeout"),
+        TRANSACTION("transaction_timeout", SqlState.TRANSACTION_TIMEOUT, "transaction ran past transaction_timeout"),
         IDLE_TRANSACTION("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "idle in transaction"),
         CLIENT_IDLE("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT, "client idle");
 
@@ -32,6 +34,8 @@ final class Timeouts {
             return switch (this) {
                 case QUERY -> "canceling statement due to query_timeout (" + l.query().toMillis()
                         + " ms); it may or may not have run";
+                case TRANSACTION -> "terminating connection due to transaction timeout (transaction_timeout, "
+                        + l.transaction().toMillis() + " ms); the transaction is rolled back";
                 case IDLE_TRANSACTION -> "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)";
                 case CLIENT_IDLE -> "terminating connection due to idle timeout (client_idle_timeout)";
             };
@@ -39,14 +43,14 @@ final class Timeouts {
     }
 
     /** The three timeouts (zero = off), as in force when the janitor's pass starts. */
-    record Limits(Duration query, Duration idleTransaction, Duration clientIdle) {
+    record Limits(Duration query, Duration idleTransaction, Duration clientIdle, Duration transaction) {
         static Limits of(ProxySettings p) {
-            return new Limits(p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout());
+            return new Limits(p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout(), p.transactionTimeout());
         }
 
         /** Whether any is on: the janitor skips its sweep over the sessions otherwise. */
         boolean anyOn() {
-            return !query.isZero() || !idleTransaction.isZero() || !clientIdle.isZero();
+            return !query.isZero() || !idleTransaction.isZero() || !clientIdle.isZero() || !transaction.isZero();
         }
     }
 
@@ -55,15 +59,17 @@ final class Timeouts {
      *
      * @param running a request is waiting for its ReadyForQuery
      * @param requestStartNanos when the running request cycle started (0: unknown)
+     * @param transactionStartNanos when the current transaction's first request was sent (0: none open)
      * @param inTransaction inside a transaction (or extended messages written since the last Sync)
      * @param lastReadyNanos the last ReadyForQuery (or the end of login)
      * @param writeStalledNanos how long a write to the client has been blocked (it stopped reading), or 0
      */
-    static Expired check(Limits l, long now, boolean running, long requestStartNanos, boolean inTransaction,
-                         long lastReadyNanos, long writeStalledNanos) {
+    static Expired check(Limits l, long now, boolean running, long requestStartNanos, long transactionStartNanos,
+                         boolean inTransaction, long lastReadyNanos, long writeStalledNanos) {
+        if (running && ranOut(l.query(), requestStartNanos != 0 ? now - requestStartNanos : 0)) return Expired.QUERY;
+        if (ranOut(l.transaction(), transactionStartNanos != 0 ? now - transactionStartNanos : 0)) return Expired.TRANSACTION;
         long idle;
         if (running) {
-            if (ranOut(l.query(), requestStartNanos != 0 ? now - requestStartNanos : 0)) return Expired.QUERY;
             // A client that stopped reading the reply is idle: the server waits on it, not the other way round.
             idle = writeStalledNanos;
         } else {

@@ -16,6 +16,7 @@ public final class SqlState {
     public static final String QUERY_CANCELED = "57014";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
+    public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String IDLE_SESSION_TIMEOUT = "57P05";
     public static final String PROGRAM_LIMIT_EXCEEDED = "54000";
     public static final String SYNTAX_ERROR = "42601";

@@ -220,4 +220,34 @@ class LimitsAndTimeoutsIT {
             assertTrue(e.getMessage().contains("client_idle_timeout") || e.getSQLState().startsWith("08"), e.getMessage());
         }
     }
+
+    /**
+     * transaction_timeout (PgBouncer 1.25's, enforced by pgloom on every PostgreSQL version): a transaction open too
+     * long, idle or busy, ends its session with 25P04 and is rolled back; a short one is untouched.
+     */
+    @Test
+    void transactionTimeoutEndsALongTransactionIdleOrBusy() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "transaction_timeout = 1", "")) {
+            try (Connection quick = p.connect("postgres", "app", "app")) {
+                quick.setAutoCommit(false);
+                quick.createStatement().execute("SELECT pg_sleep(0.2)");
+                quick.commit();
+            }
+            try (Connection idle = p.connect("postgres", "app", "app")) {
+                idle.setAutoCommit(false);
+                idle.createStatement().execute("SELECT 1");
+                Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the open transaction to be ended");
+                SQLException e = assertThrows(SQLException.class, () -> idle.createStatement().execute("SELECT 1"));
+                assertTrue("25P04".equals(e.getSQLState()) || e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
+            }
+            try (Connection busy = p.connect("postgres", "app", "app")) {
+                long t0 = System.nanoTime();
+                SQLException e = assertThrows(SQLException.class, () -> busy.createStatement().execute("SELECT pg_sleep(20)"));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 15_000, "ended by transaction_timeout, not by the statement: " + ms + " ms");
+                assertTrue(e.getSQLState().equals("25P04") || e.getSQLState().equals("57014") || e.getSQLState().startsWith("08"),
+                        e.getSQLState() + " " + e.getMessage());
+            }
+        }
+    }
 }
