@@ -161,7 +161,9 @@ public final class ConfigLoader {
                 t.string("auth_user", ""),
                 t.string("auth_query", Defaults.AUTH_QUERY),
                 t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS),
-                (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000));
+                (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000),
+                (int) t.integer("max_db_client_connections", 0, 0, 1_000_000),
+                (int) t.integer("max_user_client_connections", 0, 0, 1_000_000));
         t.rejectUnknown();
         return p;
     }
@@ -406,6 +408,7 @@ public final class ConfigLoader {
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
         Integer minPoolSize = t.optionalInt("min_pool_size", 0, 10_000);
         Integer maxDb = t.optionalInt("max_db_connections", 0, 100_000);
+        Integer maxDbClients = t.optionalInt("max_db_client_connections", 0, 1_000_000);
         PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
         t.markSeen("pool_mode");
         Map<String, String> params = t.stringMap("parameters");
@@ -427,7 +430,7 @@ public final class ConfigLoader {
         t.markSeen("server_tls_mode");
         t.rejectUnknown();
         return new DatabaseConfig(name, host, port, dbname, user, password, poolSize, minPoolSize,
-                maxDb, mode, Collections.unmodifiableMap(params), tlsMode, backends);
+                maxDb, mode, Collections.unmodifiableMap(params), tlsMode, backends, maxDbClients);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {
@@ -436,9 +439,10 @@ public final class ConfigLoader {
         t.markSeen("pool_mode");
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
         Integer maxUser = t.optionalInt("max_user_connections", 0, 100_000);
+        Integer maxUserClients = t.optionalInt("max_user_client_connections", 0, 1_000_000);
         String certName = t.string("cert_name", null);
         t.rejectUnknown();
-        return new UserConfig(name, password, mode, poolSize, maxUser, certName);
+        return new UserConfig(name, password, mode, poolSize, maxUser, certName, maxUserClients);
     }
 
     /** Exactly one of password, password_env, password_file; the value itself never appears in an error. */

@@ -8,5 +8,5 @@ public record DatabaseConfig(String name, String host, int port, String dbname, 
                              Integer poolSize, Integer minPoolSize, Integer maxDbConnections, PoolMode poolMode,
                              Map<String, String> startupParameters,
                              TlsSettings.Server.ServerMode serverTlsMode,
-                             Backends backends) {
+                             Backends backends, Integer maxDbClientConnections) {
 }

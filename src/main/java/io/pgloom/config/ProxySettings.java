@@ -39,5 +39,7 @@ public record ProxySettings(
         String authUser,
         String authQuery,
         Duration authQueryCacheTtl,
-        int maxClientConnPerAddress) {
+        int maxClientConnPerAddress,
+        int maxDbClientConnections,
+        int maxUserClientConnections) {
 }

@@ -6,6 +6,7 @@ import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.PoolMode;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.pool.PoolKey;
+import io.pgloom.runtime.ClientCounts;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameWriter;
@@ -175,6 +176,7 @@ final class ClientLogin {
         }
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
         if (fromAuthQuery && auth.scramClientKey() != null) s.runtime.authQuery.clientKeys.put(user, auth.scramClientKey());
+        admit(s, cfg, db, userCfg, database, user);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 
@@ -223,6 +225,22 @@ final class ClientLogin {
         s.write(welcome.array(), 0, welcome.size());
         s.socket.setSoTimeout(0);
         Logger.debug("event=client_authenticated client={} method={}", s, auth.method());
+    }
+
+    /** max_db_client_connections / max_user_client_connections: counted once per login, released at the end. */
+    private static void admit(ClientSession s, ProxyConfig cfg, DatabaseConfig db, io.pgloom.config.UserConfig u,
+                              String database, String user) throws SessionClosed {
+        int dbMax = db.maxDbClientConnections() != null ? db.maxDbClientConnections() : cfg.proxy().maxDbClientConnections();
+        int userMax = u != null && u.maxUserClientConnections() != null ? u.maxUserClientConnections()
+                : cfg.proxy().maxUserClientConnections();
+        ClientCounts.Refusal refused = s.runtime.clientCounts.admit(database, user, dbMax, userMax);
+        if (refused != null) {
+            String who = refused == ClientCounts.Refusal.DATABASE ? "database \"" + database + "\"" : "user \"" + user + "\"";
+            int max = refused == ClientCounts.Refusal.DATABASE ? dbMax : userMax;
+            throw SessionClosed.fatal(refused.key, SqlState.TOO_MANY_CONNECTIONS, "too many client connections for " + who
+                    + " (" + refused.key + " = " + max + ")", refused.key + " reached");
+        }
+        s.countedAs(database, user);
     }
 
     /**

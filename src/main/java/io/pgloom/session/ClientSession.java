@@ -323,6 +323,15 @@ public final class ClientSession implements Runnable {
         };
     }
 
+    /** The (database, user) this session counts against in ClientCounts since its login was admitted, else null. */
+    private String countedDatabase;
+    private String countedUser;
+
+    void countedAs(String database, String user) {
+        countedDatabase = database;
+        countedUser = user;
+    }
+
     /** The timeout that ended this session, if one did (for the log line). */
     private volatile Timeouts.Expired expired;
 
@@ -544,6 +553,7 @@ public final class ClientSession implements Runnable {
         }
         if (discard != null) pool.discard(discard, runtime.shuttingDown() ? "shutdown" : "client_left_mid_transaction");
         if (cancelPid != 0) runtime.cancels.unregister(cancelPid, this);
+        if (countedDatabase != null) runtime.clientCounts.release(countedDatabase, countedUser);
         runtime.remove(this);
         onClose.run();
     }

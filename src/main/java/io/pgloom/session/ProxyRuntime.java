@@ -43,6 +43,8 @@ public final class ProxyRuntime {
         return tlsState.server();
     }
 
+    /** Logged-in clients per database and user (max_db_client_connections, max_user_client_connections). */
+    public final io.pgloom.runtime.ClientCounts clientCounts = new io.pgloom.runtime.ClientCounts();
     /** Every login pgloom makes to PostgreSQL (pools, health checks, readiness, auth_query). */
     public final ServerConnector servers;
     /** auth_query lookups and the ClientKeys of pass-through logins. */

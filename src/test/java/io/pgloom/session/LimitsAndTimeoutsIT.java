@@ -250,4 +250,34 @@ class LimitsAndTimeoutsIT {
             }
         }
     }
+
+    /** max_db_client_connections (a per-database override) and max_user_client_connections, as PgBouncer 1.24's. */
+    @Test
+    void clientCapsPerDatabaseAndPerUserRefuseWith53300AndFreeOnDisconnect() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "max_user_client_connections = 3", """
+                [databases.capped]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "postgres"
+                max_db_client_connections = 1
+                """.formatted(pg.port()))) {
+            try (Connection first = p.connect("capped", "app", "app")) {
+                first.createStatement().execute("SELECT 1");
+                SQLException e = assertThrows(SQLException.class, () -> p.connect("capped", "app", "app").close());
+                assertEquals("53300", e.getSQLState());
+                assertTrue(e.getMessage().contains("max_db_client_connections = 1"), e.getMessage());
+                // The user's cap: 1 (capped) + 2 (postgres) = 3 clients of app; the next one is refused.
+                try (Connection a = p.connect("postgres", "app", "app"); Connection b = p.connect("postgres", "app", "app")) {
+                    SQLException u = assertThrows(SQLException.class, () -> p.connect("postgres", "app", "app").close());
+                    assertEquals("53300", u.getSQLState());
+                    assertTrue(u.getMessage().contains("max_user_client_connections = 3"), u.getMessage());
+                }
+            }
+            // Refused and closed clients counted nothing: both caps have room again.
+            try (Connection again = p.connect("capped", "app", "app"); Connection more = p.connect("postgres", "app", "app")) {
+                again.createStatement().execute("SELECT 1");
+                more.createStatement().execute("SELECT 1");
+            }
+        }
+    }
 }
