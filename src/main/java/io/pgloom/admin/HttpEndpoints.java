@@ -1,6 +1,6 @@
 // The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
-// one fails), /status (JSON for scripts) and /trace (TRACE commands, authenticated: TraceHttp). A JDK
-// HttpServer on virtual threads.
+// one fails), /status (JSON for scripts), /trace (TRACE commands, authenticated: TraceHttp) and / (the live page,
+// authenticated: LivePage). A JDK HttpServer on virtual threads.
 package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -33,6 +33,7 @@ public final class HttpEndpoints implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Boolean> lastState = new ConcurrentHashMap<>();
     private final Map<String, Object[]> probeCache = new ConcurrentHashMap<>();
+    private final LivePage livePage;
 
     private HttpEndpoints(ProxyRuntime runtime, Listener listener, String version, String host, int port) throws IOException {
         this.runtime = runtime;
@@ -45,6 +46,9 @@ public final class HttpEndpoints implements AutoCloseable {
         server.createContext("/status", this::status);
         server.createContext("/trace", new TraceHttp(runtime));
         prometheus = new HTTPServer.Builder().withHttpServer(server).withRegistry(runtime.metrics.registry).build();
+        livePage = new LivePage(runtime, listener, version);
+        server.removeContext("/"); // the Prometheus server's own: metrics at every path
+        server.createContext("/", livePage); // every other path: the page's own, else 404
     }
 
     public static HttpEndpoints start(ProxyRuntime runtime, Listener listener, String version, String host, int port)
@@ -143,6 +147,7 @@ public final class HttpEndpoints implements AutoCloseable {
     @Override
     public void close() {
         prometheus.close();
+        livePage.close();
         executor.shutdownNow();
     }
 }

@@ -1,0 +1,82 @@
+// The live page on the admin HTTP port: GET / (the connection flow with live numbers), its stylesheet and script
+// under /live/, the data they poll (/live/state.json) and the runbook it links to (/live/runbook). Behind HTTP Basic
+// with an admin user (as POST /trace); off with admin.live_page = false, then every path here answers 404.
+package io.pgloom.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.pgloom.session.Listener;
+import io.pgloom.session.ProxyRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+final class LivePage implements HttpHandler, AutoCloseable {
+    private static final String RESOURCES = "/io/pgloom/admin/live/";
+    /** Path → (resource, content type): the page's own files, nothing from elsewhere. */
+    private static final Map<String, String[]> FILES = Map.of(
+            "/", new String[] {"index.html", "text/html"},
+            "/live/live.css", new String[] {"live.css", "text/css"},
+            "/live/live.js", new String[] {"live.js", "text/javascript"},
+            "/live/icon.svg", new String[] {"icon.svg", "image/svg+xml"});
+    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    private final ProxyRuntime runtime;
+    private final Listener listener;
+    private final String version;
+    private final LiveHistory history;
+
+    LivePage(ProxyRuntime runtime, Listener listener, String version) {
+        this.runtime = runtime;
+        this.listener = listener;
+        this.version = version;
+        history = runtime.config().admin().livePage() ? new LiveHistory(runtime.metrics, runtime.clock) : null;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        boolean known = FILES.containsKey(path) || path.equals("/live/state.json") || path.equals("/live/runbook");
+        if (history == null || !known) {
+            HttpEndpoints.send(ex, 404, "text/plain", "not found: " + (history == null && known
+                    ? "the live page is off (admin.live_page = false)" : "no such path") + "\n");
+            return;
+        }
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            HttpEndpoints.send(ex, 405, "text/plain", "use GET\n");
+            return;
+        }
+        if (AdminCredentials.require(runtime, ex) == null) return;
+        var headers = ex.getResponseHeaders();
+        headers.set("Cache-Control", "no-store");
+        headers.set("Content-Security-Policy", CSP);
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("Referrer-Policy", "no-referrer");
+        if (path.equals("/live/state.json")) {
+            HttpEndpoints.send(ex, 200, "application/json", LiveState.json(runtime, listener, version, history));
+        } else if (path.equals("/live/runbook")) {
+            HttpEndpoints.send(ex, 200, "text/html", RunbookHtml.render(resource("runbook.md")));
+        } else {
+            String[] file = FILES.get(path);
+            HttpEndpoints.send(ex, 200, file[1], resource(file[0]));
+        }
+    }
+
+    static String resource(String name) {
+        try (InputStream in = LivePage.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) throw new IllegalStateException("missing from the jar: " + RESOURCES + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (history != null) history.close();
+    }
+}
