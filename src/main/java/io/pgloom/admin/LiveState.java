@@ -204,7 +204,8 @@ final class LiveState {
     }
 
     private static void series(StringBuilder j, List<LiveHistory.Point> points) {
-        j.append(",\"period_seconds\":").append(LiveHistory.PERIOD_MILLIS / 1000).append(",\"series\":{\"t\":[");
+        j.append(",\"period_seconds\":").append(LiveHistory.PERIOD_MILLIS / 1000).append(",\"series\":{\"capacity\":")
+                .append(LiveHistory.CAPACITY - 1).append(",\"t\":[");
         for (int i = 0; i < points.size(); i++) j.append(i == 0 ? "" : ",").append(points.get(i).atMillis());
         j.append("],\"tps\":[");
         for (int i = 0; i < points.size(); i++) num(j.append(i == 0 ? "" : ","), points.get(i).transactionsPerSecond());

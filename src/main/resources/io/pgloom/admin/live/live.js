@@ -88,15 +88,16 @@
 
   function last(a) { return a.length ? a[a.length - 1] : 0; }
 
-  function draw(id, lines) {
-    var svg = $(id), W = 300, H = 80, max = 0, n = 0;
-    lines.forEach(function (l) { n = Math.max(n, l.length); l.forEach(function (v) { max = Math.max(max, v); }); });
+  // The x axis is the ring's whole span (the newest point at the right edge), so the time scale never changes.
+  function draw(id, lines, capacity) {
+    var svg = $(id), W = 300, H = 80, max = 0, step = W / Math.max(1, capacity - 1);
+    lines.forEach(function (l) { l.forEach(function (v) { max = Math.max(max, v); }); });
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var ns = "http://www.w3.org/2000/svg";
     lines.forEach(function (l, i) {
       var pl = document.createElementNS(ns, "polyline");
       pl.setAttribute("points", l.map(function (v, x) {
-        return (n > 1 ? x * W / (n - 1) : 0).toFixed(1) + "," + (H - 2 - (max > 0 ? v / max * (H - 12) : 0)).toFixed(1);
+        return (W - (l.length - 1 - x) * step).toFixed(1) + "," + (H - 2 - (max > 0 ? v / max * (H - 12) : 0)).toFixed(1);
       }).join(" "));
       if (i > 0) pl.setAttribute("class", "alt");
       svg.appendChild(pl);
@@ -109,16 +110,16 @@
   }
 
   function charts(series) {
-    draw("chart-tps", [series.tps]);
+    draw("chart-tps", [series.tps], series.capacity);
     text("tps-now", (Math.round(last(series.tps) * 10) / 10).toString());
-    draw("chart-wait", [series.wait_ms]);
+    draw("chart-wait", [series.wait_ms], series.capacity);
     text("wait-now", (Math.round(last(series.wait_ms) * 100) / 100).toString());
     var classes = {};
     series.errors.forEach(function (e) { Object.keys(e).forEach(function (c) { classes[c] = true; }); });
     var names = Object.keys(classes).sort();
     draw("chart-errors", names.length ? names.map(function (c) {
       return series.errors.map(function (e) { return e[c] || 0; });
-    }) : [series.errors.map(function () { return 0; })]);
+    }) : [series.errors.map(function () { return 0; })], series.capacity);
     var now = series.errors.length ? series.errors[series.errors.length - 1] : {};
     text("errors-now", names.length ? names.map(function (c) {
       return c + "xxx " + (Math.round((now[c] || 0) * 100) / 100);
