@@ -52,7 +52,8 @@ final class AdminCredentials {
             Thread.currentThread().interrupt();
         }
         ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"pgloom admin\", charset=\"UTF-8\"");
-        HttpEndpoints.send(ex, 401, "text/plain", "authentication required: an admin user's name and password (HTTP Basic)\n");
+        HttpEndpoints.send(ex, 401, "text/plain",
+                "authentication required: an admin user's name and password (HTTP Basic)\n");
         return null;
     }
 

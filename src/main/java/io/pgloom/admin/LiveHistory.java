@@ -1,5 +1,5 @@
 // The live page's last minutes: every 2 s one sample of the counters /metrics exports (transactions, client wait,
-// errors pgloom sent by SQLSTATE class, cancels not forwarded), kept in a fixed ring in memory; nothing on disk.
+// errors pgloom sent by SQLSTATE class, cancels lost), kept in a fixed ring in memory; nothing on disk.
 package io.pgloom.admin;
 
 import io.pgloom.metrics.Metrics;
@@ -9,6 +9,7 @@ import io.prometheus.client.SimpleCollector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,14 +18,15 @@ final class LiveHistory implements AutoCloseable {
     static final long PERIOD_MILLIS = 2_000;
     /** 150 samples of 2 s: five minutes. */
     static final int CAPACITY = 150;
+    private static final Set<String> LOST_CANCELS = Set.of("unknown_key", "failed");
 
     /** Cumulative counter values at one moment; rates come from the difference of two. */
-    record Sample(long atMillis, double transactions, double waitSeconds, double waits, Map<String, Double> errorsByClass,
-                  double cancelsNotForwarded) {}
+    record Sample(long atMillis, double transactions, double waitSeconds, double waits,
+                  Map<String, Double> errorsByClass, double cancelsLost) {}
 
     /** One chart point: the rates between two consecutive samples. */
-    record Point(long atMillis, double transactionsPerSecond, double meanWaitMillis, Map<String, Double> errorsPerSecond,
-                 double cancelsNotForwarded) {}
+    record Point(long atMillis, double transactionsPerSecond, double meanWaitMillis,
+                 Map<String, Double> errorsPerSecond, double cancelsLost) {}
 
     private final Metrics metrics;
     private final Clock clock;
@@ -32,13 +34,18 @@ final class LiveHistory implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private int next;
     private int size;
-    private final Thread sampler;
+    private Thread sampler;
 
     LiveHistory(Metrics metrics, Clock clock) {
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** Takes the first sample and starts the sampler thread (one for the process, not one per page). */
+    LiveHistory start() {
         sample();
         sampler = Thread.ofVirtual().name("pgloom-live-history").start(this::run);
+        return this;
     }
 
     private void run() {
@@ -59,11 +66,12 @@ final class LiveHistory implements AutoCloseable {
             String state = s.labelValues.get(0);
             errors.merge(state.length() >= 2 ? state.substring(0, 2) : state, s.value, Double::sum);
         }
-        double cancels = 0;
+        double cancels = 0; // lost: the key was unknown here, or forwarding failed (not_linked: nothing was running)
         for (MetricFamilySamples.Sample s : samples(metrics.cancelRequests, "pgloom_cancel_requests_total")) {
-            if (!s.labelValues.get(0).equals("forwarded")) cancels += s.value;
+            if (LOST_CANCELS.contains(s.labelValues.get(0))) cancels += s.value;
         }
-        Sample s = new Sample(clock.currentTimeMillis(), total(metrics.transactionSeconds, "pgloom_transaction_duration_seconds_count"),
+        Sample s = new Sample(clock.currentTimeMillis(),
+                total(metrics.transactionSeconds, "pgloom_transaction_duration_seconds_count"),
                 total(metrics.waitSeconds, "pgloom_client_wait_seconds_sum"),
                 total(metrics.waitSeconds, "pgloom_client_wait_seconds_count"), errors, cancels);
         lock.lock();
@@ -97,7 +105,7 @@ final class LiveHistory implements AutoCloseable {
             });
             out.add(new Point(b.atMillis(), (b.transactions() - a.transactions()) / seconds,
                     waits > 0 ? (b.waitSeconds() - a.waitSeconds()) / waits * 1000 : 0, errors,
-                    b.cancelsNotForwarded() - a.cancelsNotForwarded()));
+                    b.cancelsLost() - a.cancelsLost()));
         }
         return out;
     }
@@ -118,6 +126,6 @@ final class LiveHistory implements AutoCloseable {
 
     @Override
     public void close() {
-        sampler.interrupt();
+        if (sampler != null) sampler.interrupt();
     }
 }

@@ -1,6 +1,7 @@
 // The live page on the admin HTTP port: GET / (the connection flow with live numbers), its stylesheet and script
 // under /live/, the data they poll (/live/state.json) and the runbook it links to (/live/runbook). Behind HTTP Basic
-// with an admin user (as POST /trace); off with admin.live_page = false, then every path here answers 404.
+// with an admin user (as POST /trace); off with admin.live_page = false (RELOAD applies it), then every path here
+// answers 404.
 package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 final class LivePage implements HttpHandler, AutoCloseable {
     private static final String RESOURCES = "/io/pgloom/admin/live/";
@@ -27,21 +29,34 @@ final class LivePage implements HttpHandler, AutoCloseable {
     private final ProxyRuntime runtime;
     private final Listener listener;
     private final String version;
-    private final LiveHistory history;
+    private final ReentrantLock historyLock = new ReentrantLock();
+    private LiveHistory history;
 
     LivePage(ProxyRuntime runtime, Listener listener, String version) {
         this.runtime = runtime;
         this.listener = listener;
         this.version = version;
-        history = runtime.config().admin().livePage() ? new LiveHistory(runtime.metrics, runtime.clock) : null;
+        if (runtime.config().admin().livePage()) history();
+    }
+
+    /** The ring, started with the page: at start when on, else at the first request after a RELOAD turns it on. */
+    private LiveHistory history() {
+        historyLock.lock();
+        try {
+            if (history == null) history = new LiveHistory(runtime.metrics, runtime.clock).start();
+            return history;
+        } finally {
+            historyLock.unlock();
+        }
     }
 
     @Override
     public void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         boolean known = FILES.containsKey(path) || path.equals("/live/state.json") || path.equals("/live/runbook");
-        if (history == null || !known) {
-            HttpEndpoints.send(ex, 404, "text/plain", "not found: " + (history == null && known
+        boolean on = runtime.config().admin().livePage();
+        if (!on || !known) {
+            HttpEndpoints.send(ex, 404, "text/plain", "not found: " + (known
                     ? "the live page is off (admin.live_page = false)" : "no such path") + "\n");
             return;
         }
@@ -57,7 +72,7 @@ final class LivePage implements HttpHandler, AutoCloseable {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Referrer-Policy", "no-referrer");
         if (path.equals("/live/state.json")) {
-            HttpEndpoints.send(ex, 200, "application/json", LiveState.json(runtime, listener, version, history));
+            HttpEndpoints.send(ex, 200, "application/json", LiveState.json(runtime, listener, version, history()));
         } else if (path.equals("/live/runbook")) {
             HttpEndpoints.send(ex, 200, "text/html", RunbookHtml.render(resource("runbook.md")));
         } else {
@@ -77,6 +92,11 @@ final class LivePage implements HttpHandler, AutoCloseable {
 
     @Override
     public void close() {
-        if (history != null) history.close();
+        historyLock.lock();
+        try {
+            if (history != null) history.close();
+        } finally {
+            historyLock.unlock();
+        }
     }
 }

@@ -28,7 +28,7 @@ final class LiveState {
     static final String RB_FAILOVER = "unplanned-failover-the-primary-stopped-answering";
     static final String RB_TLS = "tls-handshake-failures-and-certificate-expiry";
     static final String RB_SESSION_STATE = "session-state-in-transaction-mode";
-    static final String RB_CANCELS = "cancel-requests-not-forwarded";
+    static final String RB_CANCELS = "cancel-requests-lost-queries-keep-running-after-a-cancel";
     static final String RB_TRACE = "wire-level-inspection";
     static final String RB_FLIGHTS = "after-an-abnormal-disconnect-what-was-on-the-wire";
     static final String RB_LIMIT = "clients-refused-with-53300-no-more-connections-allowed";
@@ -86,17 +86,19 @@ final class LiveState {
         int max = runtime.config().proxy().maxClientConn();
         j.append("\"clients\":{\"total\":").append(total).append(",\"max\":").append(max)
                 .append(",\"active\":").append(active).append(",\"idle\":").append(idle)
-                .append(",\"waiting\":").append(waiting).append(",\"idle_in_transaction\":").append(idleInTx).append("},");
+                .append(",\"waiting\":").append(waiting)
+                .append(",\"idle_in_transaction\":").append(idleInTx).append("},");
         if (max > 0 && total > max * 0.8) {
-            attention.add(new String[] {"warning", total + " of max_client_conn " + max + " clients connected", RB_LIMIT});
+            attention.add(new String[] {"warning", total + " of max_client_conn " + max + " clients connected",
+                    RB_LIMIT});
         }
     }
 
     private static void poolsJson(StringBuilder j, List<PoolRow> all, List<String[]> attention) {
         for (PoolRow r : all) {
             if (r.clientsWaiting() > 0 || r.maxWaitSeconds() > 1) {
-                attention.add(new String[] {r.maxWaitSeconds() > 5 ? "critical" : "warning", "pool " + r.database() + "/"
-                        + r.user() + " saturated: " + r.clientsWaiting() + " clients waiting, longest wait "
+                String severity = r.maxWaitSeconds() > 5 ? "critical" : "warning";
+                attention.add(new String[] {severity, "pool " + r.database() + "/" + r.user() + " saturated: " + r.clientsWaiting() + " clients waiting, longest wait "
                         + Math.round(r.maxWaitSeconds() * 10) / 10.0 + " s, " + r.serversActive() + " of "
                         + r.poolSize() + " servers in use", RB_SATURATION});
             }
@@ -176,10 +178,10 @@ final class LiveState {
             }
         });
         double dropped = 0;
-        for (LiveHistory.Point p : history.points()) dropped += p.cancelsNotForwarded();
+        for (LiveHistory.Point p : history.points()) dropped += p.cancelsLost();
         if (dropped > 0) {
-            attention.add(new String[] {"warning", Math.round(dropped) + " cancel requests not forwarded in the last "
-                    + "minutes", RB_CANCELS});
+            attention.add(new String[] {"warning", Math.round(dropped) + " cancel requests lost in the last 5 minutes "
+                    + "(unknown key or forwarding failed)", RB_CANCELS});
         }
         for (var t : runtime.traces.list()) {
             attention.add(new String[] {"info", "trace " + t.id + " running (by " + t.by + ", ends in "

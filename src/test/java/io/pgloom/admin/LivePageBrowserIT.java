@@ -62,7 +62,8 @@ class LivePageBrowserIT {
     private static ChromeDriver chromium() {
         Path browser = executable("PGLOOM_CHROMIUM", "chromium", "chromium-browser", "google-chrome");
         Path driver = executable("PGLOOM_CHROMEDRIVER", "chromedriver");
-        Assumptions.assumeTrue(browser != null, "chromium is not installed (scripts/install-test-tools.sh installs it)");
+        Assumptions.assumeTrue(browser != null,
+                "chromium is not installed (scripts/install-test-tools.sh installs it)");
         Assumptions.assumeTrue(driver != null,
                 "chromedriver is not installed (Debian package chromium-driver; scripts/install-test-tools.sh)");
         ChromeOptions options = new ChromeOptions();
@@ -192,7 +193,8 @@ class LivePageBrowserIT {
             Await.until(() -> attentionLinks(browser).stream().anyMatch(h -> h.endsWith(backendEntry)), 10,
                     "a backend-down item linking to the runbook");
             screenshot(browser, "live-page-backend-down.png");
-            String link = attentionLinks(browser).stream().filter(h -> h.endsWith(backendEntry)).findFirst().orElseThrow();
+            String link = attentionLinks(browser).stream().filter(h -> h.endsWith(backendEntry)).findFirst()
+                    .orElseThrow();
             browser.get(link);
             WebElement heading = browser.findElement(By.id(LiveState.RB_BACKEND_DOWN));
             assertTrue(heading.getText().startsWith("Backend down"), heading.getText());

@@ -64,7 +64,8 @@ class GrafanaDashboardIT {
                     }, 20, "the query to cancel running");
                 }
                 st.cancel();
-                ExecutionException canceled = assertThrows(ExecutionException.class, () -> sleeping.get(20, TimeUnit.SECONDS));
+                ExecutionException canceled = assertThrows(ExecutionException.class,
+                        () -> sleeping.get(20, TimeUnit.SECONDS));
                 assertEquals("57014", ((SQLException) canceled.getCause()).getSQLState());
             }
             try (Connection c = proxy.connect("checked", "app", "wrong")) {

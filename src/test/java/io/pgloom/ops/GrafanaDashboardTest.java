@@ -54,7 +54,8 @@ class GrafanaDashboardTest {
         int n = 0;
         while (m.find()) {
             n++;
-            assertTrue(ids.contains(Integer.parseInt(m.group(1))), "deploy/grafana/pgloom.json has panel " + m.group(1));
+            assertTrue(ids.contains(Integer.parseInt(m.group(1))),
+                    "deploy/grafana/pgloom.json has panel " + m.group(1));
         }
         assertTrue(n > 0, "some alerts link to a panel");
     }

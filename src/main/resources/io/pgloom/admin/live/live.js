@@ -33,7 +33,8 @@
   function render(s) {
     text("version", s.version);
     text("listen-address", s.listener.address);
-    text("listen-tls", s.listener.tls + (s.listener.tls !== "disable" && !s.listener.tls_loaded ? " (not loaded)" : ""));
+    var tlsMissing = s.listener.tls !== "disable" && !s.listener.tls_loaded;
+    text("listen-tls", s.listener.tls + (tlsMissing ? " (not loaded)" : ""));
     text("listen-accepting", s.listener.accepting ? "yes" : "NO");
     text("clients-total", s.clients.total);
     text("clients-max", s.clients.max);
@@ -97,7 +98,8 @@
     lines.forEach(function (l, i) {
       var pl = document.createElementNS(ns, "polyline");
       pl.setAttribute("points", l.map(function (v, x) {
-        return (W - (l.length - 1 - x) * step).toFixed(1) + "," + (H - 2 - (max > 0 ? v / max * (H - 12) : 0)).toFixed(1);
+        var y = H - 2 - (max > 0 ? v / max * (H - 12) : 0);
+        return (W - (l.length - 1 - x) * step).toFixed(1) + "," + y.toFixed(1);
       }).join(" "));
       if (i > 0) pl.setAttribute("class", "alt");
       svg.appendChild(pl);
