@@ -29,8 +29,14 @@ final class LivePage implements HttpHandler, AutoCloseable {
     private final ProxyRuntime runtime;
     private final Listener listener;
     private final String version;
+    /** However many browsers poll, the state is computed at most once per this interval (it walks every session). */
+    private static final long STATE_CACHE_MILLIS = 1_000;
+
     private final ReentrantLock historyLock = new ReentrantLock();
     private LiveHistory history;
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private String state;
+    private long stateAtMillis;
 
     LivePage(ProxyRuntime runtime, Listener listener, String version) {
         this.runtime = runtime;
@@ -72,12 +78,27 @@ final class LivePage implements HttpHandler, AutoCloseable {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Referrer-Policy", "no-referrer");
         if (path.equals("/live/state.json")) {
-            HttpEndpoints.send(ex, 200, "application/json", LiveState.json(runtime, listener, version, history()));
+            HttpEndpoints.send(ex, 200, "application/json", state());
         } else if (path.equals("/live/runbook")) {
             HttpEndpoints.send(ex, 200, "text/html", RunbookHtml.render(resource("runbook.md")));
         } else {
             String[] file = FILES.get(path);
             HttpEndpoints.send(ex, 200, file[1], resource(file[0]));
+        }
+    }
+
+    private String state() {
+        LiveHistory h = history();
+        stateLock.lock();
+        try {
+            long now = runtime.clock.currentTimeMillis();
+            if (state == null || now - stateAtMillis >= STATE_CACHE_MILLIS || now < stateAtMillis) {
+                state = LiveState.json(runtime, listener, version, h);
+                stateAtMillis = now;
+            }
+            return state;
+        } finally {
+            stateLock.unlock();
         }
     }
 
