@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the client libraries ClientScriptsIT drives through pgloom: psycopg 3 and asyncpg (Debian packages, for
-# /usr/bin/python3) and node-postgres (npm, into scripts/clients/node_modules from its package-lock.json).
+# /usr/bin/python3) and node-postgres (npm, into scripts/clients/node_modules from its package-lock.json); and
+# promtool (Debian's prometheus package), which AlertRulesTest uses to check conf/alerts.yml and its unit tests.
 # Idempotent: what is already there is not installed again, so a second run takes well under a second. A missing
 # tool (no apt-get, no npm) is reported and skipped; the tests then skip with the reason. Exit 1 if an install failed.
 set -uo pipefail
@@ -38,7 +39,27 @@ node_libs() {
   echo "node: installed pg $(cd scripts/clients && node -p "require('pg/package.json').version")"
 }
 
+promtool_tool() {
+  if command -v promtool >/dev/null; then
+    echo "promtool: present ($(promtool --version 2>&1 | head -1))"
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "promtool: no apt-get here; install Prometheus's promtool yourself (AlertRulesTest skips its checks without it)"
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  # Only the package, not its recommends; the prometheus server it brings is not started by the tests.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null \
+         && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; } \
+    || return 1
+  echo "promtool: installed ($(promtool --version 2>&1 | head -1))"
+}
+
 status=0
 python_libs || { echo "python: installing psycopg/asyncpg failed"; status=1; }
 node_libs || { echo "node: installing pg failed"; status=1; }
+promtool_tool || { echo "promtool: installing prometheus failed"; status=1; }
 exit $status

@@ -30,12 +30,14 @@ public final class Pgloom implements AutoCloseable {
     /** Reads and checks a config file: the loader's checks, then those needing the layers above it. */
     public static ProxyConfig load(Path file) throws ConfigError {
         ProxyConfig c = ConfigLoader.load(file);
+        io.pgloom.tls.TlsState.check(c);
         HealthCheckLogin.validate(c);
         return c;
     }
 
     public static Pgloom start(ProxyConfig config, Path configFile) throws IOException {
         try {
+            io.pgloom.tls.TlsState.check(config);
             HealthCheckLogin.validate(config);
         } catch (ConfigError e) {
             throw new IOException(e.getMessage(), e);

@@ -2,6 +2,7 @@
 // (ShowCommands for SHOW, the lifecycle verbs here). Real result sets, so psql prints tables.
 package io.pgloom.admin;
 
+import io.pgloom.config.RuntimeSettings;
 import io.pgloom.session.AdminHandler;
 import io.pgloom.session.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
@@ -12,9 +13,17 @@ import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 public final class AdminConsole implements AdminHandler {
+    private static final Pattern SET = Pattern.compile("(?is)set\\s+([a-z_][a-z0-9_]*)\\s*(?:=|\\s+to\\s+)\\s*(.+)");
+    /** PostgreSQL session settings a driver or tool may SET right after connecting: meaningless here, accepted. */
+    private static final Set<String> DRIVER_SETTINGS = Set.of("application_name", "client_encoding", "datestyle",
+            "extra_float_digits", "intervalstyle", "search_path", "standard_conforming_strings", "statement_timeout",
+            "timezone");
     private final ProxyRuntime runtime;
     private final ShowCommands show;
     private final BackendCommands backendCommands;
@@ -71,6 +80,49 @@ public final class AdminConsole implements AdminHandler {
             names.add(io.pgloom.config.RuntimeSettings.snake(rc.getName()));
         }
         return names;
+    }
+
+    /**
+     * SET key = value | SET key TO value. pgloom's own [proxy] settings change for new work at once (until the next
+     * RELOAD). A misspelled or unknown key, a value of the wrong type, or a key that needs a restart is refused with
+     * PostgreSQL's SQLSTATE for it, never answered SET with nothing changed; the session settings drivers send at
+     * connect time (DRIVER_SETTINGS) are accepted and ignored, as before.
+     */
+    private void set(Connection c, String cmd, FrameWriter out) {
+        Matcher m = SET.matcher(cmd);
+        if (!m.matches()) {
+            out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SET needs a setting and a value: SET key = value"));
+            return;
+        }
+        String key = m.group(1).toLowerCase(Locale.ROOT);
+        if (key.equals("trace_values")) {
+            // Whether traces may show values is the config file's decision alone (issue 9).
+            out.raw(ErrorResponses.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                    "trace_values can only be set in the config file ([trace] trace_values), then RELOAD"));
+            return;
+        }
+        if (DRIVER_SETTINGS.contains(key)) {
+            out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
+            return;
+        }
+        if (RuntimeSettings.needsRestart(key)) {
+            out.raw(ErrorResponses.error(SqlState.CANT_CHANGE_RUNTIME_PARAM,
+                    "parameter \"" + key + "\" cannot be changed without restarting pgloom: edit the config and restart"));
+            return;
+        }
+        if (!runtimeSettingNames().contains(key)) {
+            out.raw(ErrorResponses.error(ErrorResponses.ERROR, SqlState.UNDEFINED_OBJECT,
+                    "unrecognized configuration parameter \"" + key + "\"", "SET changes the [proxy] settings SHOW CONFIG "
+                            + "lists; per-database and per-user keys (pool_size, ...) change in the file, then RELOAD"));
+            return;
+        }
+        try {
+            runtime.config(RuntimeSettings.with(runtime.config(), key, m.group(2)));
+            Logger.info("event=setting_changed key={} value={} by={}", key, m.group(2).strip(), c.user());
+            out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
+        } catch (IllegalArgumentException e) {
+            out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
+        }
     }
 
     /** Runs one command line; every statement in it (split on ';') gets its own result. */
@@ -159,29 +211,7 @@ public final class AdminConsole implements AdminHandler {
                 runtime.reconnect(db);
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("RECONNECT").end();
             }
-            case "SET" -> {
-                // SET key = value | SET key TO value. pgloom's own [proxy] settings change for new work at once
-                // (until the next RELOAD); anything else is a driver's session setting, meaningless here, accepted.
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?is)set\\s+([a-z_]+)\\s*(=|\\s+to\\s+)\\s*(.+)").matcher(cmd);
-                String key = m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : "";
-                if (key.equals("trace_values")) {
-                    // Whether traces may show values is the config file's decision alone (issue 9).
-                    out.raw(ErrorResponses.error(SqlState.INSUFFICIENT_PRIVILEGE,
-                            "trace_values can only be set in the config file ([trace] trace_values), then RELOAD"));
-                    return;
-                }
-                if (!runtimeSettingNames().contains(key) && !key.equals("listen")) {
-                    out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
-                    return;
-                }
-                try {
-                    runtime.config(io.pgloom.config.RuntimeSettings.with(runtime.config(), key, m.group(3)));
-                    Logger.info("event=setting_changed key={} value={} by={}", key, m.group(3).strip(), c.user());
-                    out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
-                } catch (IllegalArgumentException e) {
-                    out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
-                }
-            }
+            case "SET" -> set(c, cmd, out);
             case "TRACE" -> TraceCommands.console(runtime, words, c.user(), out);
             case "DRAIN", "UNDRAIN" -> backendCommands.drain(verb, words, out);
             case "SWITCHOVER" -> backendCommands.switchover(words, out);

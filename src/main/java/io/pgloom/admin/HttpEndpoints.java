@@ -1,15 +1,18 @@
 // The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
 // one fails), /status (JSON for scripts), /trace (TRACE commands, authenticated: TraceHttp) and / (the live page,
-// authenticated: LivePage). A JDK HttpServer on virtual threads.
+// authenticated: LivePage). A JDK HttpServer on virtual threads; any other path, or one of these with a suffix
+// (/healthzz), is 404.
 package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
 import io.pgloom.util.SafeText;
 import io.prometheus.client.exporter.HTTPServer;
+import io.prometheus.client.exporter.HTTPServer.HTTPMetricHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -28,8 +31,10 @@ public final class HttpEndpoints implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final Listener listener;
     private final String version;
+    /** The paths served; anything else answers 404 naming them. */
+    static final String PATHS = "/metrics /healthz /readyz /status /trace / (the live page)";
+
     private final HttpServer server;
-    private final HTTPServer prometheus;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Boolean> lastState = new ConcurrentHashMap<>();
     private final Map<String, Object[]> probeCache = new ConcurrentHashMap<>();
@@ -41,14 +46,38 @@ public final class HttpEndpoints implements AutoCloseable {
         this.version = version;
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
         server.setExecutor(executor);
-        server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
-        server.createContext("/readyz", this::readyz);
-        server.createContext("/status", this::status);
-        server.createContext("/trace", new TraceHttp(runtime));
-        prometheus = new HTTPServer.Builder().withHttpServer(server).withRegistry(runtime.metrics.registry).build();
+        // A context matches every path it is a prefix of ("/healthz" takes "/healthzz"): each handler checks its own.
+        exact("/metrics", new HTTPMetricHandler(runtime.metrics.registry));
+        exact("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
+        exact("/readyz", this::readyz);
+        exact("/status", this::status);
+        exact("/trace", new TraceHttp(runtime));
         livePage = new LivePage(runtime, listener, version);
-        server.removeContext("/"); // the Prometheus server's own: metrics at every path
-        server.createContext("/", livePage); // every other path: the page's own, else 404
+        server.createContext("/", livePage); // the page's own paths, else notFound
+        // Started from a daemon thread so the server's dispatcher thread is a daemon too (never holds the JVM up).
+        Thread starter = Thread.ofPlatform().daemon().name("pgloom-http-start").start(server::start);
+        try {
+            starter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the HTTP server", e);
+        }
+    }
+
+    private void exact(String path, HttpHandler handler) {
+        server.createContext(path, ex -> {
+            if (ex.getRequestURI().getPath().equals(path)) handler.handle(ex);
+            else notFound(ex);
+        });
+    }
+
+    /** A mistyped probe (/healtz) must fail, not get the metrics page with 200. */
+    static void notFound(HttpExchange ex) throws IOException {
+        try (ex) {
+            ex.getRequestBody().readAllBytes();
+            String path = ex.getRequestURI().getPath();
+            send(ex, 404, "text/plain", "not found: " + path + " (pgloom serves " + PATHS + ")\n");
+        }
     }
 
     public static HttpEndpoints start(ProxyRuntime runtime, Listener listener, String version, String host, int port)
@@ -86,7 +115,7 @@ public final class HttpEndpoints implements AutoCloseable {
         long now = System.currentTimeMillis();
         Object[] cached = probeCache.get(db);
         if (cached != null && now - (long) cached[0] < PROBE_CACHE_MILLIS) return (String) cached[1];
-        String error = runtime.probeBackend(db);
+        String error = runtime.servers.probeBackend(db);
         String state = error == null ? "ok" : error.replace('\n', ' ');
         probeCache.put(db, new Object[] {now, state});
         return state;
@@ -146,7 +175,7 @@ public final class HttpEndpoints implements AutoCloseable {
 
     @Override
     public void close() {
-        prometheus.close();
+        server.stop(0);
         livePage.close();
         executor.shutdownNow();
     }

@@ -60,10 +60,12 @@ final class LivePage implements HttpHandler, AutoCloseable {
     public void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         boolean known = FILES.containsKey(path) || path.equals("/live/state.json") || path.equals("/live/runbook");
-        boolean on = runtime.config().admin().livePage();
-        if (!on || !known) {
-            HttpEndpoints.send(ex, 404, "text/plain", "not found: " + (known
-                    ? "the live page is off (admin.live_page = false)" : "no such path") + "\n");
+        if (!known) {
+            HttpEndpoints.notFound(ex);
+            return;
+        }
+        if (!runtime.config().admin().livePage()) {
+            HttpEndpoints.send(ex, 404, "text/plain", "not found: the live page is off (admin.live_page = false)\n");
             return;
         }
         if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {

@@ -7,6 +7,7 @@ import io.pgloom.metrics.BackendRow;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
+import io.pgloom.trace.FlightLog;
 import io.pgloom.util.SafeText;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -190,11 +191,11 @@ final class LiveState {
     }
 
     private static void flights(StringBuilder j, ProxyRuntime runtime) {
-        List<ProxyRuntime.Flight> all = runtime.flights();
+        List<FlightLog.Flight> all = runtime.flights.all();
         j.append(",\"flights\":[");
         int from = Math.max(0, all.size() - MAX_FLIGHTS);
         for (int i = all.size() - 1; i >= from; i--) {
-            ProxyRuntime.Flight f = all.get(i);
+            FlightLog.Flight f = all.get(i);
             j.append(i == all.size() - 1 ? "{" : ",{");
             str(j, "client", f.client()).append(',');
             str(j, "reason", f.reason()).append(',');

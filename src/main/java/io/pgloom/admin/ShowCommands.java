@@ -46,7 +46,7 @@ final class ShowCommands {
             case "LISTS" -> lists(out);
             case "FLIGHTS" -> {
                 ResultSetWriter w = new ResultSetWriter(out, "time", "client", "reason", "last_messages");
-                for (var f : runtime.flights()) w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
+                for (var f : runtime.flights.all()) w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
                 w.done("SHOW");
             }
             case "TRACES" -> TraceCommands.show(runtime, out);

@@ -74,7 +74,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
             Logger.info("event=health_check_login database={} user={} source={}", db.name(), choice.user(),
                     choice.source().label());
         } else {
-            Logger.error("event=health_check_login database={} user=none error=\"{}\"", db.name(),
+            Logger.error("event=health_check_login database={} user=none error={}", db.name(),
                     HealthCheckLogin.missing(c, db));
         }
     }

@@ -311,17 +311,11 @@ public final class ConfigLoader {
         boolean verify = mode == TlsSettings.Server.ServerMode.VERIFY_CA || mode == TlsSettings.Server.ServerMode.VERIFY_FULL;
         if (verify && ca == null) t.error("ca_file", "is required to verify PostgreSQL's certificate (" + m + ")");
         if ((cert == null) != (key == null)) t.error(cert == null ? "cert_file" : "key_file", "cert_file and key_file go together");
-        try {
-            if (ca != null) io.pgloom.tls.Pem.certificates(ca);
-            if (cert != null) io.pgloom.tls.Pem.certificates(cert);
-            if (key != null) io.pgloom.tls.Pem.privateKey(key);
-        } catch (java.io.IOException e) {
-            t.error("ca_file", e.getMessage());
-        }
+        // The files themselves are read by io.pgloom.tls (TlsState.check), which reports them by key too.
         return new TlsSettings.Server(mode, ca, cert, key);
     }
 
-    /** [tls]: the files are read here, so a wrong or unreadable one is a config error naming it. */
+    /** [tls]: mode and file names; the files are read by io.pgloom.tls (TlsState.check), a bad one named by its key. */
     private static TlsSettings tls(TomlTable t, Path dir) {
         String modeText = t.string("mode", "disable");
         TlsSettings.TlsMode mode = switch (modeText) {
@@ -350,14 +344,6 @@ public final class ConfigLoader {
             if (cert == null) t.error("cert_file", "is required when mode is " + modeText);
             if (key == null) t.error("key_file", "is required when mode is " + modeText);
             if (mode.clientCertificate() && ca == null) t.error("ca_file", "is required to verify client certificates (" + modeText + ")");
-            try {
-                if (cert != null) io.pgloom.tls.Pem.certificates(cert);
-                if (key != null) io.pgloom.tls.Pem.privateKey(key);
-                if (ca != null) io.pgloom.tls.Pem.certificates(ca);
-            } catch (java.io.IOException e) {
-                t.error(cert != null && e.getMessage().startsWith(cert.toString()) ? "cert_file"
-                        : key != null && e.getMessage().startsWith(key.toString()) ? "key_file" : "ca_file", e.getMessage());
-            }
         }
         return new TlsSettings(mode, cert, key, ca, min, ciphers);
     }

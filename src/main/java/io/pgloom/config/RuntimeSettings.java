@@ -16,6 +16,11 @@ public final class RuntimeSettings {
     private static final Set<String> AT_LEAST_ONE = Set.of("max_client_conn", "default_pool_size", "max_packet_size",
             "server_connect_timeout", "client_login_timeout");
 
+    /** Whether key is a setting bound at start, which SET cannot change. */
+    public static boolean needsRestart(String key) {
+        return FIXED.contains(key.toLowerCase(Locale.ROOT));
+    }
+
     /** The config with [proxy] key set to value; throws IllegalArgumentException with a message for the operator. */
     public static ProxyConfig with(ProxyConfig c, String key, String rawValue) {
         String k = key.toLowerCase(Locale.ROOT);
@@ -68,6 +73,7 @@ public final class RuntimeSettings {
             }
             if (type == Duration.class) {
                 double s = Double.parseDouble(v);
+                if (!Double.isFinite(s)) throw new NumberFormatException(v);
                 if (s < 0 || (s == 0 && AT_LEAST_ONE.contains(k))) throw new IllegalArgumentException(k + " must be a positive number of seconds");
                 return Duration.ofNanos((long) (s * 1e9));
             }

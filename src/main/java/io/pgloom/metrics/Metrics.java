@@ -22,6 +22,10 @@ public final class Metrics {
             "ErrorResponses pgloom itself sent to clients, by SQLSTATE.").labelNames("sqlstate").register(registry);
     public final Counter authFailures = Counter.build("pgloom_auth_failures_total",
             "Failed client authentications by reason.").labelNames("reason").register(registry);
+    public final Counter acceptFailures = Counter.build("pgloom_accept_failures_total",
+            "Failed accepts of client connections by reason (emfile: the process's file descriptor limit, enfile: the "
+                    + "system's, no_memory, other); each is followed by a back-off of 10 ms doubling up to 1 s.")
+            .labelNames("reason").register(registry);
     public final Counter cancelRequests = Counter.build("pgloom_cancel_requests_total",
             "Cancel requests by result (forwarded, not_linked, unknown_key, failed).").labelNames("result").register(registry);
     public final Counter serverConnects = Counter.build("pgloom_server_connects_total",

@@ -43,6 +43,8 @@ public final class ServerConn {
      */
     public volatile Map<String, String> settingsMatch;
     public final long createdNanos;
+    /** This server's share of server_lifetime (jitter), drawn once by its pool when it opened it. */
+    volatile double lifetimeShare = 1.0;
     /** The pool's generation when this connection was opened (RECONNECT retires older ones). */
     volatile int generation;
     private volatile long lastUsedNanos;

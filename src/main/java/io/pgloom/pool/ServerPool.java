@@ -12,8 +12,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import java.util.concurrent.locks.LockSupport;
 import org.tinylog.Logger;
 
@@ -39,6 +41,14 @@ public final class ServerPool {
     private ServerLoginException lastLoginFailure;
     private long lastLoginFailureNanos;
     private final AtomicLong connectFailures = new AtomicLong();
+    /**
+     * Each server lives a random share of server_lifetime, uniformly in [LIFETIME_MIN_SHARE, 1], so a pool warmed
+     * at once does not reconnect at once every lifetime (HikariCP and PgBouncer spread their lifetimes the same way).
+     */
+    static final double LIFETIME_MIN_SHARE = 0.85;
+    static final DoubleSupplier RANDOM_LIFETIME_SHARE =
+            () -> LIFETIME_MIN_SHARE + (1 - LIFETIME_MIN_SHARE) * ThreadLocalRandom.current().nextDouble();
+    private volatile DoubleSupplier lifetimeShares = RANDOM_LIFETIME_SHARE;
     private final AtomicLong waitTimeouts = new AtomicLong();
 
     /**
@@ -260,10 +270,21 @@ public final class ServerPool {
         return true;
     }
 
+    /** Whether the server has lived its share of server_lifetime (0 = forever). */
+    private static boolean tooOld(PoolSettings s, ServerConn c, long now) {
+        return !s.lifetime().isZero() && now - c.createdNanos >= (long) (s.lifetime().toNanos() * c.lifetimeShare);
+    }
+
+    /** Where the shares of server_lifetime come from (tests give fixed ones); each is kept in [min share, 1]. */
+    void lifetimeShares(DoubleSupplier shares) {
+        lifetimeShares = shares;
+    }
+
     private ServerConn connectNew() throws ServerLoginException {
         ServerConn c;
         try {
             c = factory.open(key);
+            c.lifetimeShare = Math.clamp(lifetimeShares.getAsDouble(), LIFETIME_MIN_SHARE, 1.0);
             c.budgets(budgets);
         } catch (ServerLoginException e) {
             budgets.forEach(ConnectionBudget::give);
@@ -355,7 +376,7 @@ public final class ServerPool {
         c.touch(clock.nanoTime());
         c.linkedClientId(0);
         PoolSettings s = settings;
-        boolean tooOld = !s.lifetime().isZero() && clock.nanoTime() - c.createdNanos >= s.lifetime().toNanos();
+        boolean tooOld = tooOld(s, c, clock.nanoTime());
         if (tooOld || c.isClosed()) {
             discard(c, tooOld ? "server_lifetime" : "server_closed");
             return;
@@ -501,6 +522,7 @@ public final class ServerPool {
         PoolSettings s = settings;
         long now = clock.nanoTime();
         List<ServerConn> retire = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
         int missing;
         try (var h = lock.obtain()) {
             if (closed) return 0;
@@ -509,19 +531,22 @@ public final class ServerPool {
                 ServerConn c = it.next();
                 boolean idleTooLong = !s.idleTimeout().isZero() && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
                         && total() - retire.size() > s.minSize();
-                boolean tooOld = !s.lifetime().isZero() && now - c.createdNanos >= s.lifetime().toNanos();
+                boolean tooOld = tooOld(s, c, now);
                 if (idleTooLong || tooOld || c.hasUnexpectedInput() || c.retired() != null) {
                     it.remove();
                     retire.add(c);
+                    reasons.add(c.retired() != null ? c.retired() : tooOld ? "server_lifetime"
+                            : idleTooLong ? "server_idle_timeout" : "server_stale");
                 }
             }
             missing = Math.max(0, Math.min(s.minSize(), s.size()) - total());
             if (lastLoginFailure != null && now - lastLoginFailureNanos < s.loginRetry().toNanos()) missing = 0;
         }
-        for (ServerConn c : retire) {
+        for (int i = 0; i < retire.size(); i++) {
+            ServerConn c = retire.get(i);
             c.closeSocket();
             Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(),
-                    c.retired() != null ? c.retired() : "server_idle_timeout");
+                    reasons.get(i));
         }
         return missing;
     }

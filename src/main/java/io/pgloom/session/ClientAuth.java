@@ -153,6 +153,8 @@ final class ClientAuth {
             out.write(Messages.authSaslFinal(fin));
             return new Result(mechanism.equals(ScramServer.MECHANISM_PLUS) ? "scram-sha-256-plus" : "scram-sha-256", server.clientKey());
         } catch (AuthFailure e) {
+            // The mock exchange of a user not in the config ends in a bad proof too: that is no wrong password.
+            if (secret == null && e.reason() == AuthFailure.Reason.BAD_PROOF) throw failed(user, "unknown_user");
             throw failed(user, e.reason() == AuthFailure.Reason.BAD_PROOF ? "wrong_password" : "bad_scram_message");
         }
     }

@@ -254,7 +254,7 @@ public final class ClientSession implements Runnable {
         if (messages.isEmpty()) return;
         Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages={}", this, user, database,
                 reason, new SafeText.Whole(messages));
-        runtime.rememberFlight(toString(), reason, messages);
+        runtime.flights.remember(toString(), reason, messages);
     }
 
     /** Disconnect by side and reason; for sessions that never logged in, the connection outcome. */
@@ -269,7 +269,9 @@ public final class ClientSession implements Runnable {
             boolean auth = reason.equals("auth_failed");
             runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", String.valueOf(tls), "").inc();
             if (auth) {
-                String r = detail != null && detail.startsWith("auth_reason=") ? detail.substring(12) : "unknown";
+                // The label is the reason word only: the detail may go on (hba_reject's rule, a certificate's cn).
+                String r = detail != null && detail.startsWith("auth_reason=")
+                        ? detail.substring(12).split(" ", 2)[0] : "unknown";
                 runtime.metrics.authFailures.labels(r).inc();
             }
         }

@@ -1,6 +1,7 @@
 // The one platform thread that accepts client connections and gives each its own virtual thread. The
 // max_client_conn token is taken right after accept; a client over the limit is told 53300 on a short-lived
-// virtual thread with a deadline, so a flood cannot grow threads without bound.
+// virtual thread with a deadline, so a flood cannot grow threads without bound. A failing accept (out of file
+// descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
 package io.pgloom.session;
 
 import io.pgloom.wire.ErrorResponses;
@@ -12,7 +13,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.tinylog.Logger;
 
 public final class Listener implements AutoCloseable {
@@ -41,6 +44,7 @@ public final class Listener implements AutoCloseable {
         InetSocketAddress addr = host.equals("*") ? new InetSocketAddress(p.listenPort()) : new InetSocketAddress(host, p.listenPort());
         ss.bind(addr, 1024);
         this.serverSocket = ss;
+        for (String reason : AcceptBackoff.REASONS) runtime.metrics.acceptFailures.labels(reason); // exported at 0
         this.acceptor = Thread.ofPlatform().name("pgloom-accept").daemon(false).unstarted(this::acceptLoop);
     }
 
@@ -62,14 +66,19 @@ public final class Listener implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        AcceptBackoff backoff = new AcceptBackoff();
         while (!closing) {
             Socket c;
             try {
                 c = serverSocket.accept();
             } catch (IOException e) {
                 if (closing) return;
-                Logger.error("event=accept_failed error={}", e.getMessage());
+                acceptFailed(backoff, e);
                 continue;
+            }
+            long failures = backoff.succeeded();
+            if (failures > 0) {
+                Logger.warn("event=accept_recovered failed_accepts={} not_logged={}", failures, backoff.notLogged());
             }
             try {
                 c.setTcpNoDelay(true);
@@ -112,6 +121,23 @@ public final class Listener implements AutoCloseable {
         }
     }
 
+    /**
+     * accept() failed, usually for want of file descriptors (EMFILE: this process's limit, ENFILE: the system's):
+     * the connection stays in the backlog, so trying again at once fails again. Count it, log it at most once a
+     * second, and wait (10 ms doubling to 1 s) before the next try; close() cuts the wait short.
+     */
+    private void acceptFailed(AcceptBackoff backoff, IOException e) {
+        String reason = AcceptBackoff.reason(e);
+        runtime.metrics.acceptFailures.labels(reason).inc();
+        long waitNanos = backoff.failed();
+        if (backoff.log(runtime.clock.nanoTime())) {
+            Logger.error("event=accept_failed reason={} error={} not_logged={} retry_in_ms={} clients={} "
+                    + "hint=\"see runbook: File descriptors exhausted\"", reason, e.getMessage(), backoff.notLogged(),
+                    TimeUnit.NANOSECONDS.toMillis(waitNanos), clients.get());
+        }
+        LockSupport.parkNanos(this, waitNanos);
+    }
+
     /** Over a connection limit: read the startup packet (bounded), answer 53300, close. */
     private void reject(Socket c, String message, String reason) {
         if (rejecting.incrementAndGet() > 1000) {
@@ -148,6 +174,7 @@ public final class Listener implements AutoCloseable {
     public void close() {
         closing = true;
         closeQuietly(serverSocket);
+        LockSupport.unpark(acceptor);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -1,24 +1,19 @@
-// What every session of one pgloom process shares: the current config, the pools, the cancel keys, the list of
+// What every session of one pgloom process shares, wired in one place: the current config and its TLS material,
+// the pools and the server connector (io.pgloom.runtime), the cancel keys, the list of
 // live sessions (for SHOW CLIENTS and shutdown) and the shutdown state.
 package io.pgloom.session;
 
-import io.pgloom.backend.HealthCheckLogin;
-import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
-import io.pgloom.config.ProxySettings;
-import io.pgloom.config.Secret;
-import io.pgloom.config.UserConfig;
 import io.pgloom.pool.PoolKey;
-import io.pgloom.pool.PoolSettings;
 import io.pgloom.pool.Pools;
-import io.pgloom.pool.ServerCredentials;
-import io.pgloom.pool.ServerLogin;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.runtime.AuthQuery;
+import io.pgloom.runtime.ServerConnector;
+import io.pgloom.tls.TlsState;
+import io.pgloom.trace.FlightLog;
 import io.pgloom.util.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 public final class ProxyRuntime {
@@ -40,68 +35,29 @@ public final class ProxyRuntime {
     volatile java.util.function.Supplier<String> reloader = () -> "reload is not available";
     volatile Runnable shutdownTrigger = () -> { };
 
-    /** Client-facing TLS built from [tls]; null when TLS is off. Swapped on RELOAD for new connections. */
-    private volatile io.pgloom.tls.TlsContexts.ServerTls tls;
+    /** TLS material of the current config ([tls], [server_tls]); swapped on RELOAD for new connections. */
+    private volatile TlsState tlsState;
 
-    private static io.pgloom.tls.TlsContexts.ServerTls buildTls(ProxyConfig c) {
-        if (!c.tls().mode().enabled()) return null;
-        try {
-            return io.pgloom.tls.TlsContexts.server(c.tls());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("[tls]: " + e.getMessage(), e);
-        }
-    }
-
+    /** Client-facing TLS, or null when TLS is off. */
     public io.pgloom.tls.TlsContexts.ServerTls tls() {
-        return tls;
+        return tlsState.server();
     }
 
+    /** Every login pgloom makes to PostgreSQL (pools, health checks, readiness, auth_query). */
+    public final ServerConnector servers;
     /** auth_query lookups and the ClientKeys of pass-through logins. */
-    final AuthQuery authQuery = new AuthQuery(this);
-
-    /** The TLS pgloom uses towards this database's PostgreSQL (its server_tls_mode, else [server_tls]). */
-    io.pgloom.tls.BackendTls backendTls(DatabaseConfig db) {
-        return backendTlsFor(config, db);
-    }
-
-    /** TLS towards PostgreSQL ([server_tls]); null when off. Swapped on RELOAD for new server connections. */
-    private volatile io.pgloom.tls.BackendTls backendTls;
-
-    private static io.pgloom.tls.BackendTls buildBackendTls(ProxyConfig c) {
-        return buildBackendTls(c.serverTls());
-    }
-
-    private static io.pgloom.tls.BackendTls buildBackendTls(io.pgloom.config.TlsSettings.Server s) {
-        try {
-            return io.pgloom.tls.BackendTls.of(s);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    /** Backend TLS for databases that override [server_tls] mode (server_tls_mode), built once per mode and config. */
-    private final ConcurrentHashMap<io.pgloom.config.TlsSettings.Server.ServerMode, java.util.Optional<io.pgloom.tls.BackendTls>> tlsByMode =
-            new ConcurrentHashMap<>();
-
-    private io.pgloom.tls.BackendTls backendTlsFor(ProxyConfig c, DatabaseConfig db) {
-        if (db.serverTlsMode() == null) return backendTls;
-        return tlsByMode.computeIfAbsent(db.serverTlsMode(), m -> {
-            var g = c.serverTls();
-            return java.util.Optional.ofNullable(buildBackendTls(new io.pgloom.config.TlsSettings.Server(m, g.caFile(), g.certFile(), g.keyFile())));
-        }).orElse(null);
-    }
+    public final AuthQuery authQuery;
 
     /** The hosts of every database: health, roles, routing, drain (the backend layer). */
     public final io.pgloom.backend.BackendRegistry backends;
 
     public ProxyRuntime(ProxyConfig config, Clock clock, io.pgloom.metrics.Metrics metrics) {
-        this.tls = buildTls(config);
-        this.backendTls = buildBackendTls(config);
-        logCertificates(tls);
+        this.tlsState = TlsState.of(config);
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
         this.startedMillis = clock.currentTimeMillis();
+        this.flights = new FlightLog(clock);
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
         this.traces = new io.pgloom.trace.TraceRegistry(() -> this.config.trace(),
@@ -109,6 +65,8 @@ public final class ProxyRuntime {
                 metrics.tracesActive, metrics.traceMessages, metrics.traceDropped);
         new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
         this.backends = new io.pgloom.backend.BackendRegistry(config, clock, new BackendEvents(this));
+        this.servers = new ServerConnector(() -> this.config, () -> this.tlsState, pools, backends, metrics, clock);
+        this.authQuery = servers.authQuery();
         new io.pgloom.metrics.BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
         pools.everyPass(this::watchTimeouts);
@@ -116,7 +74,7 @@ public final class ProxyRuntime {
 
     /** Checks every host once (bounded), then keeps checking them (Pgloom.start). */
     public void startBackends() throws InterruptedException {
-        backends.start(this::openHealthCheck);
+        backends.start(servers::openHealthCheck);
     }
 
     public void onReload(java.util.function.Supplier<String> r) {
@@ -133,17 +91,13 @@ public final class ProxyRuntime {
 
     /** Swaps the config for new sessions and resizes existing pools; running sessions keep their links. */
     public void config(ProxyConfig c) {
-        io.pgloom.tls.TlsContexts.ServerTls newTls = buildTls(c);
-        this.tls = newTls;
-        this.backendTls = buildBackendTls(c);
-        tlsByMode.clear();
-        if (newTls != null) logCertificates(newTls);
+        this.tlsState = TlsState.of(c);
         this.config = c;
         backends.configure(c);
         for (ServerPool p : pools.all()) {
             if (c.database(p.key().database()).isPresent()) {
-                p.settings(poolSettings(c, p.key()));
-                budgets(c, p.key()); // updates the shared caps' max
+                p.settings(ServerConnector.poolSettings(c, p.key()));
+                servers.budgets(c, p.key()); // updates the shared caps' max
             }
         }
     }
@@ -152,7 +106,8 @@ public final class ProxyRuntime {
     ServerPool pool(PoolKey key) {
         return pools.get(key, k -> {
             ProxyConfig c = config;
-            ServerPool p = new ServerPool(k, poolSettings(c, k), this::openServer, clock, budgets(c, k));
+            ServerPool p = new ServerPool(k, ServerConnector.poolSettings(c, k), servers::openServer, clock,
+                    servers.budgets(c, k));
             if (pausedAll || pausedDatabases.contains(k.database())) p.paused(true);
             return p;
         });
@@ -254,151 +209,6 @@ public final class ProxyRuntime {
         return left;
     }
 
-    /** max_db_connections and max_user_connections, shared by every pool of that database or user. */
-    private java.util.List<io.pgloom.pool.ConnectionBudget> budgets(ProxyConfig c, PoolKey key) {
-        DatabaseConfig db = c.database(key.database()).orElseThrow();
-        int dbMax = db.maxDbConnections() != null ? db.maxDbConnections() : c.proxy().maxDbConnections();
-        UserConfig u = c.user(key.user()).orElse(null);
-        int userMax = u != null && u.maxUserConnections() != null ? u.maxUserConnections() : c.proxy().maxUserConnections();
-        return java.util.List.of(pools.budget("db:" + key.database(), dbMax), pools.budget("user:" + key.user(), userMax));
-    }
-
-    static PoolSettings poolSettings(ProxyConfig c, PoolKey key) {
-        ProxySettings p = c.proxy();
-        DatabaseConfig db = c.database(key.database()).orElseThrow();
-        int size = c.poolSizeFor(key.database(), key.user());
-        int min = db.minPoolSize() != null ? db.minPoolSize() : p.minPoolSize();
-        return new PoolSettings(size, Math.min(min, size), p.reservePoolSize(), p.reservePoolTimeout(),
-                p.queryWaitTimeout(), p.serverIdleTimeout(), p.serverLifetime(), p.serverLoginRetry(),
-                p.serverCheckDelay(), p.serverCheckQuery());
-    }
-
-    private io.pgloom.pool.ServerConn openServer(PoolKey key) throws io.pgloom.pool.ServerLoginException {
-        try {
-            io.pgloom.pool.ServerConn c = login(key);
-            metrics.serverConnects.labels(key.database(), key.user(), "ok").inc();
-            return c;
-        } catch (io.pgloom.pool.ServerLoginException e) {
-            metrics.serverConnects.labels(key.database(), key.user(), e.reason()).inc();
-            throw e;
-        }
-    }
-
-    private io.pgloom.pool.ServerConn login(PoolKey key) throws io.pgloom.pool.ServerLoginException {
-        ProxyConfig c = config;
-        DatabaseConfig db = c.database(key.database()).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
-                "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME,
-                "database \"" + key.database() + "\" is no longer configured", null));
-        ServerCredentials creds = credentialsFor(c, db, key.user());
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("user", creds.user());
-        params.put("database", db.dbname());
-        // Neutral startup: settings of whichever client asked for the server are applied on link (ParameterSync),
-        // so RESET on the next link returns the server to these defaults, not to another client's values.
-        params.putAll(db.startupParameters());
-        return openOnHost(db, key, creds, params);
-    }
-
-    /** A login on a host fitting the database's target (waiting, up to the connect timeout, while none does). */
-    io.pgloom.pool.ServerConn openOnHost(DatabaseConfig db, PoolKey key, ServerCredentials creds, Map<String, String> params)
-            throws io.pgloom.pool.ServerLoginException {
-        ProxyConfig c = config;
-        io.pgloom.backend.Backend b;
-        try {
-            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new io.pgloom.pool.ServerLoginException("interrupted", io.pgloom.wire.SqlState.CONNECTION_FAILURE,
-                    "interrupted while waiting for a host of database \"" + db.name() + "\"", e);
-        }
-        try {
-            io.pgloom.pool.ServerConn conn = ServerLogin.open(key, b.hostName(), b.address(), b.port(), creds, params,
-                    c.proxy().serverConnectTimeout(), c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(),
-                    backendTlsFor(c, db));
-            backends.connected(b, conn);
-            return conn;
-        } catch (io.pgloom.pool.ServerLoginException e) {
-            backends.connectFailed(b, e);
-            throw e;
-        }
-    }
-
-    /** A health check's login to one host: the probe credentials, no client settings, a name in pg_stat_activity. */
-    io.pgloom.pool.ServerConn openHealthCheck(io.pgloom.backend.Backend b, Duration timeout) throws io.pgloom.pool.ServerLoginException {
-        ProxyConfig c = config;
-        DatabaseConfig db = c.database(b.database).orElseThrow(() -> new io.pgloom.pool.ServerLoginException(
-                "database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME, "database \"" + b.database + "\" is no longer configured", null));
-        HealthCheckLogin.Choice login = HealthCheckLogin.choose(c, db);
-        if (login == null) {
-            throw new io.pgloom.pool.ServerLoginException("no_credentials", io.pgloom.wire.SqlState.INVALID_PASSWORD,
-                    HealthCheckLogin.missing(c, db), null);
-        }
-        String user = login.user();
-        ServerCredentials creds = credentialsFor(c, db, user);
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("user", creds.user());
-        params.put("database", db.dbname());
-        params.put("application_name", "pgloom health check");
-        return ServerLogin.open(new PoolKey(db.name(), user), b.hostName(), b.address(), b.port(), creds, params, timeout,
-                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), backendTlsFor(c, db));
-    }
-
-    /** The backend login: the database's forced user and password, else the client's own user and stored secret. */
-    static ServerCredentials credentials(ProxyConfig c, DatabaseConfig db, String clientUser) {
-        if (db.user() != null) return fromSecret(db.user(), db.password());
-        UserConfig u = c.user(clientUser).orElse(null);
-        return fromSecret(clientUser, u == null ? null : u.password());
-    }
-
-    /** As {@link #credentials}, for users known only through auth_query: their fetched secret and ClientKey. */
-    private ServerCredentials credentialsFor(ProxyConfig c, DatabaseConfig db, String clientUser) {
-        if (db.user() != null || c.user(clientUser).isPresent() || !authQuery.enabled()) return credentials(c, db, clientUser);
-        try {
-            Secret s = authQuery.lookup(db.name(), clientUser);
-            if (s == null) return new ServerCredentials(clientUser, null, null);
-            if (s.kind() == Secret.Kind.SCRAM) {
-                return new ServerCredentials(clientUser, null, null, authQuery.clientKeys.get(clientUser),
-                        io.pgloom.auth.ScramVerifier.parse(s.reveal()));
-            }
-            return fromSecret(clientUser, s);
-        } catch (io.pgloom.pool.ServerLoginException e) {
-            return new ServerCredentials(clientUser, null, null);
-        }
-    }
-
-    private static ServerCredentials fromSecret(String user, Secret s) {
-        if (s == null) return new ServerCredentials(user, null, null);
-        return switch (s.kind()) {
-            case PLAIN -> new ServerCredentials(user, s.reveal(), null);
-            case MD5 -> new ServerCredentials(user, null, s.reveal());
-            case SCRAM -> new ServerCredentials(user, null, null);
-        };
-    }
-
-    /**
-     * Readiness probe of one database: a fresh login and SELECT 1 with the credentials pgloom would use
-     * (HealthCheckLogin.readinessUser). Returns null when it answered, else why not.
-     */
-    public String probeBackend(String database) {
-        ProxyConfig c = config;
-        DatabaseConfig db = c.database(database).orElse(null);
-        if (db == null) return "not configured";
-        if (db.backends().checked()) return backends.readiness(database); // the health checks already know
-        String user = HealthCheckLogin.readinessUser(c, db, pools.all().stream().map(ServerPool::key)
-                .filter(k -> k.database().equals(database)).map(PoolKey::user).toList());
-        if (user == null) return "no credentials to probe with";
-        try {
-            io.pgloom.pool.ServerConn conn = login(new PoolKey(database, user));
-            try {
-                return ServerPool.runToReady(conn, "SELECT 1") ? null : "SELECT 1 failed";
-            } finally {
-                conn.closeSocket();
-            }
-        } catch (io.pgloom.pool.ServerLoginException e) {
-            return e.reason() + ": " + e.getMessage();
-        }
-    }
-
     /** Ends the sessions linked to a server on a host just marked down: their transactions are lost, never retried. */
     int endSessionsOn(io.pgloom.backend.Backend b) {
         int n = 0;
@@ -498,14 +308,6 @@ public final class ProxyRuntime {
         admin = h;
     }
 
-    private static void logCertificates(io.pgloom.tls.TlsContexts.ServerTls t) {
-        if (t == null) return;
-        for (java.security.cert.X509Certificate c : t.certificates()) {
-            org.tinylog.Logger.info("event=tls_certificate_loaded subject={} not_after={}", c.getSubjectX500Principal().getName(),
-                    c.getNotAfter().toInstant());
-        }
-    }
-
     /** Janitor pass: every session's timeouts (Timeouts), with the settings in force now. */
     private void watchTimeouts() {
         Timeouts.Limits limits = Timeouts.Limits.of(config.proxy());
@@ -530,25 +332,8 @@ public final class ProxyRuntime {
                 clients, waiting, servers, active, pools.all().size(), sessionCount());
     }
 
-    /** The last flight-recorder dumps, newest last (SHOW FLIGHTS); bounded. */
-    public record Flight(String client, String reason, String messages, long atMillis) {}
-
-    private final java.util.ArrayDeque<Flight> flights = new java.util.ArrayDeque<>();
-    private final io.pgloom.util.ResourceLock flightsLock = new io.pgloom.util.ResourceLock();
-    private static final int MAX_FLIGHTS = 20;
-
-    void rememberFlight(String client, String reason, String messages) {
-        try (var h = flightsLock.obtain()) {
-            if (flights.size() == MAX_FLIGHTS) flights.removeFirst();
-            flights.addLast(new Flight(client, reason, messages, clock.currentTimeMillis()));
-        }
-    }
-
-    public java.util.List<Flight> flights() {
-        try (var h = flightsLock.obtain()) {
-            return java.util.List.copyOf(flights);
-        }
-    }
+    /** The last flight-recorder dumps (SHOW FLIGHTS). */
+    public final FlightLog flights;
 
     /** Failed logins per source address since its last success (bounded; feeds auth_failure_delay). */
     private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> authFailures = new ConcurrentHashMap<>();

@@ -110,7 +110,7 @@ final class SessionStateDetector {
     private static void report(ClientSession s, Kind k) {
         COUNTS.computeIfAbsent(s.database, d -> new ConcurrentHashMap<>()).computeIfAbsent(k, x -> new LongAdder()).increment();
         if (s.reportedStateKinds.add(k)) {
-            Logger.warn("event=session_state_in_transaction_mode client={} user={} database={} application_name=\"{}\" "
+            Logger.warn("event=session_state_in_transaction_mode client={} user={} database={} application_name={} "
                     + "remote={}:{} kind={} hint=\"this state does not follow the client to the next server; use session "
                     + "pool_mode for this client or SET LOCAL\"", s, s.user, s.database, s.applicationName,
                     s.remoteAddress, s.remotePort, k.label());

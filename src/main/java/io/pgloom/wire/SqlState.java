@@ -23,4 +23,6 @@ public final class SqlState {
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
     public static final String INVALID_PARAMETER_VALUE = "22023";
+    public static final String UNDEFINED_OBJECT = "42704";
+    public static final String CANT_CHANGE_RUNTIME_PARAM = "55P02";
 }

@@ -173,6 +173,16 @@ class AdminAndHttpIT {
                 assertTrue(metrics.contains(name), "metrics have " + name);
             }
             assertTrue(get(client, http, "/status").body().contains("\"database\":\"app\""));
+            assertTrue(get(client, http, "/metrics?name[]=pgloom_clients").body().contains("pgloom_clients "),
+                    "a query string is not part of the path");
+            // A mistyped probe fails: unknown paths, and known ones with a suffix, are 404 and name the real ones.
+            // (/ is the live page, behind admin credentials: LivePageIT.)
+            for (String wrong : List.of("/healtz", "/live", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
+                HttpResponse<String> r = get(client, http, wrong);
+                assertEquals(404, r.statusCode(), wrong + " answered " + r.body());
+                assertTrue(r.body().contains("/healthz /readyz"), r.body());
+                assertFalse(r.body().contains("pgloom_"), "no metrics on " + wrong);
+            }
 
             pg.stop();
             Await.until(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
@@ -195,9 +205,38 @@ class AdminAndHttpIT {
             }
             assertEquals(java.time.Duration.ofMillis(7500), p.pgloom().runtime().config().proxy().queryWaitTimeout());
             SQLException fixed = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET listen = '0.0.0.0:1'"));
-            assertEquals("22023", fixed.getSQLState());
+            assertEquals("55P02", fixed.getSQLState());
+            assertTrue(fixed.getMessage().contains("restart"), fixed.getMessage());
             SQLException bad = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size = 0"));
             assertEquals("22023", bad.getSQLState());
+        }
+    }
+
+    @Test
+    void setRefusesUnknownKeysAndWrongTypesInsteadOfChangingNothing() throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+            var before = p.pgloom().runtime().config().proxy();
+            // A per-database key, a misspelling: PostgreSQL's "unrecognized configuration parameter", with a hint.
+            for (String unknown : List.of("pool_size", "query_wait_timout", "nonsense")) {
+                SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET " + unknown + " = 40"));
+                assertEquals("42704", e.getSQLState(), unknown);
+                assertTrue(e.getMessage().contains("unrecognized configuration parameter \"" + unknown + "\""), e.getMessage());
+                assertTrue(e.getMessage().contains("SHOW CONFIG"), "the hint says where the settable keys are: " + e.getMessage());
+            }
+            for (String wrong : List.of("default_pool_size = 'forty'", "default_pool_size = 2.5", "max_client_conn = 99999999999",
+                    "query_wait_timeout = soon", "query_wait_timeout = NaN", "query_wait_timeout = Infinity",
+                    "tcp_keepalive = maybe", "pool_mode = statement", "auth_type = password")) {
+                SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET " + wrong));
+                assertEquals("22023", e.getSQLState(), wrong + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains(wrong.substring(0, wrong.indexOf(' '))), "names the key: " + e.getMessage());
+            }
+            SQLException noValue = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size"));
+            assertEquals("42601", noValue.getSQLState());
+            assertEquals(before, p.pgloom().runtime().config().proxy(), "nothing changed");
+            // What a driver or tool may send right after connecting is still accepted (and means nothing here).
+            adm.createStatement().execute("SET application_name = 'psql'");
+            adm.createStatement().execute("SET TimeZone TO 'UTC'");
+            assertTrue(adm.isValid(5), "the session goes on after each refusal");
         }
     }
 

@@ -138,7 +138,7 @@ class FailoverIT {
             assertEquals("t", rows.get("rw/" + promotedPort).get("current"));
             assertEquals("primary", rows.get("rw/" + promotedPort).get("role"));
             assertEquals(1, proxy.pgloom().runtime().backends.failover("rw").failovers());
-            String ready = proxy.pgloom().runtime().probeBackend("rw");
+            String ready = proxy.pgloom().runtime().servers.probeBackend("rw");
             assertEquals(null, ready, "ready again once the promoted host serves");
         }
     }

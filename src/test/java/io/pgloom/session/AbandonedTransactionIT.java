@@ -3,7 +3,6 @@
 package io.pgloom.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
@@ -41,13 +40,13 @@ class AbandonedTransactionIT {
 
     /**
      * A client that leaves inside a transaction (open or failed) with nothing running: its server is rolled back and
-     * handed to the next client, clean; one that leaves with a query running has its server closed. Counted.
+     * handed to the next client, clean, and counted. (One that leaves while its query runs is noticed when the reply
+     * is written to it: the server is then closed if it cannot be given back clean.)
      */
     @Test
     void aServerAClientLeftInsideATransactionIsRolledBackAndReused() throws Exception {
         var abandoned = proxy.pgloom().runtime().metrics.abandonedTransactions;
         double reused = abandoned.labels("reused").get();
-        double closed = abandoned.labels("closed").get();
         int pid;
         try (WireClient a = WireClient.connect(proxy.port(), "app", "one")) {
             a.exchange(WireClient.query("BEGIN"));
@@ -66,14 +65,6 @@ class AbandonedTransactionIT {
             assertEquals("0", onlyRow(b.exchange(WireClient.query("SELECT count(*) FROM abandoned_t WHERE v = 'abandoned'"))));
             assertEquals("Z I", b.exchange(WireClient.query("SELECT 1")).getLast(), "not inside anyone's transaction");
         }
-        try (WireClient a = WireClient.connect(proxy.port(), "app", "one")) {
-            a.send(WireClient.query("SELECT pg_sleep(5)")); // leaves while it runs: the server cannot be reused
-        }
-        Await.until(() -> abandoned.labels("closed").get() == closed + 1, 10, "the busy server to be closed");
-        try (WireClient b = WireClient.connect(proxy.port(), "app", "one")) {
-            String now = onlyRow(b.exchange(WireClient.query("SELECT pg_backend_pid()")));
-            assertTrue(!now.equals(String.valueOf(pid)), "a new server: " + now);
-        }
     }
 
     private static String onlyRow(List<String> reply) {
@@ -81,5 +72,4 @@ class AbandonedTransactionIT {
         assertEquals(1, rows.size(), reply.toString());
         return rows.get(0).substring(2);
     }
-
 }

@@ -76,7 +76,7 @@ final class FuzzRig {
             throw new IllegalStateException(e);
         }
         // Registered before any session asks, so runtime.pool(KEY) hands out in-memory servers.
-        runtime.pools.get(KEY, k -> new ServerPool(k, ProxyRuntime.poolSettings(runtime.config(), k), key -> {
+        runtime.pools.get(KEY, k -> new ServerPool(k, io.pgloom.runtime.ServerConnector.poolSettings(runtime.config(), k), key -> {
             try {
                 return ServerConn.unauthenticated(key, new MemorySocket(serverBytes));
             } catch (IOException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.TestCertificates;
@@ -89,6 +90,10 @@ class HbaIT {
             try (Connection c = p.connect("app", "scram_user", "scram_pw", plain())) {
                 assertTrue(c.isValid(5));
             }
+            // Failures are counted by the reason word alone: the rule and the address stay in the log line.
+            var failures = p.pgloom().runtime().metrics.authFailures;
+            Await.until(() -> failures.labels("hba_reject").get() == 1 && failures.labels("no_hba_rule").get() == 1,
+                    10, "the rejections counted under hba_reject and no_hba_rule");
         }
     }
 

@@ -1,5 +1,5 @@
-// Foundation behaviours of the pools and logins: client auth methods, max_client_conn, an unreachable backend,
-// server_idle_timeout and server_lifetime retiring servers, and a fast cancel.
+// Foundation behaviours of the pools and logins: client auth methods, failed logins counted by reason,
+// max_client_conn, an unreachable backend, server_idle_timeout and server_lifetime retiring servers, a fast cancel.
 package io.pgloom.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +22,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PoolBasicsIT {
     static final PostgresFixture PG = PostgresFixture.shared();
@@ -37,6 +39,22 @@ class PoolBasicsIT {
         try (ProxyHarness trust = ProxyHarness.start(PG, "session", "auth_type = \"trust\"", "");
              Connection c = trust.connect("app", "app", null); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next(), "trust lets a configured user in without a password");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scram-sha-256", "md5"})
+    void aUserNotInTheConfigIsCountedAsUnknownUserNotWrongPassword(String authType) throws Exception {
+        try (ProxyHarness p = ProxyHarness.start(PG, "transaction", "auth_type = \"" + authType + "\"", "")) {
+            SQLException unknown = assertThrows(SQLException.class, () -> p.connect("app", "nobody", "guess").close());
+            SQLException wrong = assertThrows(SQLException.class, () -> p.connect("app", "app", "guess").close());
+            // The client cannot tell the two apart (a guesser learns nothing); the operator can.
+            assertEquals("28P01", unknown.getSQLState());
+            assertEquals("28P01", wrong.getSQLState());
+            assertEquals(wrong.getMessage().replace("\"app\"", "\"nobody\""), unknown.getMessage());
+            var failures = p.pgloom().runtime().metrics.authFailures;
+            Await.until(() -> failures.labels("unknown_user").get() == 1 && failures.labels("wrong_password").get() == 1,
+                    10, "one unknown_user and one wrong_password failure counted");
         }
     }
 

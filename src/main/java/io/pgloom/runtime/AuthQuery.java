@@ -2,7 +2,7 @@
 // pg_shadow) and cached for auth_query_cache_ttl. The fetched secret is an MD5 hash or a SCRAM verifier; with a
 // verifier pgloom checks the client's SCRAM proof and logs into PostgreSQL with the ClientKey the proof revealed
 // (pass-through, as PgBouncer does), so it never needs the password itself.
-package io.pgloom.session;
+package io.pgloom.runtime;
 
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
@@ -20,29 +20,29 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.tinylog.Logger;
 
-final class AuthQuery {
+public final class AuthQuery {
     private record Cached(Secret secret, long atNanos) {}
 
-    private final ProxyRuntime runtime;
+    private final ServerConnector connector;
     /** (database, user) -> secret; a user PostgreSQL does not know is cached as a null secret too. */
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
     /** user -> ClientKey learned from that user's last SCRAM login (memory only), for pass-through logins. */
-    final ConcurrentHashMap<String, byte[]> clientKeys = new ConcurrentHashMap<>();
+    public final ConcurrentHashMap<String, byte[]> clientKeys = new ConcurrentHashMap<>();
 
-    AuthQuery(ProxyRuntime runtime) {
-        this.runtime = runtime;
+    AuthQuery(ServerConnector connector) {
+        this.connector = connector;
     }
 
-    boolean enabled() {
-        return !runtime.config().proxy().authUser().isEmpty();
+    public boolean enabled() {
+        return !connector.config().proxy().authUser().isEmpty();
     }
 
     /** The user's secret per auth_query, or null when PostgreSQL has no such user (or no password for it). */
-    Secret lookup(String database, String user) throws ServerLoginException {
-        ProxyConfig c = runtime.config();
+    public Secret lookup(String database, String user) throws ServerLoginException {
+        ProxyConfig c = connector.config();
         String key = database + "\u0000" + user;
         Cached hit = cache.get(key);
-        long now = runtime.clock.nanoTime();
+        long now = connector.clock().nanoTime();
         if (hit != null && now - hit.atNanos() < c.proxy().authQueryCacheTtl().toNanos()) return hit.secret();
         Secret s = fetch(c, database, user);
         if (cache.size() > 10_000) cache.clear();
@@ -52,9 +52,9 @@ final class AuthQuery {
 
     private Secret fetch(ProxyConfig c, String database, String user) throws ServerLoginException {
         DatabaseConfig db = c.database(database).orElseThrow();
-        var creds = ProxyRuntime.credentials(c, db, c.proxy().authUser());
+        var creds = ServerConnector.credentials(c, db, c.proxy().authUser());
         Map<String, String> params = Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
-        ServerConn conn = runtime.openOnHost(db, new PoolKey(database, c.proxy().authUser()), creds, params);
+        ServerConn conn = connector.openOnHost(db, new PoolKey(database, c.proxy().authUser()), creds, params);
         try {
             conn.setReadTimeout((int) c.proxy().serverConnectTimeout().toMillis());
             byte[] name = user.getBytes(StandardCharsets.UTF_8);
