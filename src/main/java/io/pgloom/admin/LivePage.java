@@ -26,12 +26,12 @@ final class LivePage implements HttpHandler, AutoCloseable {
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-    private final ProxyRuntime runtime;
-    private final Listener listener;
-    private final String version;
     /** However many browsers poll, the state is computed at most once per this interval (it walks every session). */
     private static final long STATE_CACHE_MILLIS = 1_000;
 
+    private final ProxyRuntime runtime;
+    private final Listener listener;
+    private final String version;
     private final ReentrantLock historyLock = new ReentrantLock();
     private LiveHistory history;
     private final ReentrantLock stateLock = new ReentrantLock();
@@ -68,8 +68,8 @@ final class LivePage implements HttpHandler, AutoCloseable {
             HttpEndpoints.send(ex, 404, "text/plain", "not found: the live page is off (admin.live_page = false)\n");
             return;
         }
-        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        if (!ex.getRequestMethod().equals("GET")) {
+            ex.getResponseHeaders().set("Allow", "GET");
             HttpEndpoints.send(ex, 405, "text/plain", "use GET\n");
             return;
         }

@@ -77,6 +77,11 @@ class LivePageIT {
             assertTrue(state.contains("\"database\":\"app\",\"user\":\"app\",\"mode\":\"transaction\""), state);
             assertTrue(get(p, "/live/runbook", ADMIN).body().contains("id=\"instant-diagnostics\""));
             assertEquals(200, get(p, "/live/live.css", ADMIN).statusCode());
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + p.pgloom().httpPort() + "/live/state.json")).header("Authorization", ADMIN)
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode());
+            assertEquals("GET", post.headers().firstValue("Allow").orElse(""));
             assertEquals(404, get(p, "/nonsense", ADMIN).statusCode());
             assertEquals(404, get(p, "/live/../index.html", ADMIN).statusCode());
             assertTrue(get(p, "/metrics", null).body().contains("pgloom_clients 2.0"), "/metrics unchanged, open");
