@@ -1,6 +1,7 @@
 // The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
-// one fails), /status (JSON for scripts) and /trace (TRACE commands, authenticated: TraceHttp). A JDK
-// HttpServer on virtual threads; any other path, or one of these with a suffix (/healthzz), is 404.
+// one fails), /status (JSON for scripts), /trace (TRACE commands, authenticated: TraceHttp) and / (the live page,
+// authenticated: LivePage). A JDK HttpServer on virtual threads; any other path, or one of these with a suffix
+// (/healthzz), is 404.
 package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -31,12 +32,13 @@ public final class HttpEndpoints implements AutoCloseable {
     private final Listener listener;
     private final String version;
     /** The paths served; anything else answers 404 naming them. */
-    static final String PATHS = "/metrics /healthz /readyz /status /trace";
+    static final String PATHS = "/metrics /healthz /readyz /status /trace / (the live page)";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Boolean> lastState = new ConcurrentHashMap<>();
     private final Map<String, Object[]> probeCache = new ConcurrentHashMap<>();
+    private final LivePage livePage;
 
     private HttpEndpoints(ProxyRuntime runtime, Listener listener, String version, String host, int port) throws IOException {
         this.runtime = runtime;
@@ -50,7 +52,8 @@ public final class HttpEndpoints implements AutoCloseable {
         exact("/readyz", this::readyz);
         exact("/status", this::status);
         exact("/trace", new TraceHttp(runtime));
-        server.createContext("/", HttpEndpoints::notFound);
+        livePage = new LivePage(runtime, listener, version);
+        server.createContext("/", livePage); // the page's own paths, else notFound
         // Started from a daemon thread so the server's dispatcher thread is a daemon too (never holds the JVM up).
         Thread starter = Thread.ofPlatform().daemon().name("pgloom-http-start").start(server::start);
         try {
@@ -69,7 +72,7 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /** A mistyped probe (/healtz) must fail, not get the metrics page with 200. */
-    private static void notFound(HttpExchange ex) throws IOException {
+    static void notFound(HttpExchange ex) throws IOException {
         try (ex) {
             ex.getRequestBody().readAllBytes();
             String path = ex.getRequestURI().getPath();
@@ -173,6 +176,7 @@ public final class HttpEndpoints implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        livePage.close();
         executor.shutdownNow();
     }
 }

@@ -30,14 +30,8 @@ final class TraceHttp implements HttpHandler {
             send(ex, 405, "use POST /trace with a TRACE command as the body, or GET /trace to list the traces\n");
             return;
         }
-        String user = AdminCredentials.basic(runtime.config(), ex.getRequestHeaders().getFirst("Authorization"));
-        if (user == null) {
-            Logger.warn("event=http_auth_failed path=/trace remote={}", remote);
-            sleepQuietly(runtime.config().proxy().authFailureDelay().toMillis());
-            ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"pgloom admin\", charset=\"UTF-8\"");
-            send(ex, 401, "authentication required: an admin user's name and password (HTTP Basic)\n");
-            return;
-        }
+        String user = AdminCredentials.require(runtime, ex);
+        if (user == null) return;
         String body = method.equals("GET") ? "SHOW" : read(ex.getRequestBody());
         if (body == null) {
             send(ex, 413, "the command is longer than " + MAX_BODY + " bytes\n");
@@ -59,15 +53,6 @@ final class TraceHttp implements HttpHandler {
         byte[] b = in.readNBytes(MAX_BODY + 1);
         if (b.length > MAX_BODY) return null;
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static void sleepQuietly(long ms) {
-        if (ms <= 0) return;
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void send(HttpExchange ex, int code, String body) throws IOException {

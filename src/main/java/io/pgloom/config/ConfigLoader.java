@@ -201,10 +201,11 @@ public final class ConfigLoader {
     private static AdminSettings admin(TomlTable t) {
         String listen = t.string("http_listen", Defaults.HTTP_LISTEN);
         List<String> users = t.stringList("users");
+        boolean livePage = t.bool("live_page", Defaults.LIVE_PAGE);
         t.rejectUnknown();
-        if (listen.isEmpty()) return new AdminSettings("", 0, false, users);
+        if (listen.isEmpty()) return new AdminSettings("", 0, false, users, livePage);
         String[] hp = hostPort(t, "http_listen", listen, true);
-        return new AdminSettings(hp[0], Integer.parseInt(hp[1]), true, users);
+        return new AdminSettings(hp[0], Integer.parseInt(hp[1]), true, users, livePage);
     }
 
     private static LogSettings log(TomlTable t) {

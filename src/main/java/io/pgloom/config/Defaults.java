@@ -61,6 +61,7 @@ final class Defaults {
     static final String TARGET = "primary";
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
+    static final boolean LIVE_PAGE = true;
     static final String LOG_LEVEL = "info";
     static final String LOG_FORMAT = "text";
     static final long DB_PORT = 5432;

@@ -176,7 +176,8 @@ class AdminAndHttpIT {
             assertTrue(get(client, http, "/metrics?name[]=pgloom_clients").body().contains("pgloom_clients "),
                     "a query string is not part of the path");
             // A mistyped probe fails: unknown paths, and known ones with a suffix, are 404 and name the real ones.
-            for (String wrong : List.of("/healtz", "/", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
+            // (/ is the live page, behind admin credentials: LivePageIT.)
+            for (String wrong : List.of("/healtz", "/live", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
                 HttpResponse<String> r = get(client, http, wrong);
                 assertEquals(404, r.statusCode(), wrong + " answered " + r.body());
                 assertTrue(r.body().contains("/healthz /readyz"), r.body());

@@ -1,6 +1,7 @@
-// Every metric conf/alerts.yml's expressions read exists on a live /metrics page after a realistic run (queries,
-// transactions, a failed login, session state in transaction mode, TLS clients, a health-checked database): an
-// alert naming a metric that was renamed or never exported (one that can never fire) fails the build.
+// Every metric conf/alerts.yml's expressions and deploy/grafana/pgloom.json's queries read exists on a live /metrics
+// page after a realistic run (queries, transactions, a failed login, a cancel, session state in transaction mode, TLS
+// clients, a health-checked database): an alert or panel naming a metric that was renamed or never exported (one that
+// can never fire or show anything) fails the build.
 package io.pgloom.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.TestCertificates;
@@ -24,7 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AlertMetricsIT {
@@ -34,6 +42,11 @@ class AlertMetricsIT {
         Set<String> names = new TreeSet<>();
         rules.values().forEach(e -> names.addAll(AlertRules.metricNames(e)));
         assertTrue(names.size() >= 10, "the rules read pgloom's metrics: " + names);
+        Map<String, String> panels = new TreeMap<>(); // metric → the dashboard panel (or variable) querying it
+        for (GrafanaDashboard.Expr e : GrafanaDashboard.expressions(GrafanaDashboard.read())) {
+            GrafanaDashboard.metricNames(e.expr()).forEach(name -> panels.putIfAbsent(name, e.panel()));
+        }
+        assertTrue(panels.size() >= 20, "the dashboard's queries were read: " + panels.keySet());
 
         TestCertificates certs = TestCertificates.create("EC");
         PostgresFixture pg = PostgresFixture.shared();
@@ -61,6 +74,11 @@ class AlertMetricsIT {
                 if (page.lines().noneMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " "))) missing.add(name);
             }
             assertEquals(List.of(), missing, "metrics named in " + AlertRules.RULES + " but without a sample on /metrics");
+            Map<String, String> missingPanels = new TreeMap<>(panels);
+            missingPanels.keySet().removeIf(name -> page.lines().anyMatch(l -> l.startsWith(name + "{")
+                    || l.startsWith(name + " ")));
+            assertEquals(Map.of(), missingPanels, "metrics (→ panel) " + GrafanaDashboard.FILE
+                    + " queries but /metrics has no sample of");
             // The check itself sees a name that is not there.
             assertFalse(page.lines().anyMatch(l -> l.startsWith("pgloom_session_state_violations{")));
         }
@@ -82,6 +100,7 @@ class AlertMetricsIT {
         try (Connection c = p.connect("checked", "app", "app"); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next());
         }
+        cancelRunningQuery(p);
         SQLException wrong = assertThrows(SQLException.class, () -> p.connect("app", "app", "wrong").close());
         assertEquals("28P01", wrong.getSQLState());
         Properties ssl = new Properties();
@@ -89,6 +108,26 @@ class AlertMetricsIT {
         ssl.setProperty("sslrootcert", certs.caPem.toString());
         try (Connection c = p.connect("app", "app", "app", ssl); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next());
+        }
+    }
+
+    /** A cancel request forwarded to a query that is running: pgloom_cancel_requests_total gets its sample. */
+    private static void cancelRunningQuery(ProxyHarness p) throws Exception {
+        try (Connection c = p.app(); Statement st = c.createStatement();
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> sleeping = pool.submit(() -> st.execute("SELECT pg_sleep(30)"));
+            try (Connection su = PostgresFixture.shared().superuser(); Statement q = su.createStatement()) {
+                Await.until(() -> {
+                    try (ResultSet rs = q.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE query = "
+                            + "'SELECT pg_sleep(30)' AND state = 'active'")) {
+                        return rs.next() && rs.getInt(1) > 0;
+                    }
+                }, 20, "the query to cancel running");
+            }
+            st.cancel();
+            ExecutionException canceled = assertThrows(ExecutionException.class,
+                    () -> sleeping.get(20, TimeUnit.SECONDS));
+            assertEquals("57014", ((SQLException) canceled.getCause()).getSQLState());
         }
     }
 }
