@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # psycopg 3 through pgloom in transaction mode, the way an application uses it: statements prepared after
 # prepare_threshold and evicted (SQL DEALLOCATE) past prepared_max, pipeline mode, executemany, transactions that
-# commit and roll back, named cursors, COPY. Many clients at once; every answer is checked; exit 1 on any wrong answer.
+# commit and roll back, named cursors, COPY, settings of its own (SET, set_config) that no other client sees. Many clients at once; every answer is checked; exit 1 on any wrong answer.
 # Connection from the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE); CLIENTS, ROUNDS.
 import logging
 import os
@@ -137,6 +137,27 @@ def unknown_statement(conn, cid):
     statement_cache(conn, cid)
 
 
+def own_settings(conn, cid):
+    # Settings are the client's own in transaction mode: what it SETs holds on whichever server its next transactions
+    # land on (20 clients over 2 servers), and no other client ever sees it (main() checks a fresh one afterwards).
+    zone = ["Asia/Kathmandu", "America/Lima", "Europe/Paris", "Asia/Tokyo"][cid % 4]
+    conn.execute(f"SET timezone TO '{zone}'")
+    conn.execute(f"SET statement_timeout = '{1000 + cid}ms'")
+    conn.execute("SET search_path TO pg_catalog, public")
+    conn.execute(f"SELECT set_config('app.client', '{cid}', false)")
+    if not conn.autocommit:
+        conn.commit()
+    for r in range(ROUNDS * 3):
+        got = conn.execute("SELECT current_setting('TimeZone'), current_setting('statement_timeout'), "
+                           "current_setting('search_path'), current_setting('app.client')").fetchone()
+        check(got == (zone, f"{1000 + cid}ms", "pg_catalog, public", str(cid)), f"client {cid} settings round {r}: {got}")
+        if not conn.autocommit:
+            conn.commit()
+    conn.execute("RESET ALL")
+    if not conn.autocommit:
+        conn.commit()
+
+
 def final_check(conn, cid):
     got = conn.execute(f"SELECT count(*) FROM {TABLE} WHERE client = %s", (cid,)).fetchone()[0]
     check(got == 3 + 20 + 50 + 10 + 20, f"client {cid} owns exactly its rows: {got}")
@@ -149,7 +170,8 @@ def client(cid, failures):
         autocommit = cid % 2 == 0
         with psycopg.connect(autocommit=autocommit, prepare_threshold=cid % 2, connect_timeout=20) as conn:
             conn.prepared_max = 4
-            for step in (statement_cache, transactions, pipeline, executemany, cursors_and_copy, unknown_statement, final_check):
+            for step in (statement_cache, transactions, pipeline, executemany, cursors_and_copy, unknown_statement,
+                         own_settings, final_check):
                 step(conn, cid)
                 if not autocommit:
                     conn.commit()
@@ -158,9 +180,11 @@ def client(cid, failures):
 
 
 def main():
+    settings = "SELECT current_setting('TimeZone'), current_setting('statement_timeout'), current_setting('search_path')"
     with psycopg.connect(autocommit=True, connect_timeout=20) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
         conn.execute(f"CREATE TABLE {TABLE} (client int, n int, note text)")
+        defaults = conn.execute(settings).fetchone()
     failures = []
     threads = [threading.Thread(target=client, args=(cid, failures)) for cid in range(CLIENTS)]
     for t in threads:
@@ -169,6 +193,14 @@ def main():
         t.join(timeout=120)
     if any(t.is_alive() for t in threads):
         failures.append("some clients did not finish within 120 s")
+    # New clients start from the server's defaults, whatever the ones before them SET (on every server of the pool).
+    fresh = [psycopg.connect(autocommit=False, connect_timeout=20) for _ in range(2)]
+    for conn in fresh:
+        got = conn.execute(settings).fetchone()  # each holds its server in a transaction: two different servers
+        if got != defaults:
+            failures.append(f"a new client inherited settings: {got}, defaults {defaults}")
+    for conn in fresh:
+        conn.close()
     for f in failures:
         print(f, file=sys.stderr)
     print(f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()}): {CLIENTS} clients, {checks} checks passed, "
