@@ -142,7 +142,7 @@ def own_settings(conn, cid):
     # land on (20 clients over 2 servers), and no other client ever sees it (main() checks a fresh one afterwards).
     zone = ["Asia/Kathmandu", "America/Lima", "Europe/Paris", "Asia/Tokyo"][cid % 4]
     conn.execute(f"SET timezone TO '{zone}'")
-    conn.execute(f"SET statement_timeout = '{1000 + cid}ms'")
+    conn.execute(f"SET statement_timeout = '{1001 + cid}ms'")
     conn.execute("SET search_path TO pg_catalog, public")
     conn.execute(f"SELECT set_config('app.client', '{cid}', false)")
     if not conn.autocommit:
@@ -150,7 +150,7 @@ def own_settings(conn, cid):
     for r in range(ROUNDS * 3):
         got = conn.execute("SELECT current_setting('TimeZone'), current_setting('statement_timeout'), "
                            "current_setting('search_path'), current_setting('app.client')").fetchone()
-        check(got == (zone, f"{1000 + cid}ms", "pg_catalog, public", str(cid)), f"client {cid} settings round {r}: {got}")
+        check(got == (zone, f"{1001 + cid}ms", "pg_catalog, public", str(cid)), f"client {cid} settings round {r}: {got}")
         if not conn.autocommit:
             conn.commit()
     conn.execute("RESET ALL")
