@@ -9,6 +9,7 @@ import io.pgloom.config.ProxyConfig;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
 import io.pgloom.util.Clock;
+import io.pgloom.util.ResourceLock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ public final class Pgloom implements AutoCloseable {
     private final Listener listener;
     private final Path configFile;
     private final io.pgloom.admin.HttpEndpoints http;
+    /** One reload at a time: SIGHUP and an admin RELOAD may arrive together. */
+    private final ResourceLock reloadLock = new ResourceLock();
 
     private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile, io.pgloom.admin.HttpEndpoints http) {
         this.runtime = runtime;
@@ -90,7 +93,7 @@ public final class Pgloom implements AutoCloseable {
 
     /** SIGHUP / RELOAD: a bad file is rejected whole and the running config stays. Returns the error or null. */
     public String reload() {
-        try {
+        try (var h = reloadLock.obtain()) {
             ProxyConfig c = load(configFile);
             runtime.config(c);
             runtime.metrics.reloads.labels("ok").inc();
