@@ -50,12 +50,18 @@ public final class Pgloom implements AutoCloseable {
         io.pgloom.admin.HttpEndpoints http = null;
         if (config.admin().httpEnabled()) {
             try {
-                http = io.pgloom.admin.HttpEndpoints.start(runtime, listener, Version.get(), config.admin().httpHost(),
+                http = io.pgloom.admin.HttpEndpoints.start(
+                        runtime,
+                        listener,
+                        Version.get(),
+                        config.admin().httpHost(),
                         config.admin().httpPort());
             } catch (IOException e) {
                 listener.close();
-                throw new IOException("admin.http_listen " + config.admin().httpHost() + ":" + config.admin().httpPort()
-                        + ": " + e.getMessage(), e);
+                throw new IOException(
+                        "admin.http_listen " + config.admin().httpHost() + ":"
+                                + config.admin().httpPort() + ": " + e.getMessage(),
+                        e);
             }
         }
         try {
@@ -66,8 +72,11 @@ public final class Pgloom implements AutoCloseable {
         }
         runtime.pools.start();
         listener.start();
-        Logger.info("event=started version={} pool_mode={} max_client_conn={}", Version.get(),
-                config.proxy().poolMode().name().toLowerCase(), config.proxy().maxClientConn());
+        Logger.info(
+                "event=started version={} pool_mode={} max_client_conn={}",
+                Version.get(),
+                config.proxy().poolMode().name().toLowerCase(),
+                config.proxy().maxClientConn());
         Pgloom p = new Pgloom(runtime, listener, configFile, http);
         runtime.onReload(p::reload);
         runtime.adminHandler(new io.pgloom.admin.AdminConsole(runtime, Version.get()));
@@ -101,7 +110,10 @@ public final class Pgloom implements AutoCloseable {
             return null;
         } catch (ConfigError e) {
             runtime.metrics.reloads.labels("rejected").inc();
-            Logger.error("event=reload result=rejected file={} error={}", configFile, e.getMessage().replace('\n', ';'));
+            Logger.error(
+                    "event=reload result=rejected file={} error={}",
+                    configFile,
+                    e.getMessage().replace('\n', ';'));
             return e.getMessage();
         }
     }

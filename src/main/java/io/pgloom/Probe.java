@@ -14,8 +14,13 @@ public final class Probe {
     public static void main(String[] args) {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:9930/readyz";
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build()
-                    .send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse<String> r = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(3))
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString());
             System.out.print(r.body());
             System.exit(r.statusCode() == 200 ? 0 : 1);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class FileDescriptorLimitIT {
     /** Enough for the JVM and pgloom to start, with room for about a hundred clients. */
     private static final int FD_LIMIT = 160;
+
     private static final int HELD = 300;
 
     @Test
@@ -57,10 +58,14 @@ class FileDescriptorLimitIT {
                 password = "app"
                 """.formatted(port, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar")).toAbsolutePath().toString();
+        String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar"))
+                .toAbsolutePath()
+                .toString();
         String script = "ulimit -n " + FD_LIMIT + " && exec \"$0\" -jar \"$1\" \"$2\"";
         Process proc = new ProcessBuilder("/bin/bash", "-c", script, java, jar, conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         List<Socket> held = new ArrayList<>();
         List<Connection> clients = new ArrayList<>();
         try {
@@ -94,7 +99,9 @@ class FileDescriptorLimitIT {
             long failedLines = count(log, "event=accept_failed");
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - exhaustedAt) + 1;
             assertTrue(failedLines <= seconds + 1, failedLines + " accept_failed lines in about " + seconds + " s");
-            assertTrue(Files.readAllLines(log).size() < 1000, "the log stays small: " + Files.readAllLines(log).size());
+            assertTrue(
+                    Files.readAllLines(log).size() < 1000,
+                    "the log stays small: " + Files.readAllLines(log).size());
 
             // The held sockets close: descriptors come back, the backlog drains, a new client gets in.
             for (Socket s : held) s.close();
@@ -139,7 +146,10 @@ class FileDescriptorLimitIT {
     }
 
     private static String firstLine(Path log, String what) throws IOException {
-        return Files.readAllLines(log).stream().filter(l -> l.contains(what)).findFirst().orElseThrow();
+        return Files.readAllLines(log).stream()
+                .filter(l -> l.contains(what))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static void closeQuietly(Connection c) {

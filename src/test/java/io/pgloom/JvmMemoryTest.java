@@ -14,7 +14,8 @@ class JvmMemoryTest {
     @Test
     void givesMemoryBackByChangingOnlyDefaultOptionsOnce() {
         HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        boolean wasDefault = hotspot.getVMOption("MaxHeapFreeRatio").getOrigin() == com.sun.management.VMOption.Origin.DEFAULT;
+        boolean wasDefault =
+                hotspot.getVMOption("MaxHeapFreeRatio").getOrigin() == com.sun.management.VMOption.Origin.DEFAULT;
         List<String> first = JvmMemory.apply();
         if (wasDefault) {
             assertTrue(first.contains("MaxHeapFreeRatio=20"), first.toString());

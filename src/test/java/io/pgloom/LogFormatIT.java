@@ -87,14 +87,16 @@ class LogFormatIT {
                 c.createStatement().execute("SELECT 1");
             }
             try {
-                DriverManager.getConnection(url + "?user=app&password=Sup3r-Secret-Guess").close();
+                DriverManager.getConnection(url + "?user=app&password=Sup3r-Secret-Guess")
+                        .close();
             } catch (SQLException expected) {
                 // a failed login, to be logged without its password
             }
             proc.destroy();
             assertTrue(proc.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, proc.exitValue());
-            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+            List<String> lines =
+                    Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
             assertTrue(lines.size() >= 4, "lines: " + lines);
             for (String l : lines) {
                 assertTrue(l.startsWith("{") && l.endsWith("}") && l.contains("\"msg\"") && l.contains("\"level\""), l);
@@ -102,7 +104,8 @@ class LogFormatIT {
             String all = String.join("\n", lines);
             assertTrue(all.contains("event=client_login"), all);
             assertTrue(all.contains("reason=auth_failed"), all);
-            List<String> logins = lines.stream().filter(l -> l.contains("event=client_login")).toList();
+            List<String> logins =
+                    lines.stream().filter(l -> l.contains("event=client_login")).toList();
             assertEquals(1, logins.size(), all);
             LogLine login = LogLine.message(jsonString(logins.get(0), "msg"));
             assertEquals(APP_NAME, login.get("application_name"), "JSON-decode, read msg as logfmt: the client's text");

@@ -91,7 +91,8 @@ class LogInjectionIT {
                 try (Connection app = DriverManager.getConnection(url + "app", appProps)) {
                     app.createStatement().execute("SELECT 1");
                     String shown = null;
-                    try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+                    try (Statement st = adm.createStatement();
+                            ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
                         while (rs.next()) {
                             if ("app".equals(rs.getString("database"))) shown = rs.getString("application_name");
                         }
@@ -101,20 +102,26 @@ class LogInjectionIT {
                 }
                 adm.createStatement().execute("TRACE OFF all");
             }
-            Await.until(() -> Files.readString(log).contains("FAKE-APP") && Files.readString(log).contains("FAKE-LINE"),
-                    10, "both sessions in the log");
+            Await.until(
+                    () -> Files.readString(log).contains("FAKE-APP")
+                            && Files.readString(log).contains("FAKE-LINE"),
+                    10,
+                    "both sessions in the log");
             proc.destroy();
             assertTrue(proc.waitFor(30, TimeUnit.SECONDS));
 
-            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+            List<String> lines =
+                    Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
             for (String l : lines) assertTrue(LOG_LINE.matcher(l).matches(), "every line is pgloom's own event: " + l);
-            List<String> forged = lines.stream().filter(l -> l.contains("FAKE-LINE")).toList();
+            List<String> forged =
+                    lines.stream().filter(l -> l.contains("FAKE-LINE")).toList();
             assertEquals(1, forged.size(), "one line for the forged login: " + forged);
             LogLine line = LogLine.parse(forged.get(0));
             assertEquals(FORGED, line.get("user"), "the whole user name, in user=");
             assertEquals("client_disconnect", line.get("event"));
             assertEquals(1, line.keys().stream().filter("event"::equals).count(), "no second event= key");
-            List<String> logins = lines.stream().filter(l -> l.contains("event=client_login") && l.contains("FAKE-APP"))
+            List<String> logins = lines.stream()
+                    .filter(l -> l.contains("event=client_login") && l.contains("FAKE-APP"))
                     .toList();
             assertEquals(1, logins.size(), lines.toString());
             assertEquals(APP_NAME, LogLine.parse(logins.get(0)).get("application_name"));
@@ -124,7 +131,8 @@ class LogInjectionIT {
                 assertTrue(TRACE_LINE.matcher(l).matches(), "every trace line is pgloom's: " + l);
                 assertTrue(l.chars().noneMatch(c -> c < 0x20 || c >= 0x7f && c <= 0x9f), "no control characters: " + l);
             }
-            assertTrue(traced.stream().anyMatch(l -> l.contains(" session user=" + SafeText.logValue(FORGED) + " ")),
+            assertTrue(
+                    traced.stream().anyMatch(l -> l.contains(" session user=" + SafeText.logValue(FORGED) + " ")),
                     "the trace names the forged user in one escaped value:\n" + String.join("\n", traced));
             assertFalse(traced.stream().anyMatch(l -> l.startsWith("FAKE")), String.join("\n", traced));
         } finally {

@@ -31,13 +31,16 @@ class RollingRestartIT {
     private static Process launch(Path conf, Path log) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         return new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     @Test
     void secondProcessTakesOverTheSamePortWithoutAFailedTransaction() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        try (Connection su = pg.connect("app", "app", "app"); Statement st = su.createStatement()) {
+        try (Connection su = pg.connect("app", "app", "app");
+                Statement st = su.createStatement()) {
             st.execute("DROP TABLE IF EXISTS rolling_t");
             st.execute("CREATE TABLE rolling_t (id bigserial PRIMARY KEY, worker int)");
         }
@@ -62,12 +65,15 @@ class RollingRestartIT {
         Process old = launch(conf, oldLog);
         Process next = null;
         AtomicBoolean running = new AtomicBoolean(true);
-        AtomicInteger committed = new AtomicInteger(), failed = new AtomicInteger(), connectRetries = new AtomicInteger();
+        AtomicInteger committed = new AtomicInteger(),
+                failed = new AtomicInteger(),
+                connectRetries = new AtomicInteger();
         AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         List<Thread> workers = new ArrayList<>();
         try {
             Await.until(() -> Await.accepts(port), 30, "the first pgloom to accept");
-            String url = "jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=app&connectTimeout=5&socketTimeout=30";
+            String url = "jdbc:postgresql://127.0.0.1:" + port
+                    + "/app?user=app&password=app&connectTimeout=5&socketTimeout=30";
             for (int w = 0; w < CLIENTS; w++) {
                 int worker = w;
                 workers.add(Thread.ofVirtual().start(() -> {
@@ -98,9 +104,14 @@ class RollingRestartIT {
             Await.until(() -> committed.get() > 300, 30, "load through the first pgloom");
 
             next = launch(conf, newLog);
-            Await.until(() -> Files.readString(newLog).contains("event=listening"), 30, "the second pgloom to bind the same port");
+            Await.until(
+                    () -> Files.readString(newLog).contains("event=listening"),
+                    30,
+                    "the second pgloom to bind the same port");
             int beforeSwitch = committed.get();
-            new ProcessBuilder("kill", "-USR1", Long.toString(old.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("kill", "-USR1", Long.toString(old.pid()))
+                    .start()
+                    .waitFor(10, TimeUnit.SECONDS);
             assertTrue(old.waitFor(30, TimeUnit.SECONDS), "the old pgloom exits once its clients left");
             assertEquals(0, old.exitValue());
             int afterOldExit = committed.get();
@@ -108,15 +119,19 @@ class RollingRestartIT {
             running.set(false);
             for (Thread t : workers) t.join(TimeUnit.SECONDS.toMillis(30));
             assertEquals(0, failed.get(), "failed transactions (first: " + firstFailure.get() + ")");
-            try (Connection su = pg.connect("app", "app", "app"); Statement st = su.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM rolling_t")) {
+            try (Connection su = pg.connect("app", "app", "app");
+                    Statement st = su.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM rolling_t")) {
                 rs.next();
                 assertEquals(committed.get(), rs.getInt(1), "every committed transaction is there, none twice");
             }
-            assertTrue(Files.readString(oldLog).contains("event=shutdown_wait_for_clients"), "the old one waited for its clients");
-            System.out.printf("rolling restart: %d transactions committed (%d before the switch, %d while the old one drained),"
-                    + " 0 failed, %d connection attempts retried%n", committed.get(), beforeSwitch, afterOldExit - beforeSwitch,
-                    connectRetries.get());
+            assertTrue(
+                    Files.readString(oldLog).contains("event=shutdown_wait_for_clients"),
+                    "the old one waited for its clients");
+            System.out.printf(
+                    "rolling restart: %d transactions committed (%d before the switch, %d while the old one drained),"
+                            + " 0 failed, %d connection attempts retried%n",
+                    committed.get(), beforeSwitch, afterOldExit - beforeSwitch, connectRetries.get());
         } finally {
             running.set(false);
             old.destroyForcibly();

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,14 +17,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
-import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class ShutdownIT {
     @Test
     void sigtermLetsTheOpenTransactionCommitThenExitsZero() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        try (Connection su = pg.superuser(); Statement st = su.createStatement()) {
+        try (Connection su = pg.superuser();
+                Statement st = su.createStatement()) {
             st.execute("DROP TABLE IF EXISTS shutdown_t");
             st.execute("CREATE TABLE shutdown_t (v text)");
             st.execute("GRANT ALL ON shutdown_t TO app");
@@ -49,9 +47,12 @@ class ShutdownIT {
                 password = "app"
                 """.formatted(port, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        Path.of(System.getProperty("java.io.tmpdir"), "pgloom-shutdown-it.log").toFile()))
+        Process proc = new ProcessBuilder(
+                        java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        Path.of(System.getProperty("java.io.tmpdir"), "pgloom-shutdown-it.log")
+                                .toFile()))
                 .start();
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to accept");
@@ -74,8 +75,10 @@ class ShutdownIT {
             }
             assertTrue(proc.waitFor(30, TimeUnit.SECONDS), "pgloom exited");
             assertEquals(0, proc.exitValue());
-            try (Connection su = pg.superuser(); Statement st = su.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM shutdown_t WHERE v = 'committed-during-shutdown'")) {
+            try (Connection su = pg.superuser();
+                    Statement st = su.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT count(*) FROM shutdown_t WHERE v = 'committed-during-shutdown'")) {
                 rs.next();
                 assertEquals(1, rs.getInt(1), "the in-flight transaction committed");
             }
@@ -110,13 +113,17 @@ class ShutdownIT {
                 password = "admin"
                 """.formatted(port, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process proc = new ProcessBuilder(
+                        java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to accept");
             String base = "jdbc:postgresql://127.0.0.1:" + port;
             try (Connection c = DriverManager.getConnection(base + "/postgres?user=app&password=app")) {
-                try (Connection adm = DriverManager.getConnection(base + "/pgloom?user=admin&password=admin&preferQueryMode=simple")) {
+                try (Connection adm = DriverManager.getConnection(
+                        base + "/pgloom?user=admin&password=admin&preferQueryMode=simple")) {
                     adm.createStatement().execute("SHUTDOWN WAIT_FOR_CLIENTS");
                 }
                 Await.until(() -> !Await.accepts(port), 30, "the listener to close");
@@ -137,7 +144,4 @@ class ShutdownIT {
             Files.deleteIfExists(conf);
         }
     }
-
-
-
 }

@@ -31,8 +31,11 @@ class VirtualThreadPollingTest {
             assertEquals("4", System.getProperty(VirtualThreadPolling.READ_POLLERS));
             System.clearProperty(VirtualThreadPolling.READ_POLLERS);
             String set = VirtualThreadPolling.apply();
-            assertEquals(VirtualThreadPolling.READ_POLLERS + "="
-                    + VirtualThreadPolling.readPollers(Runtime.getRuntime().availableProcessors()), set);
+            assertEquals(
+                    VirtualThreadPolling.READ_POLLERS + "="
+                            + VirtualThreadPolling.readPollers(
+                                    Runtime.getRuntime().availableProcessors()),
+                    set);
         } finally {
             if (before == null) System.clearProperty(VirtualThreadPolling.READ_POLLERS);
             else System.setProperty(VirtualThreadPolling.READ_POLLERS, before);

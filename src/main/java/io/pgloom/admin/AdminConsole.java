@@ -21,9 +21,17 @@ import org.tinylog.Logger;
 public final class AdminConsole implements AdminHandler {
     private static final Pattern SET = Pattern.compile("(?is)set\\s+([a-z_][a-z0-9_]*)\\s*(?:=|\\s+to\\s+)\\s*(.+)");
     /** PostgreSQL session settings a driver or tool may SET right after connecting: meaningless here, accepted. */
-    private static final Set<String> DRIVER_SETTINGS = Set.of("application_name", "client_encoding", "datestyle",
-            "extra_float_digits", "intervalstyle", "search_path", "standard_conforming_strings", "statement_timeout",
+    private static final Set<String> DRIVER_SETTINGS = Set.of(
+            "application_name",
+            "client_encoding",
+            "datestyle",
+            "extra_float_digits",
+            "intervalstyle",
+            "search_path",
+            "standard_conforming_strings",
+            "statement_timeout",
             "timezone");
+
     private final ProxyRuntime runtime;
     private final ShowCommands show;
     private final BackendCommands backendCommands;
@@ -58,7 +66,8 @@ public final class AdminConsole implements AdminHandler {
                 }
                 default -> {
                     if (!extendedErrorSent) {
-                        out.raw(ErrorResponses.error(SqlState.FEATURE_NOT_SUPPORTED,
+                        out.raw(ErrorResponses.error(
+                                SqlState.FEATURE_NOT_SUPPORTED,
                                 "the pgloom admin console understands only simple queries (as psql sends them)"));
                         extendedErrorSent = true;
                     }
@@ -97,7 +106,8 @@ public final class AdminConsole implements AdminHandler {
         String key = m.group(1).toLowerCase(Locale.ROOT);
         if (key.equals("trace_values")) {
             // Whether traces may show values is the config file's decision alone (issue 9).
-            out.raw(ErrorResponses.error(SqlState.INSUFFICIENT_PRIVILEGE,
+            out.raw(ErrorResponses.error(
+                    SqlState.INSUFFICIENT_PRIVILEGE,
                     "trace_values can only be set in the config file ([trace] trace_values), then RELOAD"));
             return;
         }
@@ -106,19 +116,29 @@ public final class AdminConsole implements AdminHandler {
             return;
         }
         if (RuntimeSettings.needsRestart(key)) {
-            out.raw(ErrorResponses.error(SqlState.CANT_CHANGE_RUNTIME_PARAM,
-                    "parameter \"" + key + "\" cannot be changed without restarting pgloom: edit the config and restart"));
+            out.raw(ErrorResponses.error(
+                    SqlState.CANT_CHANGE_RUNTIME_PARAM,
+                    "parameter \"" + key
+                            + "\" cannot be changed without restarting pgloom: edit the config and restart"));
             return;
         }
         if (!runtimeSettingNames().contains(key)) {
-            out.raw(ErrorResponses.error(ErrorResponses.ERROR, SqlState.UNDEFINED_OBJECT,
-                    "unrecognized configuration parameter \"" + key + "\"", "SET changes the [proxy] settings SHOW CONFIG "
-                            + "lists; per-database and per-user keys (pool_size, ...) change in the file, then RELOAD"));
+            out.raw(
+                    ErrorResponses.error(
+                            ErrorResponses.ERROR,
+                            SqlState.UNDEFINED_OBJECT,
+                            "unrecognized configuration parameter \"" + key + "\"",
+                            "SET changes the [proxy] settings SHOW CONFIG "
+                                    + "lists; per-database and per-user keys (pool_size, ...) change in the file, then RELOAD"));
             return;
         }
         try {
             runtime.config(RuntimeSettings.with(runtime.config(), key, m.group(2)));
-            Logger.info("event=setting_changed key={} value={} by={}", key, m.group(2).strip(), c.user());
+            Logger.info(
+                    "event=setting_changed key={} value={} by={}",
+                    key,
+                    m.group(2).strip(),
+                    c.user());
             out.begin(MessageType.COMMAND_COMPLETE).cstring("SET").end();
         } catch (IllegalArgumentException e) {
             out.raw(ErrorResponses.error(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
@@ -157,16 +177,22 @@ public final class AdminConsole implements AdminHandler {
             }
             case "RELOAD" -> {
                 String error = runtime.reload();
-                if (error == null) out.begin(MessageType.COMMAND_COMPLETE).cstring("RELOAD").end();
-                else out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
-                        "RELOAD rejected, the running config stays: " + error.replace('\n', ';')));
+                if (error == null)
+                    out.begin(MessageType.COMMAND_COMPLETE).cstring("RELOAD").end();
+                else
+                    out.raw(ErrorResponses.error(
+                            SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                            "RELOAD rejected, the running config stays: " + error.replace('\n', ';')));
             }
             case "KILL_CLIENT" -> {
                 if (words.size() != 2 || !runtime.killClient(words.get(1))) {
-                    out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    out.raw(ErrorResponses.error(
+                            SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
                             "no such client: use an id from SHOW CLIENTS, e.g. KILL_CLIENT C-12"));
                 } else {
-                    out.begin(MessageType.COMMAND_COMPLETE).cstring("KILL_CLIENT").end();
+                    out.begin(MessageType.COMMAND_COMPLETE)
+                            .cstring("KILL_CLIENT")
+                            .end();
                 }
             }
             case "PAUSE", "WAIT_CLOSE" -> {
@@ -183,9 +209,12 @@ public final class AdminConsole implements AdminHandler {
                 if (left == 0) {
                     out.begin(MessageType.COMMAND_COMPLETE).cstring(verb).end();
                 } else {
-                    out.raw(ErrorResponses.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, verb
-                            + " did not complete within " + limit.toSeconds() + " s: " + left + " server connection(s) still in use"
-                            + (verb.equals("PAUSE") ? "; new queries stay held until RESUME" : "")));
+                    out.raw(ErrorResponses.error(
+                            SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                            verb
+                                    + " did not complete within " + limit.toSeconds() + " s: " + left
+                                    + " server connection(s) still in use"
+                                    + (verb.equals("PAUSE") ? "; new queries stay held until RESUME" : "")));
                 }
             }
             case "RESUME" -> {
@@ -222,10 +251,14 @@ public final class AdminConsole implements AdminHandler {
                 runtime.requestShutdown(waitForClients);
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("SHUTDOWN").end();
             }
-            default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "unknown admin command \"" + verb
-                    + "\"; commands: SHOW " + ShowCommands.LIST + ", PAUSE [db], RESUME [db], DISABLE db, ENABLE db, "
-                    + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, DRAIN host, UNDRAIN host, SWITCHOVER db TO host, "
-                    + "RELOAD, SHUTDOWN, " + TraceCommands.USAGE));
+            default ->
+                out.raw(ErrorResponses.error(
+                        SqlState.SYNTAX_ERROR,
+                        "unknown admin command \"" + verb
+                                + "\"; commands: SHOW " + ShowCommands.LIST
+                                + ", PAUSE [db], RESUME [db], DISABLE db, ENABLE db, "
+                                + "RECONNECT [db], WAIT_CLOSE [db], KILL db, KILL_CLIENT id, DRAIN host, UNDRAIN host, SWITCHOVER db TO host, "
+                                + "RELOAD, SHUTDOWN, " + TraceCommands.USAGE));
         }
     }
 }

@@ -43,8 +43,11 @@ final class AdminCredentials {
     static String require(ProxyRuntime runtime, HttpExchange ex) throws IOException {
         String user = basic(runtime.config(), ex.getRequestHeaders().getFirst("Authorization"));
         if (user != null) return user;
-        String remote = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
-        Logger.warn("event=http_auth_failed path={} remote={}", ex.getRequestURI().getPath(), remote);
+        String remote = ex.getRemoteAddress() == null
+                ? "?"
+                : ex.getRemoteAddress().getAddress().getHostAddress();
+        Logger.warn(
+                "event=http_auth_failed path={} remote={}", ex.getRequestURI().getPath(), remote);
         long delay = runtime.config().proxy().authFailureDelay().toMillis();
         try {
             if (delay > 0) Thread.sleep(delay);
@@ -52,16 +55,19 @@ final class AdminCredentials {
             Thread.currentThread().interrupt();
         }
         ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"pgloom admin\", charset=\"UTF-8\"");
-        HttpEndpoints.send(ex, 401, "text/plain",
-                "authentication required: an admin user's name and password (HTTP Basic)\n");
+        HttpEndpoints.send(
+                ex, 401, "text/plain", "authentication required: an admin user's name and password (HTTP Basic)\n");
         return null;
     }
 
     static boolean matches(String user, Secret secret, String password) {
         return switch (secret.kind()) {
-            case PLAIN -> same(secret.reveal().getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
-            case MD5 -> same(secret.reveal().getBytes(StandardCharsets.US_ASCII),
-                    Md5.passwordHash(password, user).getBytes(StandardCharsets.US_ASCII));
+            case PLAIN ->
+                same(secret.reveal().getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+            case MD5 ->
+                same(
+                        secret.reveal().getBytes(StandardCharsets.US_ASCII),
+                        Md5.passwordHash(password, user).getBytes(StandardCharsets.US_ASCII));
             case SCRAM -> {
                 ScramVerifier stored = ScramVerifier.parse(secret.reveal());
                 ScramVerifier given = ScramVerifier.fromPassword(password, stored.salt(), stored.iterations());

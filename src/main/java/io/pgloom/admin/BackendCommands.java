@@ -22,13 +22,40 @@ final class BackendCommands {
     }
 
     void show(FrameWriter out) {
-        ResultSetWriter w = new ResultSetWriter(out, "database", "host", "port", "target", "role", "up", "draining",
-                "current", "weight", "connections", "sessions", "last_check", "consecutive_failures", "last_error");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "database",
+                "host",
+                "port",
+                "target",
+                "role",
+                "up",
+                "draining",
+                "current",
+                "weight",
+                "connections",
+                "sessions",
+                "last_check",
+                "consecutive_failures",
+                "last_error");
         for (BackendRow r : runtime.backends.backends()) {
-            w.row(List.of(r.database(), r.host(), r.port(), r.target(), r.role(), r.up(), r.draining(), r.current(),
-                    r.weight(), r.connections(), r.sessions(),
-                    r.lastCheckMillis() == 0 ? "" : Instant.ofEpochMilli(r.lastCheckMillis()).toString(),
-                    r.consecutiveFailures(), r.lastError()));
+            w.row(List.of(
+                    r.database(),
+                    r.host(),
+                    r.port(),
+                    r.target(),
+                    r.role(),
+                    r.up(),
+                    r.draining(),
+                    r.current(),
+                    r.weight(),
+                    r.connections(),
+                    r.sessions(),
+                    r.lastCheckMillis() == 0
+                            ? ""
+                            : Instant.ofEpochMilli(r.lastCheckMillis()).toString(),
+                    r.consecutiveFailures(),
+                    r.lastError()));
         }
         w.done("SHOW");
     }
@@ -36,8 +63,9 @@ final class BackendCommands {
     /** DRAIN host | UNDRAIN host. */
     void drain(String verb, List<String> words, FrameWriter out) {
         if (words.size() != 2) {
-            out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, verb + " needs a host as SHOW BACKENDS names it, e.g. "
-                    + verb + " 10.0.0.2:5432"));
+            out.raw(ErrorResponses.error(
+                    SqlState.SYNTAX_ERROR,
+                    verb + " needs a host as SHOW BACKENDS names it, e.g. " + verb + " 10.0.0.2:5432"));
             return;
         }
         String host = unquote(words.get(1));
@@ -55,7 +83,8 @@ final class BackendCommands {
     /** SWITCHOVER db TO host. */
     void switchover(List<String> words, FrameWriter out) {
         if (words.size() != 4 || !words.get(2).toUpperCase(Locale.ROOT).equals("TO")) {
-            out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "usage: SWITCHOVER db TO host, e.g. SWITCHOVER app TO 10.0.0.2:5432"));
+            out.raw(ErrorResponses.error(
+                    SqlState.SYNTAX_ERROR, "usage: SWITCHOVER db TO host, e.g. SWITCHOVER app TO 10.0.0.2:5432"));
             return;
         }
         Switchover.Pools pools = new Switchover.Pools() {
@@ -87,6 +116,7 @@ final class BackendCommands {
 
     private static String unquote(String s) {
         return s.length() >= 2 && (s.startsWith("'") && s.endsWith("'") || s.startsWith("\"") && s.endsWith("\""))
-                ? s.substring(1, s.length() - 1) : s;
+                ? s.substring(1, s.length() - 1)
+                : s;
     }
 }

@@ -11,7 +11,6 @@ import io.pgloom.metrics.PoolRow;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
 import io.pgloom.util.SafeText;
-import io.prometheus.client.exporter.HTTPServer;
 import io.prometheus.client.exporter.HTTPServer.HTTPMetricHandler;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,7 +39,8 @@ public final class HttpEndpoints implements AutoCloseable {
     private final Map<String, Object[]> probeCache = new ConcurrentHashMap<>();
     private final LivePage livePage;
 
-    private HttpEndpoints(ProxyRuntime runtime, Listener listener, String version, String host, int port) throws IOException {
+    private HttpEndpoints(ProxyRuntime runtime, Listener listener, String version, String host, int port)
+            throws IOException {
         this.runtime = runtime;
         this.listener = listener;
         this.version = version;
@@ -96,7 +96,8 @@ public final class HttpEndpoints implements AutoCloseable {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("listener", listener.isAccepting() ? "ok" : "not accepting");
         out.put("shutdown", runtime.shuttingDown() ? "shutting down" : "ok");
-        if (runtime.config().tls().mode().enabled()) out.put("tls", runtime.tls() != null ? "ok" : "TLS material not loaded");
+        if (runtime.config().tls().mode().enabled())
+            out.put("tls", runtime.tls() != null ? "ok" : "TLS material not loaded");
         for (String db : runtime.config().databases().keySet()) {
             out.put("backend:" + db, probe(db));
         }
@@ -125,7 +126,9 @@ public final class HttpEndpoints implements AutoCloseable {
         Map<String, String> checks = checks();
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         StringBuilder body = new StringBuilder(ok ? "ready\n" : "not ready\n");
-        checks.forEach((k, v) -> body.append(SafeText.terminal(k)).append(": ").append(SafeText.terminal(v))
+        checks.forEach((k, v) -> body.append(SafeText.terminal(k))
+                .append(": ")
+                .append(SafeText.terminal(v))
                 .append('\n'));
         send(ex, ok ? 200 : 503, "text/plain", body.toString());
     }
@@ -133,7 +136,9 @@ public final class HttpEndpoints implements AutoCloseable {
     private void status(HttpExchange ex) throws IOException {
         StringBuilder j = new StringBuilder(512).append('{');
         field(j, "version", version).append(',');
-        j.append("\"uptime_seconds\":").append((System.currentTimeMillis() - runtime.startedMillis) / 1000).append(',');
+        j.append("\"uptime_seconds\":")
+                .append((System.currentTimeMillis() - runtime.startedMillis) / 1000)
+                .append(',');
         j.append("\"shutting_down\":").append(runtime.shuttingDown()).append(',');
         j.append("\"clients\":").append(runtime.sessionCount()).append(',');
         j.append("\"pools\":[");
@@ -146,14 +151,22 @@ public final class HttpEndpoints implements AutoCloseable {
             field(j, "user", r.user()).append(',');
             field(j, "pool_mode", r.poolMode()).append(',');
             field(j, "server_version", r.serverVersion()).append(',');
-            j.append("\"pool_size\":").append(r.poolSize())
-                    .append(",\"clients_active\":").append(r.clientsActive())
-                    .append(",\"clients_waiting\":").append(r.clientsWaiting())
-                    .append(",\"clients_idle\":").append(r.clientsIdle())
-                    .append(",\"clients_idle_in_transaction\":").append(r.clientsIdleInTransaction())
-                    .append(",\"servers_active\":").append(r.serversActive())
-                    .append(",\"servers_idle\":").append(r.serversIdle())
-                    .append(",\"maxwait_seconds\":").append(r.maxWaitSeconds())
+            j.append("\"pool_size\":")
+                    .append(r.poolSize())
+                    .append(",\"clients_active\":")
+                    .append(r.clientsActive())
+                    .append(",\"clients_waiting\":")
+                    .append(r.clientsWaiting())
+                    .append(",\"clients_idle\":")
+                    .append(r.clientsIdle())
+                    .append(",\"clients_idle_in_transaction\":")
+                    .append(r.clientsIdleInTransaction())
+                    .append(",\"servers_active\":")
+                    .append(r.serversActive())
+                    .append(",\"servers_idle\":")
+                    .append(r.serversIdle())
+                    .append(",\"maxwait_seconds\":")
+                    .append(r.maxWaitSeconds())
                     .append('}');
         }
         j.append("]}");

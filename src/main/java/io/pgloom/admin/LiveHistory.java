@@ -18,15 +18,25 @@ final class LiveHistory implements AutoCloseable {
     static final long PERIOD_MILLIS = 2_000;
     /** 150 samples of 2 s: five minutes. */
     static final int CAPACITY = 150;
+
     private static final Set<String> LOST_CANCELS = Set.of("unknown_key", "failed");
 
     /** Cumulative counter values at one moment; rates come from the difference of two. */
-    record Sample(long atMillis, double transactions, double waitSeconds, double waits,
-                  Map<String, Double> errorsByClass, double cancelsLost) {}
+    record Sample(
+            long atMillis,
+            double transactions,
+            double waitSeconds,
+            double waits,
+            Map<String, Double> errorsByClass,
+            double cancelsLost) {}
 
     /** One chart point: the rates between two consecutive samples. */
-    record Point(long atMillis, double transactionsPerSecond, double meanWaitMillis,
-                 Map<String, Double> errorsPerSecond, double cancelsLost) {}
+    record Point(
+            long atMillis,
+            double transactionsPerSecond,
+            double meanWaitMillis,
+            Map<String, Double> errorsPerSecond,
+            double cancelsLost) {}
 
     private final Metrics metrics;
     private final Clock clock;
@@ -70,10 +80,13 @@ final class LiveHistory implements AutoCloseable {
         for (MetricFamilySamples.Sample s : samples(metrics.cancelRequests, "pgloom_cancel_requests_total")) {
             if (LOST_CANCELS.contains(s.labelValues.get(0))) cancels += s.value;
         }
-        Sample s = new Sample(clock.currentTimeMillis(),
+        Sample s = new Sample(
+                clock.currentTimeMillis(),
                 total(metrics.transactionSeconds, "pgloom_transaction_duration_seconds_count"),
                 total(metrics.waitSeconds, "pgloom_client_wait_seconds_sum"),
-                total(metrics.waitSeconds, "pgloom_client_wait_seconds_count"), errors, cancels);
+                total(metrics.waitSeconds, "pgloom_client_wait_seconds_count"),
+                errors,
+                cancels);
         lock.lock();
         try {
             ring[next] = s;
@@ -103,8 +116,11 @@ final class LiveHistory implements AutoCloseable {
                 double d = v - a.errorsByClass().getOrDefault(cls, 0.0);
                 if (d > 0) errors.put(cls, d / seconds);
             });
-            out.add(new Point(b.atMillis(), (b.transactions() - a.transactions()) / seconds,
-                    waits > 0 ? (b.waitSeconds() - a.waitSeconds()) / waits * 1000 : 0, errors,
+            out.add(new Point(
+                    b.atMillis(),
+                    (b.transactions() - a.transactions()) / seconds,
+                    waits > 0 ? (b.waitSeconds() - a.waitSeconds()) / waits * 1000 : 0,
+                    errors,
                     b.cancelsLost() - a.cancelsLost()));
         }
         return out;

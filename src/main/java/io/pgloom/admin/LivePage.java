@@ -23,6 +23,7 @@ final class LivePage implements HttpHandler, AutoCloseable {
             "/live/live.css", new String[] {"live.css", "text/css"},
             "/live/live.js", new String[] {"live.js", "text/javascript"},
             "/live/icon.svg", new String[] {"icon.svg", "image/svg+xml"});
+
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 

@@ -33,8 +33,16 @@ final class LiveState {
     static final String RB_TRACE = "wire-level-inspection";
     static final String RB_FLIGHTS = "after-an-abnormal-disconnect-what-was-on-the-wire";
     static final String RB_LIMIT = "clients-refused-with-53300-no-more-connections-allowed";
-    static final List<String> RUNBOOK_ANCHORS = List.of(RB_SATURATION, RB_BACKEND_DOWN, RB_FAILOVER, RB_TLS,
-            RB_SESSION_STATE, RB_CANCELS, RB_TRACE, RB_FLIGHTS, RB_LIMIT);
+    static final List<String> RUNBOOK_ANCHORS = List.of(
+            RB_SATURATION,
+            RB_BACKEND_DOWN,
+            RB_FAILOVER,
+            RB_TLS,
+            RB_SESSION_STATE,
+            RB_CANCELS,
+            RB_TRACE,
+            RB_FLIGHTS,
+            RB_LIMIT);
 
     private LiveState() {}
 
@@ -85,13 +93,22 @@ final class LiveState {
         }
         int total = runtime.sessionCount();
         int max = runtime.config().proxy().maxClientConn();
-        j.append("\"clients\":{\"total\":").append(total).append(",\"max\":").append(max)
-                .append(",\"active\":").append(active).append(",\"idle\":").append(idle)
-                .append(",\"waiting\":").append(waiting)
-                .append(",\"idle_in_transaction\":").append(idleInTx).append("},");
+        j.append("\"clients\":{\"total\":")
+                .append(total)
+                .append(",\"max\":")
+                .append(max)
+                .append(",\"active\":")
+                .append(active)
+                .append(",\"idle\":")
+                .append(idle)
+                .append(",\"waiting\":")
+                .append(waiting)
+                .append(",\"idle_in_transaction\":")
+                .append(idleInTx)
+                .append("},");
         if (max > 0 && total > max * 0.8) {
-            attention.add(new String[] {"warning", total + " of max_client_conn " + max + " clients connected",
-                    RB_LIMIT});
+            attention.add(
+                    new String[] {"warning", total + " of max_client_conn " + max + " clients connected", RB_LIMIT});
         }
     }
 
@@ -99,13 +116,23 @@ final class LiveState {
         for (PoolRow r : all) {
             if (r.clientsWaiting() > 0 || r.maxWaitSeconds() > 1) {
                 String severity = r.maxWaitSeconds() > 5 ? "critical" : "warning";
-                attention.add(new String[] {severity, "pool " + r.database() + "/" + r.user() + " saturated: " + r.clientsWaiting() + " clients waiting, longest wait "
-                        + Math.round(r.maxWaitSeconds() * 10) / 10.0 + " s, " + r.serversActive() + " of "
-                        + r.poolSize() + " servers in use", RB_SATURATION});
+                attention.add(new String[] {
+                    severity,
+                    "pool " + r.database() + "/" + r.user() + " saturated: " + r.clientsWaiting()
+                            + " clients waiting, longest wait "
+                            + Math.round(r.maxWaitSeconds() * 10) / 10.0 + " s, " + r.serversActive() + " of "
+                            + r.poolSize() + " servers in use",
+                    RB_SATURATION
+                });
             }
         }
-        List<PoolRow> shown = all.stream().sorted(Comparator.comparingInt(PoolRow::clientsWaiting).reversed()
-                .thenComparing(Comparator.comparingInt(LiveState::clientsOf).reversed())).limit(MAX_POOLS).toList();
+        List<PoolRow> shown = all.stream()
+                .sorted(Comparator.comparingInt(PoolRow::clientsWaiting)
+                        .reversed()
+                        .thenComparing(
+                                Comparator.comparingInt(LiveState::clientsOf).reversed()))
+                .limit(MAX_POOLS)
+                .toList();
         j.append("\"pools_total\":").append(all.size()).append(",\"pools\":[");
         for (int i = 0; i < shown.size(); i++) {
             PoolRow r = shown.get(i);
@@ -114,15 +141,27 @@ final class LiveState {
             str(j, "user", r.user()).append(',');
             str(j, "mode", r.poolMode()).append(',');
             str(j, "server_version", r.serverVersion()).append(',');
-            j.append("\"size\":").append(r.poolSize()).append(",\"clients_active\":").append(r.clientsActive())
-                    .append(",\"clients_idle\":").append(r.clientsIdle())
-                    .append(",\"clients_waiting\":").append(r.clientsWaiting())
-                    .append(",\"clients_idle_in_transaction\":").append(r.clientsIdleInTransaction())
-                    .append(",\"servers_active\":").append(r.serversActive())
-                    .append(",\"servers_idle\":").append(r.serversIdle())
-                    .append(",\"servers_other\":").append(r.serversLogin() + r.serversTested())
-                    .append(",\"maxwait_seconds\":").append(r.maxWaitSeconds())
-                    .append(",\"paused\":").append(r.paused()).append('}');
+            j.append("\"size\":")
+                    .append(r.poolSize())
+                    .append(",\"clients_active\":")
+                    .append(r.clientsActive())
+                    .append(",\"clients_idle\":")
+                    .append(r.clientsIdle())
+                    .append(",\"clients_waiting\":")
+                    .append(r.clientsWaiting())
+                    .append(",\"clients_idle_in_transaction\":")
+                    .append(r.clientsIdleInTransaction())
+                    .append(",\"servers_active\":")
+                    .append(r.serversActive())
+                    .append(",\"servers_idle\":")
+                    .append(r.serversIdle())
+                    .append(",\"servers_other\":")
+                    .append(r.serversLogin() + r.serversTested())
+                    .append(",\"maxwait_seconds\":")
+                    .append(r.maxWaitSeconds())
+                    .append(",\"paused\":")
+                    .append(r.paused())
+                    .append('}');
         }
         j.append(']');
     }
@@ -131,18 +170,23 @@ final class LiveState {
         return r.clientsActive() + r.clientsIdle() + r.clientsWaiting() + r.clientsIdleInTransaction();
     }
 
-    private static void backendsJson(StringBuilder j, List<BackendRow> all, Map<String, long[]> failovers, long now,
-                                     List<String[]> attention) {
+    private static void backendsJson(
+            StringBuilder j, List<BackendRow> all, Map<String, long[]> failovers, long now, List<String[]> attention) {
         for (BackendRow b : all) {
             if (!b.up()) {
-                attention.add(new String[] {"critical", "backend " + b.name() + " of database " + b.database()
-                        + " is down" + (b.lastError().isEmpty() ? "" : ": " + b.lastError()), RB_BACKEND_DOWN});
+                attention.add(new String[] {
+                    "critical",
+                    "backend " + b.name() + " of database " + b.database() + " is down"
+                            + (b.lastError().isEmpty() ? "" : ": " + b.lastError()),
+                    RB_BACKEND_DOWN
+                });
             }
         }
         failovers.forEach((db, f) -> {
             if (f[1] > 0 && now - f[1] < MOVED_WARN_MILLIS) {
-                attention.add(new String[] {"warning", "the primary of database " + db + " moved "
-                        + (now - f[1]) / 1000 + " s ago", RB_FAILOVER});
+                attention.add(new String[] {
+                    "warning", "the primary of database " + db + " moved " + (now - f[1]) / 1000 + " s ago", RB_FAILOVER
+                });
             }
         });
         j.append(",\"backends_total\":").append(all.size()).append(",\"backends\":[");
@@ -155,11 +199,17 @@ final class LiveState {
             str(j, "role", b.role()).append(',');
             str(j, "state", !b.up() ? "down" : b.draining() ? "draining" : "up").append(',');
             str(j, "last_error", b.lastError()).append(',');
-            j.append("\"connections\":").append(b.connections()).append(",\"current\":").append(b.current())
-                    .append(",\"checked\":").append(b.checked())
-                    .append(",\"failures\":").append(b.consecutiveFailures())
+            j.append("\"connections\":")
+                    .append(b.connections())
+                    .append(",\"current\":")
+                    .append(b.current())
+                    .append(",\"checked\":")
+                    .append(b.checked())
+                    .append(",\"failures\":")
+                    .append(b.consecutiveFailures())
                     .append(",\"last_check_seconds_ago\":")
-                    .append(b.lastCheckMillis() > 0 ? (now - b.lastCheckMillis()) / 1000.0 : -1).append('}');
+                    .append(b.lastCheckMillis() > 0 ? (now - b.lastCheckMillis()) / 1000.0 : -1)
+                    .append('}');
         }
         j.append(']');
     }
@@ -168,25 +218,39 @@ final class LiveState {
         runtime.state.certificateNotAfter().forEach((subject, notAfter) -> {
             long days = (long) Math.floor((notAfter * 1000 - now) / 86_400_000.0);
             if (days < CERT_WARN_DAYS) {
-                attention.add(new String[] {days < 7 ? "critical" : "warning", "TLS certificate " + subject
-                        + (days < 0 ? " has expired" : " expires in " + days + " days"), RB_TLS});
+                attention.add(new String[] {
+                    days < 7 ? "critical" : "warning",
+                    "TLS certificate " + subject + (days < 0 ? " has expired" : " expires in " + days + " days"),
+                    RB_TLS
+                });
             }
         });
         runtime.state.sessionStateViolations().forEach((k, v) -> {
             if (v > 0) {
-                attention.add(new String[] {"warning", v + " session-state statements (" + k.get(1) + ") in database "
-                        + k.get(0) + " in transaction mode", RB_SESSION_STATE});
+                attention.add(new String[] {
+                    "warning",
+                    v + " session-state statements (" + k.get(1) + ") in database " + k.get(0) + " in transaction mode",
+                    RB_SESSION_STATE
+                });
             }
         });
         double dropped = 0;
         for (LiveHistory.Point p : history.points()) dropped += p.cancelsLost();
         if (dropped > 0) {
-            attention.add(new String[] {"warning", Math.round(dropped) + " cancel requests lost in the last 5 minutes "
-                    + "(unknown key or forwarding failed)", RB_CANCELS});
+            attention.add(new String[] {
+                "warning",
+                Math.round(dropped) + " cancel requests lost in the last 5 minutes "
+                        + "(unknown key or forwarding failed)",
+                RB_CANCELS
+            });
         }
         for (var t : runtime.traces.list()) {
-            attention.add(new String[] {"info", "trace " + t.id + " running (by " + t.by + ", ends in "
-                    + Math.max(0, (t.expiresMillis - now) / 1000) + " s): TRACE OFF " + t.id, RB_TRACE});
+            attention.add(new String[] {
+                "info",
+                "trace " + t.id + " running (by " + t.by + ", ends in " + Math.max(0, (t.expiresMillis - now) / 1000)
+                        + " s): TRACE OFF " + t.id,
+                RB_TRACE
+            });
         }
     }
 
@@ -207,13 +271,19 @@ final class LiveState {
     }
 
     private static void series(StringBuilder j, List<LiveHistory.Point> points) {
-        j.append(",\"period_seconds\":").append(LiveHistory.PERIOD_MILLIS / 1000).append(",\"series\":{\"capacity\":")
-                .append(LiveHistory.CAPACITY - 1).append(",\"t\":[");
-        for (int i = 0; i < points.size(); i++) j.append(i == 0 ? "" : ",").append(points.get(i).atMillis());
+        j.append(",\"period_seconds\":")
+                .append(LiveHistory.PERIOD_MILLIS / 1000)
+                .append(",\"series\":{\"capacity\":")
+                .append(LiveHistory.CAPACITY - 1)
+                .append(",\"t\":[");
+        for (int i = 0; i < points.size(); i++)
+            j.append(i == 0 ? "" : ",").append(points.get(i).atMillis());
         j.append("],\"tps\":[");
-        for (int i = 0; i < points.size(); i++) num(j.append(i == 0 ? "" : ","), points.get(i).transactionsPerSecond());
+        for (int i = 0; i < points.size(); i++)
+            num(j.append(i == 0 ? "" : ","), points.get(i).transactionsPerSecond());
         j.append("],\"wait_ms\":[");
-        for (int i = 0; i < points.size(); i++) num(j.append(i == 0 ? "" : ","), points.get(i).meanWaitMillis());
+        for (int i = 0; i < points.size(); i++)
+            num(j.append(i == 0 ? "" : ","), points.get(i).meanWaitMillis());
         j.append("],\"errors\":[");
         for (int i = 0; i < points.size(); i++) {
             j.append(i == 0 ? "{" : ",{");

@@ -26,9 +26,16 @@ final class ResultSetWriter {
         out.begin(MessageType.ROW_DESCRIPTION).int16(columns.length);
         for (int i = 0; i < columns.length; i++) {
             Object v = sample == null ? null : sample.get(i);
-            int oid = v instanceof Integer || v instanceof Long ? INT8 : v instanceof Double ? FLOAT8
-                    : v instanceof Boolean ? BOOL : TEXT;
-            out.cstring(columns[i]).int32(0).int16(0).int32(oid).int16(oid == TEXT ? -1 : oid == BOOL ? 1 : 8).int32(-1).int16(0);
+            int oid = v instanceof Integer || v instanceof Long
+                    ? INT8
+                    : v instanceof Double ? FLOAT8 : v instanceof Boolean ? BOOL : TEXT;
+            out.cstring(columns[i])
+                    .int32(0)
+                    .int16(0)
+                    .int32(oid)
+                    .int16(oid == TEXT ? -1 : oid == BOOL ? 1 : 8)
+                    .int32(-1)
+                    .int16(0);
         }
         out.end();
     }
@@ -41,9 +48,11 @@ final class ResultSetWriter {
                 out.int32(-1);
                 continue;
             }
-            String text = v instanceof Boolean b ? (b ? "t" : "f")
-                    : v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.3f", d)
-                    : SafeText.terminal(v.toString());
+            String text = v instanceof Boolean b
+                    ? (b ? "t" : "f")
+                    : v instanceof Double d
+                            ? String.format(java.util.Locale.ROOT, "%.3f", d)
+                            : SafeText.terminal(v.toString());
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
             out.int32(b.length).bytes(b);
         }

@@ -41,8 +41,15 @@ final class RunbookHtml {
                 if (para) h.append("</p>");
                 para = false;
                 int level = Math.min(6, line.indexOf(' ') > 0 ? line.indexOf(' ') : 1);
-                h.append("<h").append(level).append(" id=\"").append(anchor(line)).append("\">")
-                        .append(escape(line.replaceFirst("^#+\\s*", ""))).append("</h").append(level).append('>');
+                h.append("<h")
+                        .append(level)
+                        .append(" id=\"")
+                        .append(anchor(line))
+                        .append("\">")
+                        .append(escape(line.replaceFirst("^#+\\s*", "")))
+                        .append("</h")
+                        .append(level)
+                        .append('>');
             } else if (line.isBlank()) {
                 if (para) h.append("</p>");
                 para = false;

@@ -19,7 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class ShowCommands {
-    static final String LIST = "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES|BACKENDS";
+    static final String LIST =
+            "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES|BACKENDS";
 
     private final ProxyRuntime runtime;
     private final String version;
@@ -46,45 +47,127 @@ final class ShowCommands {
             case "LISTS" -> lists(out);
             case "FLIGHTS" -> {
                 ResultSetWriter w = new ResultSetWriter(out, "time", "client", "reason", "last_messages");
-                for (var f : runtime.flights.all()) w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
+                for (var f : runtime.flights.all())
+                    w.row(List.of(time(f.atMillis()), f.client(), f.reason(), f.messages()));
                 w.done("SHOW");
             }
             case "TRACES" -> TraceCommands.show(runtime, out);
-            default -> out.raw(ErrorResponses.error(SqlState.SYNTAX_ERROR, "SHOW " + what + " is not known; try SHOW " + LIST));
+            default ->
+                out.raw(ErrorResponses.error(
+                        SqlState.SYNTAX_ERROR, "SHOW " + what + " is not known; try SHOW " + LIST));
         }
     }
 
     private void pools(FrameWriter out) {
-        ResultSetWriter w = new ResultSetWriter(out, "database", "user", "cl_active", "cl_waiting", "cl_idle",
-                "cl_idle_in_tx", "sv_active", "sv_idle", "sv_login", "sv_tested", "maxwait_seconds",
-                "oldest_xact_seconds", "pool_mode", "pool_size", "server_version", "paused", "backend_up");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "database",
+                "user",
+                "cl_active",
+                "cl_waiting",
+                "cl_idle",
+                "cl_idle_in_tx",
+                "sv_active",
+                "sv_idle",
+                "sv_login",
+                "sv_tested",
+                "maxwait_seconds",
+                "oldest_xact_seconds",
+                "pool_mode",
+                "pool_size",
+                "server_version",
+                "paused",
+                "backend_up");
         for (PoolRow r : runtime.state.pools()) {
-            w.row(List.of(r.database(), r.user(), r.clientsActive(), r.clientsWaiting(), r.clientsIdle(),
-                    r.clientsIdleInTransaction(), r.serversActive(), r.serversIdle(), r.serversLogin(), r.serversTested(),
-                    r.maxWaitSeconds(), r.oldestTransactionSeconds(), r.poolMode(), r.poolSize(), r.serverVersion(),
-                    r.paused(), r.backendUp()));
+            w.row(List.of(
+                    r.database(),
+                    r.user(),
+                    r.clientsActive(),
+                    r.clientsWaiting(),
+                    r.clientsIdle(),
+                    r.clientsIdleInTransaction(),
+                    r.serversActive(),
+                    r.serversIdle(),
+                    r.serversLogin(),
+                    r.serversTested(),
+                    r.maxWaitSeconds(),
+                    r.oldestTransactionSeconds(),
+                    r.poolMode(),
+                    r.poolSize(),
+                    r.serverVersion(),
+                    r.paused(),
+                    r.backendUp()));
         }
         w.done("SHOW");
     }
 
     private void clients(FrameWriter out) {
-        ResultSetWriter w = new ResultSetWriter(out, "id", "user", "database", "state", "addr", "port",
-                "application_name", "tls", "pool_mode", "connect_time", "request_time", "wait_seconds", "link",
-                "backend_pid", "auth_method");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "id",
+                "user",
+                "database",
+                "state",
+                "addr",
+                "port",
+                "application_name",
+                "tls",
+                "pool_mode",
+                "connect_time",
+                "request_time",
+                "wait_seconds",
+                "link",
+                "backend_pid",
+                "auth_method");
         for (ClientRow r : runtime.clientRows()) {
-            w.row(List.of(r.id(), r.user(), r.database(), r.state(), r.address(), r.port(), r.applicationName(),
-                    r.tls(), r.poolMode(), time(r.connectedAtMillis()), time(r.lastRequestMillis()), r.waitSeconds(),
-                    r.linkedServer(), r.backendPid(), r.authMethod()));
+            w.row(List.of(
+                    r.id(),
+                    r.user(),
+                    r.database(),
+                    r.state(),
+                    r.address(),
+                    r.port(),
+                    r.applicationName(),
+                    r.tls(),
+                    r.poolMode(),
+                    time(r.connectedAtMillis()),
+                    time(r.lastRequestMillis()),
+                    r.waitSeconds(),
+                    r.linkedServer(),
+                    r.backendPid(),
+                    r.authMethod()));
         }
         w.done("SHOW");
     }
 
     private void servers(FrameWriter out) {
-        ResultSetWriter w = new ResultSetWriter(out, "id", "database", "user", "state", "addr", "port",
-                "backend_pid", "server_version", "connect_time", "last_used", "link", "prepared_statements");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "id",
+                "database",
+                "user",
+                "state",
+                "addr",
+                "port",
+                "backend_pid",
+                "server_version",
+                "connect_time",
+                "last_used",
+                "link",
+                "prepared_statements");
         for (ServerRow r : runtime.serverRows()) {
-            w.row(List.of(r.id(), r.database(), r.user(), r.state(), r.host(), r.port(), r.backendPid(),
-                    r.serverVersion(), time(r.connectedAtMillis()), time(r.lastUsedMillis()), r.linkedClient(),
+            w.row(List.of(
+                    r.id(),
+                    r.database(),
+                    r.user(),
+                    r.state(),
+                    r.host(),
+                    r.port(),
+                    r.backendPid(),
+                    r.serverVersion(),
+                    time(r.connectedAtMillis()),
+                    time(r.lastUsedMillis()),
+                    r.linkedClient(),
                     r.preparedStatements()));
         }
         w.done("SHOW");
@@ -92,27 +175,60 @@ final class ShowCommands {
 
     private void databases(FrameWriter out) {
         ProxyConfig c = runtime.config();
-        ResultSetWriter w = new ResultSetWriter(out, "name", "host", "port", "dbname", "force_user", "pool_size",
-                "min_pool_size", "max_db_connections", "current_connections", "pool_mode");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "name",
+                "host",
+                "port",
+                "dbname",
+                "force_user",
+                "pool_size",
+                "min_pool_size",
+                "max_db_connections",
+                "current_connections",
+                "pool_mode");
         for (DatabaseConfig d : c.databases().values()) {
             int size = d.poolSize() != null ? d.poolSize() : c.proxy().defaultPoolSize();
             int min = d.minPoolSize() != null ? d.minPoolSize() : c.proxy().minPoolSize();
-            int max = d.maxDbConnections() != null ? d.maxDbConnections() : c.proxy().maxDbConnections();
+            int max = d.maxDbConnections() != null
+                    ? d.maxDbConnections()
+                    : c.proxy().maxDbConnections();
             int current = runtime.pools.budget("db:" + d.name(), max).used();
-            String mode = (d.poolMode() != null ? d.poolMode() : c.proxy().poolMode()).name().toLowerCase();
-            w.row(List.of(d.name(), d.host(), d.port(), d.dbname(), d.user() == null ? "" : d.user(), size, min, max,
-                    current, mode));
+            String mode = (d.poolMode() != null ? d.poolMode() : c.proxy().poolMode())
+                    .name()
+                    .toLowerCase();
+            w.row(List.of(
+                    d.name(),
+                    d.host(),
+                    d.port(),
+                    d.dbname(),
+                    d.user() == null ? "" : d.user(),
+                    size,
+                    min,
+                    max,
+                    current,
+                    mode));
         }
         w.done("SHOW");
     }
 
     /** Totals from the metrics registry, per (database, user). */
     private void stats(FrameWriter out) {
-        ResultSetWriter w = new ResultSetWriter(out, "database", "user", "total_query_count", "total_query_seconds",
-                "total_xact_count", "total_xact_seconds", "total_wait_count", "total_wait_seconds",
-                "total_received_bytes", "total_sent_bytes");
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "database",
+                "user",
+                "total_query_count",
+                "total_query_seconds",
+                "total_xact_count",
+                "total_xact_seconds",
+                "total_wait_count",
+                "total_wait_seconds",
+                "total_received_bytes",
+                "total_sent_bytes");
         java.util.Map<String, double[]> acc = new java.util.TreeMap<>();
-        for (Collector.MetricFamilySamples f : java.util.Collections.list(runtime.metrics.registry.metricFamilySamples())) {
+        for (Collector.MetricFamilySamples f :
+                java.util.Collections.list(runtime.metrics.registry.metricFamilySamples())) {
             for (Collector.MetricFamilySamples.Sample s : f.samples) {
                 int slot = switch (s.name) {
                     case "pgloom_query_duration_seconds_count" -> 0;
@@ -131,7 +247,8 @@ final class ShowCommands {
         }
         acc.forEach((k, v) -> {
             String[] du = k.split("\u0000");
-            w.row(List.of(du[0], du[1], (long) v[0], v[1], (long) v[2], v[3], (long) v[4], v[5], (long) v[6], (long) v[7]));
+            w.row(List.of(
+                    du[0], du[1], (long) v[0], v[1], (long) v[2], v[3], (long) v[4], v[5], (long) v[6], (long) v[7]));
         });
         w.done("SHOW");
     }
@@ -150,7 +267,9 @@ final class ShowCommands {
             } catch (ReflectiveOperationException e) {
                 v = "?";
             }
-            String text = v instanceof Duration d ? seconds(d) : v instanceof Enum<?> e ? e.name().toLowerCase().replace('_', '-') : String.valueOf(v);
+            String text = v instanceof Duration d
+                    ? seconds(d)
+                    : v instanceof Enum<?> e ? e.name().toLowerCase().replace('_', '-') : String.valueOf(v);
             w.row(List.of(io.pgloom.config.RuntimeSettings.snake(name), text));
         }
         var a = runtime.config().admin();

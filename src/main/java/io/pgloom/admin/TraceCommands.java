@@ -17,8 +17,20 @@ final class TraceCommands {
     static final String USAGE = "TRACE ON [client id | user=U | database=D | address=CIDR] [FOR duration] "
             + "[LEVEL headers|summary|full], TRACE OFF [trace id | all], SHOW TRACES";
     /** The file column comes last, so a script can take it with awk -F'|' '{print $NF}'. */
-    static final String[] COLUMNS = {"id", "scope", "level", "values", "sessions", "messages", "dropped", "started_by",
-        "started_at", "expires_at", "pcap_file", "file"};
+    static final String[] COLUMNS = {
+        "id",
+        "scope",
+        "level",
+        "values",
+        "sessions",
+        "messages",
+        "dropped",
+        "started_by",
+        "started_at",
+        "expires_at",
+        "pcap_file",
+        "file"
+    };
 
     /** A command's answer: rows of traces under a command tag. */
     record Table(String tag, List<List<Object>> rows) {}
@@ -33,7 +45,8 @@ final class TraceCommands {
         String verb = words.isEmpty() ? "SHOW" : words.get(0).toUpperCase(Locale.ROOT);
         List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
         return switch (verb) {
-            case "ON" -> new Table("TRACE", List.of(row(runtime, runtime.traces.start(TraceRequest.parse(args), by, via))));
+            case "ON" ->
+                new Table("TRACE", List.of(row(runtime, runtime.traces.start(TraceRequest.parse(args), by, via))));
             case "OFF" -> {
                 if (args.size() > 1) throw new IllegalArgumentException("TRACE OFF takes one trace id, or all");
                 String which = args.isEmpty() ? "all" : args.get(0);
@@ -55,9 +68,19 @@ final class TraceCommands {
     }
 
     private static List<Object> row(ProxyRuntime runtime, Trace t) {
-        return List.of(t.id, t.scope.describe(), t.level.word(), t.values ? "shown" : "redacted", runtime.traces.sessions(t),
-                t.messages(), t.dropped(), t.by + " (" + t.via + ")", Instant.ofEpochMilli(t.startedMillis).toString(),
-                Instant.ofEpochMilli(t.expiresMillis).toString(), t.pcapFile == null ? "" : t.pcapFile.toString(), t.file.toString());
+        return List.of(
+                t.id,
+                t.scope.describe(),
+                t.level.word(),
+                t.values ? "shown" : "redacted",
+                runtime.traces.sessions(t),
+                t.messages(),
+                t.dropped(),
+                t.by + " (" + t.via + ")",
+                Instant.ofEpochMilli(t.startedMillis).toString(),
+                Instant.ofEpochMilli(t.expiresMillis).toString(),
+                t.pcapFile == null ? "" : t.pcapFile.toString(),
+                t.file.toString());
     }
 
     /** The console: TRACE ON / OFF as typed. */

@@ -23,7 +23,9 @@ final class TraceHttp implements HttpHandler {
 
     @Override
     public void handle(HttpExchange ex) throws IOException {
-        String remote = ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
+        String remote = ex.getRemoteAddress() == null
+                ? "?"
+                : ex.getRemoteAddress().getAddress().getHostAddress();
         String method = ex.getRequestMethod();
         if (!method.equals("POST") && !method.equals("GET")) {
             ex.getResponseHeaders().set("Allow", "GET, POST");
@@ -37,10 +39,15 @@ final class TraceHttp implements HttpHandler {
             send(ex, 413, "the command is longer than " + MAX_BODY + " bytes\n");
             return;
         }
-        List<String> words = Arrays.stream(body.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+        List<String> words = Arrays.stream(body.strip().split("\\s+"))
+                .filter(w -> !w.isEmpty())
+                .toList();
         if (!words.isEmpty() && words.get(0).equalsIgnoreCase("TRACE")) words = words.subList(1, words.size());
         if (!words.isEmpty() && words.get(0).equalsIgnoreCase("TRACES")) words = List.of("SHOW");
-        Logger.info("event=admin_command client=http:{} user={} command={}", remote, user,
+        Logger.info(
+                "event=admin_command client=http:{} user={} command={}",
+                remote,
+                user,
                 "TRACE " + String.join(" ", words));
         try {
             send(ex, 200, TraceCommands.text(TraceCommands.execute(runtime, words, user, "http")));

@@ -17,7 +17,8 @@ public final class Md5 {
 
     /** What a client sends for a salt: "md5" + hex(md5(hex part of the stored hash + salt)). */
     public static String saltedResponse(String md5PasswordHash, byte[] salt4) {
-        if (!looksLikeHash(md5PasswordHash)) throw new IllegalArgumentException("not an MD5 password hash (md5 + 32 hex digits)");
+        if (!looksLikeHash(md5PasswordHash))
+            throw new IllegalArgumentException("not an MD5 password hash (md5 + 32 hex digits)");
         if (salt4 == null || salt4.length != 4) throw new IllegalArgumentException("MD5 salt must be 4 bytes");
         return "md5" + hex(md5(md5PasswordHash.substring(3).getBytes(StandardCharsets.US_ASCII), salt4));
     }

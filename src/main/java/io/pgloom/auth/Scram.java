@@ -17,6 +17,7 @@ final class Scram {
     static final int KEY_LENGTH = 32;
     /** PostgreSQL's default scram_iterations, and its salt length. */
     static final int DEFAULT_ITERATIONS = 4096;
+
     static final int SALT_LENGTH = 16;
     /** Random bytes per nonce (base64: 32 printable characters, never a comma). */
     static final int NONCE_BYTES = 24;

@@ -12,7 +12,13 @@ import java.security.MessageDigest;
  * cannot pretend to be the database.
  */
 public final class ScramClient {
-    private enum State { NEW, FIRST_SENT, FINAL_SENT, DONE, FAILED }
+    private enum State {
+        NEW,
+        FIRST_SENT,
+        FINAL_SENT,
+        DONE,
+        FAILED
+    }
 
     /** No channel binding: pgloom's backend connections do not bind (yet). */
     private static final String GS2_HEADER = "n,,";
@@ -38,8 +44,14 @@ public final class ScramClient {
         this(user, requireNonNull(password), null, null, null, nonce, cache);
     }
 
-    private ScramClient(String user, String password, byte[] clientKey, byte[] serverKey, ScramVerifier verifier,
-            String nonce, ScramVerifierCache cache) {
+    private ScramClient(
+            String user,
+            String password,
+            byte[] clientKey,
+            byte[] serverKey,
+            ScramVerifier verifier,
+            String nonce,
+            ScramVerifierCache cache) {
         if (!Scram.validNonce(nonce)) throw new IllegalArgumentException("invalid client nonce");
         this.userName = Scram.saslName(user);
         this.password = password;
@@ -67,7 +79,8 @@ public final class ScramClient {
      */
     public static ScramClient withClientKey(byte[] clientKey, ScramVerifier verifier) {
         checkKey(clientKey, "ClientKey");
-        if (!verifier.matchesClientKey(clientKey)) throw new IllegalArgumentException("ClientKey does not belong to the verifier");
+        if (!verifier.matchesClientKey(clientKey))
+            throw new IllegalArgumentException("ClientKey does not belong to the verifier");
         return new ScramClient("", null, clientKey.clone(), verifier.serverKey(), verifier, Scram.nonce(), null);
     }
 
@@ -112,10 +125,13 @@ public final class ScramClient {
             clientKey = keys.clientKey();
             serverKey = keys.serverKey();
         } else {
-            if (expectedVerifier != null && (iterations != expectedVerifier.iterations()
-                    || !MessageDigest.isEqual(salt, expectedVerifier.salt()))) {
-                throw new AuthFailure(AuthFailure.Reason.SERVER_ERROR, "the server's SCRAM salt or iteration count "
-                        + "differs from pgloom's verifier for this user; pass-through needs the server's own verifier");
+            if (expectedVerifier != null
+                    && (iterations != expectedVerifier.iterations()
+                            || !MessageDigest.isEqual(salt, expectedVerifier.salt()))) {
+                throw new AuthFailure(
+                        AuthFailure.Reason.SERVER_ERROR,
+                        "the server's SCRAM salt or iteration count "
+                                + "differs from pgloom's verifier for this user; pass-through needs the server's own verifier");
             }
             clientKey = fixedClientKey;
             serverKey = fixedServerKey;
@@ -139,13 +155,15 @@ public final class ScramClient {
         ScramAttributes a = ScramAttributes.of(what, ScramAttributes.utf8(what, serverFinalBytes));
         String error = a.optional('e');
         if (error != null) {
-            throw new AuthFailure(AuthFailure.Reason.SERVER_ERROR, "server refused SCRAM authentication: " + errorName(error));
+            throw new AuthFailure(
+                    AuthFailure.Reason.SERVER_ERROR, "server refused SCRAM authentication: " + errorName(error));
         }
         byte[] signature = Scram.unb64(a.required('v'));
         a.extensionsThenEnd();
         if (signature == null) throw ScramAttributes.bad(what, "has a malformed server signature");
         if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
-            throw new AuthFailure(AuthFailure.Reason.BAD_SERVER_SIGNATURE,
+            throw new AuthFailure(
+                    AuthFailure.Reason.BAD_SERVER_SIGNATURE,
                     "server signature does not match: the server does not know the password's keys");
         }
         state = State.DONE;
@@ -158,18 +176,22 @@ public final class ScramClient {
 
     private static int iterations(String text) throws AuthFailure {
         // posit-number = %x31-39 *DIGIT, at most MAX_CLIENT_ITERATIONS
-        boolean digits = text.length() <= 18 && text.charAt(0) != '0' && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean digits =
+                text.length() <= 18 && text.charAt(0) != '0' && text.chars().allMatch(c -> c >= '0' && c <= '9');
         if (!digits) throw ScramAttributes.bad("server-first-message", "has a malformed iteration count");
         long n = Long.parseLong(text);
         if (n > Scram.MAX_CLIENT_ITERATIONS) {
-            throw ScramAttributes.bad("server-first-message", "asks for more than " + Scram.MAX_CLIENT_ITERATIONS + " iterations");
+            throw ScramAttributes.bad(
+                    "server-first-message", "asks for more than " + Scram.MAX_CLIENT_ITERATIONS + " iterations");
         }
         return (int) n;
     }
 
     /** RFC 5802's error names are lower-case words and dashes; anything else is not repeated to whoever reads this. */
     private static String errorName(String e) {
-        return e.length() <= 64 && e.chars().allMatch(c -> (c >= 'a' && c <= 'z') || c == '-') ? e : "(unrecognized error)";
+        return e.length() <= 64 && e.chars().allMatch(c -> (c >= 'a' && c <= 'z') || c == '-')
+                ? e
+                : "(unrecognized error)";
     }
 
     private static String requireNonNull(String password) {
@@ -178,7 +200,8 @@ public final class ScramClient {
     }
 
     private static void checkKey(byte[] key, String name) {
-        if (key == null || key.length != Scram.KEY_LENGTH) throw new IllegalArgumentException(name + " must be 32 bytes");
+        if (key == null || key.length != Scram.KEY_LENGTH)
+            throw new IllegalArgumentException(name + " must be 32 bytes");
     }
 
     private AuthFailure outOfOrder(String what) {

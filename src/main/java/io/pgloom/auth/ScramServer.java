@@ -22,9 +22,15 @@ public final class ScramServer {
     public static final String MECHANISM = Scram.MECHANISM;
     /** SCRAM with channel binding (tls-server-end-point), offered on TLS connections. */
     public static final String MECHANISM_PLUS = Scram.MECHANISM + "-PLUS";
+
     public static final String TLS_SERVER_END_POINT = "tls-server-end-point";
 
-    private enum State { NEW, FIRST_HANDLED, SUCCEEDED, FAILED }
+    private enum State {
+        NEW,
+        FIRST_HANDLED,
+        SUCCEEDED,
+        FAILED
+    }
 
     private static final byte[] UNKNOWN_USER_KEY = Scram.randomBytes(32);
 
@@ -38,6 +44,7 @@ public final class ScramServer {
     private byte[] clientKey;
     /** tls-server-end-point data (the hash of pgloom's certificate) when the connection is TLS, else null. */
     private byte[] endpointHash;
+
     private boolean plus;
 
     public ScramServer(ScramVerifier verifier) {
@@ -70,8 +77,11 @@ public final class ScramServer {
         byte[] salt = new byte[Scram.SALT_LENGTH];
         System.arraycopy(Scram.hmac(UNKNOWN_USER_KEY, user), 0, salt, 0, salt.length);
         // Random keys: no proof can hash to a StoredKey nobody knows (2^-256).
-        ScramVerifier impossible = new ScramVerifier(Scram.DEFAULT_ITERATIONS, salt,
-                Scram.randomBytes(Scram.KEY_LENGTH), Scram.randomBytes(Scram.KEY_LENGTH));
+        ScramVerifier impossible = new ScramVerifier(
+                Scram.DEFAULT_ITERATIONS,
+                salt,
+                Scram.randomBytes(Scram.KEY_LENGTH),
+                Scram.randomBytes(Scram.KEY_LENGTH));
         return new ScramServer(impossible);
     }
 
@@ -97,7 +107,8 @@ public final class ScramServer {
         state = State.FAILED; // until the message is accepted
         plus = MECHANISM_PLUS.equals(mechanism) && endpointHash != null;
         if (!MECHANISM.equals(mechanism) && !plus) {
-            throw new AuthFailure(AuthFailure.Reason.UNSUPPORTED_MECHANISM,
+            throw new AuthFailure(
+                    AuthFailure.Reason.UNSUPPORTED_MECHANISM,
                     "SASL mechanism not supported (offered: " + String.join(", ", offered()) + ")");
         }
         String what = "client-first-message";
@@ -115,21 +126,29 @@ public final class ScramServer {
             }
             case "y" -> {
                 // The client could bind but believes we cannot; we offered -PLUS, so someone removed it (RFC 5802 s6).
-                if (endpointHash != null) throw ScramAttributes.bad(what, "says the server cannot bind channels, but it offered SCRAM-SHA-256-PLUS");
+                if (endpointHash != null)
+                    throw ScramAttributes.bad(
+                            what, "says the server cannot bind channels, but it offered SCRAM-SHA-256-PLUS");
             }
             default -> {
                 if (cbindFlag.equals("p=" + TLS_SERVER_END_POINT) && plus) break;
                 if (cbindFlag.startsWith("p=") && validCbName(cbindFlag.substring(2))) {
-                    throw ScramAttributes.bad(what, plus ? "asks for an unsupported channel binding type (only tls-server-end-point)"
-                            : "asks for channel binding, which needs SCRAM-SHA-256-PLUS");
+                    throw ScramAttributes.bad(
+                            what,
+                            plus
+                                    ? "asks for an unsupported channel binding type (only tls-server-end-point)"
+                                    : "asks for channel binding, which needs SCRAM-SHA-256-PLUS");
                 }
                 throw ScramAttributes.bad(what, "has an invalid channel binding flag");
             }
         }
         if (!authzid.isEmpty()) {
             // PostgreSQL refuses an authorization identity too: the user comes from the startup packet.
-            throw ScramAttributes.bad(what, authzid.startsWith("a=")
-                    ? "has an authorization identity (a=), which is not supported" : "has a malformed gs2 header");
+            throw ScramAttributes.bad(
+                    what,
+                    authzid.startsWith("a=")
+                            ? "has an authorization identity (a=), which is not supported"
+                            : "has a malformed gs2 header");
         }
         gs2Header = msg.substring(0, c2 + 1);
         clientFirstBare = msg.substring(c2 + 1);
@@ -138,7 +157,8 @@ public final class ScramServer {
         ScramAttributes a = ScramAttributes.of(what, clientFirstBare);
         if (a.optional('m') != null) throw ScramAttributes.bad(what, "requires an extension (m=), none is supported");
         // The name is ignored, as PostgreSQL ignores it: the startup packet's user is the one being authenticated.
-        if (!Scram.validSaslName(a.requiredMaybeEmpty('n'))) throw ScramAttributes.bad(what, "has a malformed user name");
+        if (!Scram.validSaslName(a.requiredMaybeEmpty('n')))
+            throw ScramAttributes.bad(what, "has a malformed user name");
         String clientNonce = a.required('r');
         if (!Scram.validNonce(clientNonce)) throw ScramAttributes.bad(what, "has an invalid nonce");
         a.extensionsThenEnd();
@@ -158,7 +178,8 @@ public final class ScramServer {
 
         // client-final-message = channel-binding "," nonce ["," extensions] "," proof
         int lastComma = msg.lastIndexOf(',');
-        if (lastComma < 0 || !msg.startsWith("p=", lastComma + 1)) throw ScramAttributes.bad(what, "does not end with the proof");
+        if (lastComma < 0 || !msg.startsWith("p=", lastComma + 1))
+            throw ScramAttributes.bad(what, "does not end with the proof");
         String withoutProof = msg.substring(0, lastComma);
         ScramAttributes a = ScramAttributes.of(what, withoutProof);
         byte[] channelBinding = Scram.unb64(a.required('c'));
@@ -197,7 +218,8 @@ public final class ScramServer {
      * tls-server-end-point data for a certificate (RFC 5929): its DER hashed with the hash of its signature
      * algorithm, SHA-256 where that is MD5 or SHA-1.
      */
-    public static byte[] endpointHash(java.security.cert.X509Certificate cert) throws java.security.GeneralSecurityException {
+    public static byte[] endpointHash(java.security.cert.X509Certificate cert)
+            throws java.security.GeneralSecurityException {
         String sig = cert.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
         String digest = sig.startsWith("SHA384") ? "SHA-384" : sig.startsWith("SHA512") ? "SHA-512" : "SHA-256";
         return MessageDigest.getInstance(digest).digest(cert.getEncoded());
@@ -216,7 +238,8 @@ public final class ScramServer {
      * @throws IllegalStateException before a successful {@link #handleClientFinal}
      */
     public byte[] clientKey() {
-        if (state != State.SUCCEEDED) throw new IllegalStateException("no ClientKey before a successful SCRAM exchange");
+        if (state != State.SUCCEEDED)
+            throw new IllegalStateException("no ClientKey before a successful SCRAM exchange");
         return clientKey.clone();
     }
 
@@ -237,7 +260,8 @@ public final class ScramServer {
         if (name.isEmpty()) return false;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+            boolean ok =
+                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
             if (!ok) return false;
         }
         return true;

@@ -1,4 +1,5 @@
-// A stored SCRAM-SHA-256 verifier in PostgreSQL's pg_authid format: SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>.
+// A stored SCRAM-SHA-256 verifier in PostgreSQL's pg_authid format:
+// SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>.
 // It lets pgloom check a client's proof without knowing the password; it never prints its keys.
 package io.pgloom.auth;
 
@@ -20,7 +21,9 @@ public record ScramVerifier(int iterations, byte[] salt, byte[] storedKey, byte[
     public ScramVerifier {
         if (iterations < 1) throw new IllegalArgumentException("SCRAM iteration count must be at least 1");
         if (salt == null || salt.length == 0) throw new IllegalArgumentException("SCRAM salt must not be empty");
-        if (storedKey == null || storedKey.length != Scram.KEY_LENGTH || serverKey == null
+        if (storedKey == null
+                || storedKey.length != Scram.KEY_LENGTH
+                || serverKey == null
                 || serverKey.length != Scram.KEY_LENGTH) {
             throw new IllegalArgumentException("SCRAM-SHA-256 keys must be " + Scram.KEY_LENGTH + " bytes");
         }
@@ -55,14 +58,19 @@ public record ScramVerifier(int iterations, byte[] salt, byte[] storedKey, byte[
         if (salt == null || salt.length == 0) throw invalid("the salt is not base64");
         byte[] stored = Scram.unb64(keys.substring(0, c2));
         byte[] server = Scram.unb64(keys.substring(c2 + 1));
-        if (stored == null || stored.length != Scram.KEY_LENGTH) throw invalid("the StoredKey is not 32 bytes of base64");
-        if (server == null || server.length != Scram.KEY_LENGTH) throw invalid("the ServerKey is not 32 bytes of base64");
+        if (stored == null || stored.length != Scram.KEY_LENGTH)
+            throw invalid("the StoredKey is not 32 bytes of base64");
+        if (server == null || server.length != Scram.KEY_LENGTH)
+            throw invalid("the ServerKey is not 32 bytes of base64");
         return new ScramVerifier(iterations, salt, stored, server);
     }
 
     private static int parseIterations(String s) {
         // posit-number, within int: PostgreSQL accepts any positive scram_iterations.
-        boolean digits = !s.isEmpty() && s.length() <= 10 && s.charAt(0) != '0' && s.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean digits = !s.isEmpty()
+                && s.length() <= 10
+                && s.charAt(0) != '0'
+                && s.chars().allMatch(c -> c >= '0' && c <= '9');
         long n = digits ? Long.parseLong(s) : 0;
         if (n < 1 || n > Integer.MAX_VALUE) throw invalid("the iteration count is not a positive number");
         return (int) n;
@@ -115,8 +123,11 @@ public record ScramVerifier(int iterations, byte[] salt, byte[] storedKey, byte[
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ScramVerifier v && v.iterations == iterations && Arrays.equals(v.salt, salt)
-                && MessageDigest.isEqual(v.storedKey, storedKey) && MessageDigest.isEqual(v.serverKey, serverKey);
+        return o instanceof ScramVerifier v
+                && v.iterations == iterations
+                && Arrays.equals(v.salt, salt)
+                && MessageDigest.isEqual(v.storedKey, storedKey)
+                && MessageDigest.isEqual(v.serverKey, serverKey);
     }
 
     /** From the iteration count and salt only: the keys stay out of anything that might be printed or compared. */

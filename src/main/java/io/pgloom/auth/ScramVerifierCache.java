@@ -91,7 +91,14 @@ public final class ScramVerifierCache {
         byte[] p = password.getBytes(StandardCharsets.UTF_8);
         // Length-prefixed fields, so no two different inputs can run together into the same bytes.
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + u.length + 4 + salt.length + 4 + 4 + p.length);
-        b.put((byte) kind).putInt(u.length).put(u).putInt(salt.length).put(salt).putInt(iterations).putInt(p.length).put(p);
+        b.put((byte) kind)
+                .putInt(u.length)
+                .put(u)
+                .putInt(salt.length)
+                .put(salt)
+                .putInt(iterations)
+                .putInt(p.length)
+                .put(p);
         return HexFormat.of().formatHex(Scram.hmac(hashKey, b.array()));
     }
 

@@ -20,6 +20,7 @@ public final class Backend {
     volatile Backends.Host host;
     /** Resolved by the health thread (HostResolver); null until then, and then ServerLogin resolves by name. */
     volatile InetAddress address;
+
     volatile boolean dnsFailing;
 
     // ---- guarded by Failover.lock ----
@@ -36,15 +37,18 @@ public final class Backend {
 
     /** Server connections open or being opened to this host (least-connections balancing). */
     final AtomicInteger connections = new AtomicInteger();
+
     final Set<ServerConn> servers = ConcurrentHashMap.newKeySet();
     /** Why connections attached from now on are retired at once (down, draining), or null. */
     volatile String retiring;
 
     /** The health check's own connection, kept between checks; touched only under checkLock. */
     final ResourceLock checkLock = new ResourceLock();
+
     ServerConn checkConn;
     /** Health thread bookkeeping: next check due, and a check running now. */
     volatile long nextCheckNanos;
+
     volatile boolean checking;
 
     Backend(String database, Backends.Host host, boolean checked) {

@@ -39,8 +39,10 @@ final class BackendHealth {
             deadline = Math.max(deadline, System.nanoTime() + 2 * timeout.toNanos() + 500_000_000L);
             for (Backend b : f.backends()) {
                 HostResolver.refresh(b);
-                b.nextCheckNanos = System.nanoTime() + f.config().failover().healthCheckPeriod().toNanos();
-                if (f.checked()) first.add(Thread.ofVirtual().name("pgloom-check-" + b).start(() -> check(f, b)));
+                b.nextCheckNanos = System.nanoTime()
+                        + f.config().failover().healthCheckPeriod().toNanos();
+                if (f.checked())
+                    first.add(Thread.ofVirtual().name("pgloom-check-" + b).start(() -> check(f, b)));
             }
         }
         for (Thread t : first) {

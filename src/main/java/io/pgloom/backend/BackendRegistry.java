@@ -22,11 +22,13 @@ import org.tinylog.Logger;
 public final class BackendRegistry implements BackendSource, AutoCloseable {
     /** How often DRAIN and SWITCHOVER re-check while they wait, and how often DRAIN logs its progress. */
     private static final long POLL_MILLIS = 50;
+
     private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ConcurrentHashMap<String, Failover> databases = new ConcurrentHashMap<>();
     /** What logCheckLogin last said per database. */
     private final ConcurrentHashMap<String, String> checkLogins = new ConcurrentHashMap<>();
+
     private final Clock clock;
     private final Failover.Events events;
     private BackendHealth health;
@@ -71,10 +73,15 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
         String said = !db.backends().checked() ? "" : choice == null ? "none" : choice.user() + "/" + choice.source();
         if (said.equals(checkLogins.put(db.name(), said)) || said.isEmpty()) return;
         if (choice != null) {
-            Logger.info("event=health_check_login database={} user={} source={}", db.name(), choice.user(),
+            Logger.info(
+                    "event=health_check_login database={} user={} source={}",
+                    db.name(),
+                    choice.user(),
                     choice.source().label());
         } else {
-            Logger.error("event=health_check_login database={} user=none error={}", db.name(),
+            Logger.error(
+                    "event=health_check_login database={} user=none error={}",
+                    db.name(),
                     HealthCheckLogin.missing(c, db));
         }
     }
@@ -91,8 +98,11 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
     public Backend acquire(String database, Duration wait) throws ServerLoginException, InterruptedException {
         Failover f = databases.get(database);
         if (f == null) {
-            throw new ServerLoginException("database_removed", io.pgloom.wire.SqlState.INVALID_CATALOG_NAME,
-                    "database \"" + database + "\" is no longer configured", null);
+            throw new ServerLoginException(
+                    "database_removed",
+                    io.pgloom.wire.SqlState.INVALID_CATALOG_NAME,
+                    "database \"" + database + "\" is no longer configured",
+                    null);
         }
         return f.acquire(wait);
     }
@@ -142,16 +152,26 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                         + f.config().target().label() + " (promote or add one first, or PAUSE " + b.database + ")";
             }
         }
-        Duration timeout = databases.get(hosts.get(0).database).config().failover().drainTimeout();
+        Duration timeout =
+                databases.get(hosts.get(0).database).config().failover().drainTimeout();
         for (Backend b : hosts) databases.get(b.database).drain(b, true);
-        Logger.info("event=drain_started host={} databases={} connections={} sessions={} drain_timeout_s={}", host,
-                hosts.stream().map(b -> b.database).toList(), count(hosts, false), count(hosts, true), timeout.toSeconds());
+        Logger.info(
+                "event=drain_started host={} databases={} connections={} sessions={} drain_timeout_s={}",
+                host,
+                hosts.stream().map(b -> b.database).toList(),
+                count(hosts, false),
+                count(hosts, true),
+                timeout.toSeconds());
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextLog = System.nanoTime() + PROGRESS_LOG_NANOS;
         int left;
         while ((left = count(hosts, false)) > 0 && System.nanoTime() < deadline) {
             if (System.nanoTime() > nextLog) {
-                Logger.info("event=drain_progress host={} connections={} sessions_remaining={}", host, left, count(hosts, true));
+                Logger.info(
+                        "event=drain_progress host={} connections={} sessions_remaining={}",
+                        host,
+                        left,
+                        count(hosts, true));
                 nextLog = System.nanoTime() + PROGRESS_LOG_NANOS;
             }
             Thread.sleep(POLL_MILLIS);
@@ -177,7 +197,10 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
         List<Backend> hosts = matching(host);
         if (hosts.isEmpty()) return "no backend host \"" + host + "\"; SHOW BACKENDS lists them";
         for (Backend b : hosts) databases.get(b.database).drain(b, false);
-        Logger.info("event=undrain host={} databases={}", host, hosts.stream().map(b -> b.database).toList());
+        Logger.info(
+                "event=undrain host={} databases={}",
+                host,
+                hosts.stream().map(b -> b.database).toList());
         return null;
     }
 
@@ -211,10 +234,23 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
             var cfg = f.config();
             for (Backend b : f.backends()) {
                 Failover.State s = f.state(b);
-                rows.add(new BackendRow(db, b.hostName(), b.port(), b.name, cfg.target().label(),
-                        cfg.checked() ? s.role().label() : "unchecked", s.up(), s.draining(), b.host.weight(),
-                        b.servers.size(), b.sessions(), s.lastCheckMillis(), s.failures(), s.lastError(),
-                        cfg.checked() && s.current(), cfg.checked()));
+                rows.add(new BackendRow(
+                        db,
+                        b.hostName(),
+                        b.port(),
+                        b.name,
+                        cfg.target().label(),
+                        cfg.checked() ? s.role().label() : "unchecked",
+                        s.up(),
+                        s.draining(),
+                        b.host.weight(),
+                        b.servers.size(),
+                        b.sessions(),
+                        s.lastCheckMillis(),
+                        s.failures(),
+                        s.lastError(),
+                        cfg.checked() && s.current(),
+                        cfg.checked()));
             }
         }
         return rows;
@@ -223,7 +259,8 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
     @Override
     public Map<String, long[]> failovers() {
         Map<String, long[]> out = new LinkedHashMap<>();
-        for (Failover f : all()) if (f.checked()) out.put(f.database, new long[] {f.failovers(), f.lastFailoverMillis()});
+        for (Failover f : all())
+            if (f.checked()) out.put(f.database, new long[] {f.failovers(), f.lastFailoverMillis()});
         return out;
     }
 

@@ -4,7 +4,9 @@ package io.pgloom.backend;
 import java.util.Locale;
 
 public enum BackendRole {
-    UNKNOWN, PRIMARY, STANDBY;
+    UNKNOWN,
+    PRIMARY,
+    STANDBY;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

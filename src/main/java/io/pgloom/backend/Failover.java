@@ -41,6 +41,7 @@ public final class Failover {
     private Backend lastPrimary;
     /** SWITCHOVER's choice; honoured while it fits (during the switchover's own check, even before). */
     private Backend pinned;
+
     private boolean pinOnTrial;
     private long failovers;
     private long lastFailoverMillis;
@@ -130,8 +131,12 @@ public final class Failover {
                 }
                 long left = deadline - clock.nanoTime();
                 if (left <= 0) {
-                    throw new ServerLoginException("no_backend", SqlState.CONNECTION_FAILURE, "no host of database \""
-                            + database + "\" fits target " + config.target().label() + " now (" + describe() + ")", null);
+                    throw new ServerLoginException(
+                            "no_backend",
+                            SqlState.CONNECTION_FAILURE,
+                            "no host of database \"" + database + "\" fits target "
+                                    + config.target().label() + " now (" + describe() + ")",
+                            null);
                 }
                 changed.awaitNanos(left);
             }
@@ -250,16 +255,31 @@ public final class Failover {
             if (!b.everChecked) {
                 b.everChecked = true;
                 b.up = true;
-                Logger.info("event=backend_up database={} host={} role={} first_check=true", database, b.name, role.label());
+                Logger.info(
+                        "event=backend_up database={} host={} role={} first_check=true",
+                        database,
+                        b.name,
+                        role.label());
             } else if (!b.up && b.passes >= config.failover().recoveryThreshold()) {
                 b.up = true;
                 if ("backend_down".equals(b.retiring)) b.retiring = null;
-                Logger.info("event=backend_up database={} host={} role={} checks_passed={}", database, b.name, role.label(), b.passes);
+                Logger.info(
+                        "event=backend_up database={} host={} role={} checks_passed={}",
+                        database,
+                        b.name,
+                        role.label(),
+                        b.passes);
             }
             if (before != role && before != BackendRole.UNKNOWN) {
-                Logger.warn("event=backend_role_changed database={} host={} from={} to={}", database, b.name, before.label(), role.label());
+                Logger.warn(
+                        "event=backend_role_changed database={} host={} from={} to={}",
+                        database,
+                        b.name,
+                        before.label(),
+                        role.label());
                 // Its connections were made for the old role: replace them as they come back.
-                if (!fits(b, config.target()) || config.target() == Backends.Target.PREFER_STANDBY) b.retireAll("backend_role_changed");
+                if (!fits(b, config.target()) || config.target() == Backends.Target.PREFER_STANDBY)
+                    b.retireAll("backend_role_changed");
             }
             Backend promoted = before == BackendRole.STANDBY && role == BackendRole.PRIMARY ? b : null;
             Backend oldPrimary = primary;
@@ -290,7 +310,8 @@ public final class Failover {
             b.lastError = error;
             if (!hostFault) {
                 // pgloom's own side is wrong (credentials, a dropped database): say so, but do not judge the host
-                if (!repeated) Logger.warn("event=backend_check_error database={} host={} error={}", database, b.name, error);
+                if (!repeated)
+                    Logger.warn("event=backend_check_error database={} host={} error={}", database, b.name, error);
                 return;
             }
             b.passes = 0;
@@ -300,15 +321,25 @@ public final class Failover {
                 b.up = false;
                 down = config.checked();
                 if (down) {
-                    Logger.warn("event=backend_down database={} host={} role={} consecutive_failures={} error={}",
-                            database, b.name, b.role.label(), b.failures, error);
+                    Logger.warn(
+                            "event=backend_down database={} host={} role={} consecutive_failures={} error={}",
+                            database,
+                            b.name,
+                            b.role.label(),
+                            b.failures,
+                            error);
                     b.retireAll("backend_down");
                     elect(null, "host_down");
                     changed.signalAll();
                 }
             } else if (b.up) {
-                Logger.warn("event=backend_check_failed database={} host={} consecutive_failures={} failover_threshold={} error={}",
-                        database, b.name, b.failures, threshold, error);
+                Logger.warn(
+                        "event=backend_check_failed database={} host={} consecutive_failures={} failover_threshold={} error={}",
+                        database,
+                        b.name,
+                        b.failures,
+                        threshold,
+                        error);
             }
         }
         if (down) {
@@ -333,7 +364,10 @@ public final class Failover {
      */
     private void elect(Backend promoted, String why) {
         if (pinned != null && !pinOnTrial && !(pinned.up && fits(pinned, config.target()))) {
-            Logger.warn("event=switchover_pin_cleared database={} host={} reason={}", database, pinned.name,
+            Logger.warn(
+                    "event=switchover_pin_cleared database={} host={} reason={}",
+                    database,
+                    pinned.name,
                     pinned.up ? "role_" + pinned.role.label() : "down");
             pinned = null;
         }
@@ -361,8 +395,13 @@ public final class Failover {
             failovers++;
             lastFailoverMillis = clock.currentTimeMillis();
         }
-        Logger.warn("event=primary_changed database={} from={} to={} reason={} failovers={}", database,
-                lastPrimary == null ? "none" : lastPrimary.name, next.name, why, failovers);
+        Logger.warn(
+                "event=primary_changed database={} from={} to={} reason={} failovers={}",
+                database,
+                lastPrimary == null ? "none" : lastPrimary.name,
+                next.name,
+                why,
+                failovers);
         lastPrimary = next;
         // Writes stay with the new primary: the old one's connections (still up: two primaries) are replaced.
         if (old != null && config.target() == Backends.Target.PRIMARY) old.retireAll("primary_changed");
@@ -428,8 +467,14 @@ public final class Failover {
     }
 
     /** Row values read under the lock: role, up, draining, failures, last check, last error. */
-    record State(BackendRole role, boolean up, boolean draining, int failures, long lastCheckMillis, String lastError,
-                 boolean current) {}
+    record State(
+            BackendRole role,
+            boolean up,
+            boolean draining,
+            int failures,
+            long lastCheckMillis,
+            String lastError,
+            boolean current) {}
 
     State state(Backend b) {
         try (var h = lock.obtain()) {

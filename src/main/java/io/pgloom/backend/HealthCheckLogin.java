@@ -17,7 +17,10 @@ public final class HealthCheckLogin {
 
     /** Where the chosen user came from (logged as source=, so an operator sees why that user). */
     public enum Source {
-        DATABASE_USER, AUTH_USER, HEALTH_CHECK_USER, ONLY_USER;
+        DATABASE_USER,
+        AUTH_USER,
+        HEALTH_CHECK_USER,
+        ONLY_USER;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -56,7 +59,9 @@ public final class HealthCheckLogin {
     static List<String> candidates(ProxyConfig c, DatabaseConfig db) {
         List<String> out = new ArrayList<>();
         for (UserConfig u : c.users().values()) {
-            if (u.password() == null || !u.password().canLogIn() || c.admin().users().contains(u.name())) continue;
+            if (u.password() == null
+                    || !u.password().canLogIn()
+                    || c.admin().users().contains(u.name())) continue;
             if (hbaAdmits(c.hba(), db.name(), u.name())) out.add(u.name());
         }
         out.sort(null);

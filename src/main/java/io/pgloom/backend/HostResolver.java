@@ -17,16 +17,24 @@ final class HostResolver {
             InetAddress before = b.address;
             if (!a.equals(before)) {
                 if (before != null) {
-                    Logger.warn("event=backend_address_changed database={} host={} from={} to={}", b.database, b.name,
-                            before.getHostAddress(), a.getHostAddress());
+                    Logger.warn(
+                            "event=backend_address_changed database={} host={} from={} to={}",
+                            b.database,
+                            b.name,
+                            before.getHostAddress(),
+                            a.getHostAddress());
                 }
                 b.address = a;
             }
             b.dnsFailing = false;
         } catch (UnknownHostException e) {
             if (!b.dnsFailing) {
-                Logger.warn("event=backend_dns_failed database={} host={} kept={} error={}", b.database, b.name,
-                        b.address == null ? "none" : b.address.getHostAddress(), e.getMessage());
+                Logger.warn(
+                        "event=backend_dns_failed database={} host={} kept={} error={}",
+                        b.database,
+                        b.name,
+                        b.address == null ? "none" : b.address.getHostAddress(),
+                        e.getMessage());
             }
             b.dnsFailing = true;
         }

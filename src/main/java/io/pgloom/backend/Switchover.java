@@ -32,20 +32,29 @@ public final class Switchover {
             throws Failed, InterruptedException {
         Failover f = registry.failover(database);
         if (f == null) throw new Failed("database \"" + database + "\" is not in the config");
-        if (!f.checked()) throw new Failed("SWITCHOVER needs a database with hosts = [...] (\"" + database + "\" has one unchecked host)");
+        if (!f.checked())
+            throw new Failed(
+                    "SWITCHOVER needs a database with hosts = [...] (\"" + database + "\" has one unchecked host)");
         Backend to = f.find(hostName);
-        if (to == null) throw new Failed("\"" + hostName + "\" is not one of " + database + "'s hosts; SHOW BACKENDS lists them");
+        if (to == null)
+            throw new Failed("\"" + hostName + "\" is not one of " + database + "'s hosts; SHOW BACKENDS lists them");
         Duration timeout = f.config().failover().drainTimeout();
         Backend from = f.current();
         String fromName = from == null ? "none" : from.name;
-        Logger.info("event=switchover_started database={} from={} to={} drain_timeout_s={}", database, fromName, to.name,
+        Logger.info(
+                "event=switchover_started database={} from={} to={} drain_timeout_s={}",
+                database,
+                fromName,
+                to.name,
                 timeout.toSeconds());
         int busy = pools.pause(database, timeout);
         if (busy > 0) {
             pools.resume(database);
             Logger.warn("event=switchover_aborted database={} to={} servers_in_use={}", database, to.name, busy);
-            throw new Failed("SWITCHOVER " + database + " TO " + to.name + " aborted: " + busy + " server connection(s) still in use after "
-                    + timeout.toSeconds() + " s (session mode: until their clients leave); nothing changed, " + database + " resumed on " + fromName);
+            throw new Failed("SWITCHOVER " + database + " TO " + to.name + " aborted: " + busy
+                    + " server connection(s) still in use after " + timeout.toSeconds()
+                    + " s (session mode: until their clients leave); nothing changed, " + database + " resumed on "
+                    + fromName);
         }
         Logger.info("event=switchover_paused database={}", database);
         Backend oldPin = f.pin(to, true);
@@ -62,9 +71,14 @@ public final class Switchover {
         pools.reconnect(database);
         pools.resume(database);
         Backend now = f.current();
-        Logger.warn("event=switchover_rolled_back database={} to={} back_to={} reason={}", database, to.name,
-                now == null ? "none" : now.name, why);
-        throw new Failed("SWITCHOVER " + database + " TO " + to.name + " rolled back: " + to.name + " did not pass its check as "
+        Logger.warn(
+                "event=switchover_rolled_back database={} to={} back_to={} reason={}",
+                database,
+                to.name,
+                now == null ? "none" : now.name,
+                why);
+        throw new Failed("SWITCHOVER " + database + " TO " + to.name + " rolled back: " + to.name
+                + " did not pass its check as "
                 + f.config().target().label() + " within " + timeout.toSeconds() + " s (" + why + "); " + database
                 + " resumed on " + (now == null ? "no host" : now.name));
     }

@@ -4,6 +4,4 @@ package io.pgloom.config;
 
 import java.util.List;
 
-public record AdminSettings(String httpHost, int httpPort, boolean httpEnabled, List<String> users,
-                            boolean livePage) {
-}
+public record AdminSettings(String httpHost, int httpPort, boolean httpEnabled, List<String> users, boolean livePage) {}

@@ -27,13 +27,15 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
             if (q >= 0) {
                 String opt = s.substring(q + 1);
                 s = s.substring(0, q);
-                if (!opt.startsWith("weight=")) throw new IllegalArgumentException("only ?weight=N may follow the address");
+                if (!opt.startsWith("weight="))
+                    throw new IllegalArgumentException("only ?weight=N may follow the address");
                 try {
                     weight = Integer.parseInt(opt.substring(7));
                 } catch (NumberFormatException e) {
                     weight = -1;
                 }
-                if (weight < 1 || weight > 1000) throw new IllegalArgumentException("weight must be between 1 and 1000");
+                if (weight < 1 || weight > 1000)
+                    throw new IllegalArgumentException("weight must be between 1 and 1000");
             }
             String host;
             String port = null;
@@ -70,7 +72,10 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
 
     /** Which hosts new server connections may go to, by the role health checks found. */
     public enum Target {
-        PRIMARY, STANDBY, PREFER_STANDBY, ANY;
+        PRIMARY,
+        STANDBY,
+        PREFER_STANDBY,
+        ANY;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -87,7 +92,11 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
      * [failover]: health check timing, cutover thresholds, how long DRAIN and SWITCHOVER wait, and the user health
      * checks log in as when the database names none ("" = none).
      */
-    public record Failover(Duration healthCheckPeriod, Duration healthCheckTimeout, int failoverThreshold,
-                           int recoveryThreshold, Duration drainTimeout, String healthCheckUser) {
-    }
+    public record Failover(
+            Duration healthCheckPeriod,
+            Duration healthCheckTimeout,
+            int failoverThreshold,
+            int recoveryThreshold,
+            Duration drainTimeout,
+            String healthCheckUser) {}
 }

@@ -57,8 +57,8 @@ public final class ConfigLoader {
         return config;
     }
 
-    private static ProxyConfig parse(Map<String, Object> root, Path file, List<String> errors,
-                                     Function<String, String> environment) {
+    private static ProxyConfig parse(
+            Map<String, Object> root, Path file, List<String> errors, Function<String, String> environment) {
         TomlTable top = new TomlTable("", root, errors);
         ProxySettings proxy = proxy(new TomlTable("proxy", top.table("proxy"), errors));
         AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
@@ -72,7 +72,15 @@ public final class ConfigLoader {
         Map<String, Object> dbTables = top.table("databases");
         if (dbTables != null) {
             dbTables.forEach((name, v) -> {
-                if (v instanceof Map<?, ?>) dbs.put(name, database(name, new TomlTable("databases." + name, asMap(v), errors), dir, environment, failover));
+                if (v instanceof Map<?, ?>)
+                    dbs.put(
+                            name,
+                            database(
+                                    name,
+                                    new TomlTable("databases." + name, asMap(v), errors),
+                                    dir,
+                                    environment,
+                                    failover));
                 else errors.add("databases." + name + ": must be a table");
             });
         }
@@ -80,7 +88,8 @@ public final class ConfigLoader {
         Map<String, Object> userTables = top.table("users");
         if (userTables != null) {
             userTables.forEach((name, v) -> {
-                if (v instanceof Map<?, ?>) users.put(name, user(name, new TomlTable("users." + name, asMap(v), errors), dir, environment));
+                if (v instanceof Map<?, ?>)
+                    users.put(name, user(name, new TomlTable("users." + name, asMap(v), errors), dir, environment));
                 else errors.add("users." + name + ": must be a table");
             });
         }
@@ -89,7 +98,8 @@ public final class ConfigLoader {
         top.rejectUnknown();
 
         if (!proxy.authUser().isEmpty() && !users.containsKey(proxy.authUser())) {
-            errors.add("proxy.auth_user: \"" + proxy.authUser() + "\" has no [users." + proxy.authUser() + "] table (its password logs pgloom in to run auth_query)");
+            errors.add("proxy.auth_user: \"" + proxy.authUser() + "\" has no [users." + proxy.authUser()
+                    + "] table (its password logs pgloom in to run auth_query)");
         }
         String checkUser = failover.healthCheckUser();
         Secret checkSecret = users.containsKey(checkUser) ? users.get(checkUser).password() : null;
@@ -106,14 +116,25 @@ public final class ConfigLoader {
         for (DatabaseConfig db : dbs.values()) {
             int size = db.poolSize() != null ? db.poolSize() : proxy.defaultPoolSize();
             int min = db.minPoolSize() != null ? db.minPoolSize() : proxy.minPoolSize();
-            if (min > size) errors.add("databases." + db.name() + ".min_pool_size: " + min + " is more than the pool size " + size);
+            if (min > size)
+                errors.add("databases." + db.name() + ".min_pool_size: " + min + " is more than the pool size " + size);
             if (db.name().equals("pgloom")) errors.add("databases.pgloom: the name is reserved for the admin console");
         }
         if (proxy.minPoolSize() > proxy.defaultPoolSize()) {
-            errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size " + proxy.defaultPoolSize());
+            errors.add("proxy.min_pool_size: " + proxy.minPoolSize() + " is more than default_pool_size "
+                    + proxy.defaultPoolSize());
         }
-        return new ProxyConfig(proxy, admin, log, tls, serverTls, Collections.unmodifiableMap(dbs), Collections.unmodifiableMap(users),
-                hba, file, trace);
+        return new ProxyConfig(
+                proxy,
+                admin,
+                log,
+                tls,
+                serverTls,
+                Collections.unmodifiableMap(dbs),
+                Collections.unmodifiableMap(users),
+                hba,
+                file,
+                trace);
     }
 
     @SuppressWarnings("unchecked")
@@ -126,7 +147,8 @@ public final class ConfigLoader {
         String mode = t.string("pool_mode", Defaults.POOL_MODE);
         String auth = t.string("auth_type", Defaults.AUTH_TYPE);
         ProxySettings p = new ProxySettings(
-                listen[0], Integer.parseInt(listen[1]),
+                listen[0],
+                Integer.parseInt(listen[1]),
                 poolMode(t, "pool_mode", mode),
                 authType(t, auth),
                 (int) t.integer("max_client_conn", Defaults.MAX_CLIENT_CONN, 1, 1_000_000),
@@ -140,14 +162,20 @@ public final class ConfigLoader {
                 t.seconds("query_timeout", Defaults.QUERY_TIMEOUT, MAX_SECONDS),
                 t.seconds("server_idle_timeout", Defaults.SERVER_IDLE_TIMEOUT, MAX_SECONDS),
                 t.seconds("server_lifetime", Defaults.SERVER_LIFETIME, MAX_SECONDS),
-                positive(t, "server_connect_timeout", t.seconds("server_connect_timeout", Defaults.SERVER_CONNECT_TIMEOUT, MAX_SECONDS)),
+                positive(
+                        t,
+                        "server_connect_timeout",
+                        t.seconds("server_connect_timeout", Defaults.SERVER_CONNECT_TIMEOUT, MAX_SECONDS)),
                 t.seconds("server_login_retry", Defaults.SERVER_LOGIN_RETRY, MAX_SECONDS),
                 t.string("server_reset_query", Defaults.SERVER_RESET_QUERY),
                 t.bool("server_reset_query_always", Defaults.SERVER_RESET_QUERY_ALWAYS),
                 t.seconds("server_check_delay", Defaults.SERVER_CHECK_DELAY, MAX_SECONDS),
                 t.string("server_check_query", Defaults.SERVER_CHECK_QUERY),
                 t.seconds("shutdown_timeout", Defaults.SHUTDOWN_TIMEOUT, MAX_SECONDS),
-                positive(t, "client_login_timeout", t.seconds("client_login_timeout", Defaults.CLIENT_LOGIN_TIMEOUT, MAX_SECONDS)),
+                positive(
+                        t,
+                        "client_login_timeout",
+                        t.seconds("client_login_timeout", Defaults.CLIENT_LOGIN_TIMEOUT, MAX_SECONDS)),
                 t.seconds("client_idle_timeout", Defaults.CLIENT_IDLE_TIMEOUT, MAX_SECONDS),
                 t.seconds("idle_transaction_timeout", Defaults.IDLE_TRANSACTION_TIMEOUT, MAX_SECONDS),
                 t.seconds("transaction_timeout", Defaults.TRANSACTION_TIMEOUT, MAX_SECONDS),
@@ -175,19 +203,29 @@ public final class ConfigLoader {
         String pcap = t.string("pcap_file", Defaults.TRACE_PCAP_FILE);
         long maxBytes = t.integer("max_file_bytes", Defaults.TRACE_MAX_FILE_BYTES, 64 * 1024, 1L << 40);
         int keep = (int) t.integer("keep_files", Defaults.TRACE_KEEP_FILES, 0, 100);
-        Duration def = positive(t, "default_duration", t.seconds("default_duration", Defaults.TRACE_DEFAULT_DURATION, MAX_SECONDS));
+        Duration def = positive(
+                t, "default_duration", t.seconds("default_duration", Defaults.TRACE_DEFAULT_DURATION, MAX_SECONDS));
         Duration max = positive(t, "max_duration", t.seconds("max_duration", Defaults.TRACE_MAX_DURATION, MAX_SECONDS));
-        if (def.compareTo(max) > 0) t.error("default_duration", "is more than max_duration (" + max.toSeconds() + " s)");
+        if (def.compareTo(max) > 0)
+            t.error("default_duration", "is more than max_duration (" + max.toSeconds() + " s)");
         int queue = (int) t.integer("queue_size", Defaults.TRACE_QUEUE_SIZE, 100, 1_000_000);
         boolean values = t.bool("trace_values", Defaults.TRACE_VALUES);
         t.rejectUnknown();
-        return new TraceSettings(dir.resolve(file.isBlank() ? Defaults.TRACE_FILE : file), pcap.isEmpty() ? null : dir.resolve(pcap),
-                maxBytes, keep, def, max, queue, values);
+        return new TraceSettings(
+                dir.resolve(file.isBlank() ? Defaults.TRACE_FILE : file),
+                pcap.isEmpty() ? null : dir.resolve(pcap),
+                maxBytes,
+                keep,
+                def,
+                max,
+                queue,
+                values);
     }
 
     /** tcp_keepalive and its timings (seconds; 0 = the OS default), as PgBouncer names them. */
     private static io.pgloom.util.TcpKeepalive tcpKeepalive(TomlTable t) {
-        return new io.pgloom.util.TcpKeepalive(t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
+        return new io.pgloom.util.TcpKeepalive(
+                t.bool("tcp_keepalive", Defaults.TCP_KEEPALIVE),
                 (int) t.integer("tcp_keepidle", Defaults.TCP_KEEPIDLE, 0, 86_400),
                 (int) t.integer("tcp_keepintvl", Defaults.TCP_KEEPINTVL, 0, 86_400),
                 (int) t.integer("tcp_keepcnt", Defaults.TCP_KEEPCNT, 0, 1_000));
@@ -212,7 +250,8 @@ public final class ConfigLoader {
         String level = t.string("level", Defaults.LOG_LEVEL).toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(level)) t.error("level", "must be one of " + LEVELS + " (got \"" + level + "\")");
         String format = t.string("format", Defaults.LOG_FORMAT);
-        if (!format.equals("text") && !format.equals("json")) t.error("format", "must be \"text\" or \"json\" (got \"" + format + "\")");
+        if (!format.equals("text") && !format.equals("json"))
+            t.error("format", "must be \"text\" or \"json\" (got \"" + format + "\")");
         t.rejectUnknown();
         return new LogSettings(LEVELS.contains(level) ? level : Defaults.LOG_LEVEL, format);
     }
@@ -251,7 +290,9 @@ public final class ConfigLoader {
                     if (prefix < 0 || prefix > network.length * 8) throw new NumberFormatException();
                     if (!parts[0].matches("[0-9a-fA-F:.]+")) throw new NumberFormatException(); // no DNS names
                 } catch (Exception e) {
-                    t.error("address", "must be an IP network like 10.0.0.0/8 or ::1/128, or \"all\" (got \"" + address + "\")");
+                    t.error(
+                            "address",
+                            "must be an IP network like 10.0.0.0/8 or ::1/128, or \"all\" (got \"" + address + "\")");
                 }
             }
             String typeText = t.string("type", "any");
@@ -265,17 +306,21 @@ public final class ConfigLoader {
                 }
             };
             String methodText = t.string("method", null);
-            HbaRule.Method method = methodText == null ? null : switch (methodText) {
-                case "trust" -> HbaRule.Method.TRUST;
-                case "reject" -> HbaRule.Method.REJECT;
-                case "md5" -> HbaRule.Method.MD5;
-                case "scram-sha-256" -> HbaRule.Method.SCRAM_SHA_256;
-                case "cert" -> HbaRule.Method.CERT;
-                default -> null;
-            };
-            if (method == null) t.error("method", "must be trust, reject, md5, scram-sha-256 or cert (got \"" + methodText + "\")");
+            HbaRule.Method method = methodText == null
+                    ? null
+                    : switch (methodText) {
+                        case "trust" -> HbaRule.Method.TRUST;
+                        case "reject" -> HbaRule.Method.REJECT;
+                        case "md5" -> HbaRule.Method.MD5;
+                        case "scram-sha-256" -> HbaRule.Method.SCRAM_SHA_256;
+                        case "cert" -> HbaRule.Method.CERT;
+                        default -> null;
+                    };
+            if (method == null)
+                t.error("method", "must be trust, reject, md5, scram-sha-256 or cert (got \"" + methodText + "\")");
             t.rejectUnknown();
-            rules.add(new HbaRule(n, dbs, users, address, network, prefix, type, method == null ? HbaRule.Method.REJECT : method));
+            rules.add(new HbaRule(
+                    n, dbs, users, address, network, prefix, type, method == null ? HbaRule.Method.REJECT : method));
         }
         return List.copyOf(rules);
     }
@@ -311,9 +356,11 @@ public final class ConfigLoader {
         t.markSeen("cert_file");
         t.markSeen("key_file");
         t.rejectUnknown();
-        boolean verify = mode == TlsSettings.Server.ServerMode.VERIFY_CA || mode == TlsSettings.Server.ServerMode.VERIFY_FULL;
+        boolean verify =
+                mode == TlsSettings.Server.ServerMode.VERIFY_CA || mode == TlsSettings.Server.ServerMode.VERIFY_FULL;
         if (verify && ca == null) t.error("ca_file", "is required to verify PostgreSQL's certificate (" + m + ")");
-        if ((cert == null) != (key == null)) t.error(cert == null ? "cert_file" : "key_file", "cert_file and key_file go together");
+        if ((cert == null) != (key == null))
+            t.error(cert == null ? "cert_file" : "key_file", "cert_file and key_file go together");
         // The files themselves are read by io.pgloom.tls (TlsState.check), which reports them by key too.
         return new TlsSettings.Server(mode, ca, cert, key);
     }
@@ -329,7 +376,9 @@ public final class ConfigLoader {
             case "verify-ca" -> TlsSettings.TlsMode.VERIFY_CA;
             case "verify-full" -> TlsSettings.TlsMode.VERIFY_FULL;
             default -> {
-                t.error("mode", "must be disable, allow, prefer, require, verify-ca or verify-full (got \"" + modeText + "\")");
+                t.error(
+                        "mode",
+                        "must be disable, allow, prefer, require, verify-ca or verify-full (got \"" + modeText + "\")");
                 yield TlsSettings.TlsMode.DISABLE;
             }
         };
@@ -340,21 +389,25 @@ public final class ConfigLoader {
         t.markSeen("key_file");
         t.markSeen("ca_file");
         String min = t.string("min_protocol", "TLSv1.2");
-        if (!min.equals("TLSv1.2") && !min.equals("TLSv1.3")) t.error("min_protocol", "must be \"TLSv1.2\" or \"TLSv1.3\" (got \"" + min + "\")");
+        if (!min.equals("TLSv1.2") && !min.equals("TLSv1.3"))
+            t.error("min_protocol", "must be \"TLSv1.2\" or \"TLSv1.3\" (got \"" + min + "\")");
         List<String> ciphers = t.stringList("ciphers");
         t.rejectUnknown();
         if (mode.enabled()) {
             if (cert == null) t.error("cert_file", "is required when mode is " + modeText);
             if (key == null) t.error("key_file", "is required when mode is " + modeText);
-            if (mode.clientCertificate() && ca == null) t.error("ca_file", "is required to verify client certificates (" + modeText + ")");
+            if (mode.clientCertificate() && ca == null)
+                t.error("ca_file", "is required to verify client certificates (" + modeText + ")");
         }
         return new TlsSettings(mode, cert, key, ca, min, ciphers);
     }
 
     /** [failover]: health check timing and thresholds for databases with hosts = [...]. */
     private static Backends.Failover failover(TomlTable t) {
-        Duration period = positive(t, "health_check_period", t.seconds("health_check_period", Defaults.HEALTH_CHECK_PERIOD, 3600));
-        Duration timeout = positive(t, "health_check_timeout", t.seconds("health_check_timeout", Defaults.HEALTH_CHECK_TIMEOUT, 3600));
+        Duration period = positive(
+                t, "health_check_period", t.seconds("health_check_period", Defaults.HEALTH_CHECK_PERIOD, 3600));
+        Duration timeout = positive(
+                t, "health_check_timeout", t.seconds("health_check_timeout", Defaults.HEALTH_CHECK_TIMEOUT, 3600));
         int down = (int) t.integer("failover_threshold", Defaults.FAILOVER_THRESHOLD, 1, 1000);
         int up = (int) t.integer("recovery_threshold", Defaults.RECOVERY_THRESHOLD, 1, 1000);
         Duration drain = t.seconds("drain_timeout", Defaults.DRAIN_TIMEOUT, MAX_SECONDS);
@@ -378,7 +431,8 @@ public final class ConfigLoader {
             for (String entry : t.stringList("hosts")) {
                 try {
                     Backends.Host h = Backends.Host.parse(entry, port);
-                    if (hosts.stream().anyMatch(o -> o.name().equals(h.name()))) t.error("hosts", h.name() + " is listed twice");
+                    if (hosts.stream().anyMatch(o -> o.name().equals(h.name())))
+                        t.error("hosts", h.name() + " is listed twice");
                     else hosts.add(h);
                 } catch (IllegalArgumentException e) {
                     t.error("hosts", "\"" + entry + "\": " + e.getMessage());
@@ -396,8 +450,8 @@ public final class ConfigLoader {
         return new Backends(List.of(new Backends.Host(host, port, 1)), target, t.has("target"), failover);
     }
 
-    private static DatabaseConfig database(String name, TomlTable t, Path dir, Function<String, String> environment,
-                                           Backends.Failover failover) {
+    private static DatabaseConfig database(
+            String name, TomlTable t, Path dir, Function<String, String> environment, Backends.Failover failover) {
         int port = (int) t.integer("port", Defaults.DB_PORT, 1, 65535);
         Backends backends = backends(t, port, failover);
         String host = backends.hosts().isEmpty() ? "" : backends.hosts().get(0).host();
@@ -405,7 +459,8 @@ public final class ConfigLoader {
         String dbname = t.string("dbname", name);
         String user = t.string("user", null);
         Secret password = secret(t, dir, environment);
-        if (password != null && user == null) t.error("password", "needs user: a database password is for its forced user");
+        if (password != null && user == null)
+            t.error("password", "needs user: a database password is for its forced user");
         Integer poolSize = t.optionalInt("pool_size", 1, 10_000);
         Integer minPoolSize = t.optionalInt("min_pool_size", 0, 10_000);
         Integer maxDb = t.optionalInt("max_db_connections", 0, 100_000);
@@ -423,15 +478,30 @@ public final class ConfigLoader {
                 case "verify-ca" -> TlsSettings.Server.ServerMode.VERIFY_CA;
                 case "verify-full" -> TlsSettings.Server.ServerMode.VERIFY_FULL;
                 default -> {
-                    t.error("server_tls_mode", "must be disable, prefer, require, verify-ca or verify-full (got \"" + m + "\")");
+                    t.error(
+                            "server_tls_mode",
+                            "must be disable, prefer, require, verify-ca or verify-full (got \"" + m + "\")");
                     yield null;
                 }
             };
         }
         t.markSeen("server_tls_mode");
         t.rejectUnknown();
-        return new DatabaseConfig(name, host, port, dbname, user, password, poolSize, minPoolSize,
-                maxDb, mode, Collections.unmodifiableMap(params), tlsMode, backends, maxDbClients);
+        return new DatabaseConfig(
+                name,
+                host,
+                port,
+                dbname,
+                user,
+                password,
+                poolSize,
+                minPoolSize,
+                maxDb,
+                mode,
+                Collections.unmodifiableMap(params),
+                tlsMode,
+                backends,
+                maxDbClients);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {
@@ -462,7 +532,9 @@ public final class ConfigLoader {
             try {
                 value = Files.readString(p, StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
-                t.error("password_file", "cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
+                t.error(
+                        "password_file",
+                        "cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
             }
         }
         t.markSeen("password");

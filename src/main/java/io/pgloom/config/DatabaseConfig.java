@@ -4,9 +4,18 @@ package io.pgloom.config;
 
 import java.util.Map;
 
-public record DatabaseConfig(String name, String host, int port, String dbname, String user, Secret password,
-                             Integer poolSize, Integer minPoolSize, Integer maxDbConnections, PoolMode poolMode,
-                             Map<String, String> startupParameters,
-                             TlsSettings.Server.ServerMode serverTlsMode,
-                             Backends backends, Integer maxDbClientConnections) {
-}
+public record DatabaseConfig(
+        String name,
+        String host,
+        int port,
+        String dbname,
+        String user,
+        Secret password,
+        Integer poolSize,
+        Integer minPoolSize,
+        Integer maxDbConnections,
+        PoolMode poolMode,
+        Map<String, String> startupParameters,
+        TlsSettings.Server.ServerMode serverTlsMode,
+        Backends backends,
+        Integer maxDbClientConnections) {}

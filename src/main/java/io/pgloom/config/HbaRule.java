@@ -5,11 +5,28 @@ package io.pgloom.config;
 import java.net.InetAddress;
 import java.util.List;
 
-public record HbaRule(int number, List<String> databases, List<String> users, String address, byte[] network, int prefix,
-                      ConnectionType type, Method method) {
-    public enum ConnectionType { ANY, TLS, PLAIN }
+public record HbaRule(
+        int number,
+        List<String> databases,
+        List<String> users,
+        String address,
+        byte[] network,
+        int prefix,
+        ConnectionType type,
+        Method method) {
+    public enum ConnectionType {
+        ANY,
+        TLS,
+        PLAIN
+    }
 
-    public enum Method { TRUST, REJECT, MD5, SCRAM_SHA_256, CERT }
+    public enum Method {
+        TRUST,
+        REJECT,
+        MD5,
+        SCRAM_SHA_256,
+        CERT
+    }
 
     public boolean matches(String database, String user, InetAddress source, boolean tls) {
         if (type == ConnectionType.TLS && !tls || type == ConnectionType.PLAIN && tls) return false;
@@ -25,6 +42,7 @@ public record HbaRule(int number, List<String> databases, List<String> users, St
     /** How a log line names the rule. */
     public String describe() {
         return "hba rule #" + number + " (database " + databases + ", user " + users + ", address " + address + ", "
-                + type.name().toLowerCase() + " -> " + method.name().toLowerCase().replace('_', '-') + ")";
+                + type.name().toLowerCase() + " -> "
+                + method.name().toLowerCase().replace('_', '-') + ")";
     }
 }

@@ -6,10 +6,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-public record ProxyConfig(ProxySettings proxy, AdminSettings admin, LogSettings log, TlsSettings tls,
-                          TlsSettings.Server serverTls,
-                          Map<String, DatabaseConfig> databases, Map<String, UserConfig> users, List<HbaRule> hba,
-                          Path source, TraceSettings trace) {
+public record ProxyConfig(
+        ProxySettings proxy,
+        AdminSettings admin,
+        LogSettings log,
+        TlsSettings tls,
+        TlsSettings.Server serverTls,
+        Map<String, DatabaseConfig> databases,
+        Map<String, UserConfig> users,
+        List<HbaRule> hba,
+        Path source,
+        TraceSettings trace) {
 
     public Optional<DatabaseConfig> database(String name) {
         return Optional.ofNullable(databases.get(name));

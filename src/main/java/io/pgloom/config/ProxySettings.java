@@ -4,7 +4,8 @@ package io.pgloom.config;
 import java.time.Duration;
 
 public record ProxySettings(
-        String listenHost, int listenPort,
+        String listenHost,
+        int listenPort,
         PoolMode poolMode,
         AuthType authType,
         int maxClientConn,
@@ -41,5 +42,4 @@ public record ProxySettings(
         Duration authQueryCacheTtl,
         int maxClientConnPerAddress,
         int maxDbClientConnections,
-        int maxUserClientConnections) {
-}
+        int maxUserClientConnections) {}

@@ -13,8 +13,13 @@ public final class RuntimeSettings {
 
     /** Settings bound at start (the listening socket): changing them needs a restart. */
     private static final Set<String> FIXED = Set.of("listen", "listen_host", "listen_port", "so_reuseport");
-    private static final Set<String> AT_LEAST_ONE = Set.of("max_client_conn", "default_pool_size", "max_packet_size",
-            "server_connect_timeout", "client_login_timeout");
+
+    private static final Set<String> AT_LEAST_ONE = Set.of(
+            "max_client_conn",
+            "default_pool_size",
+            "max_packet_size",
+            "server_connect_timeout",
+            "client_login_timeout");
 
     /** Whether key is a setting bound at start, which SET cannot change. */
     public static boolean needsRestart(String key) {
@@ -24,9 +29,11 @@ public final class RuntimeSettings {
     /** The config with [proxy] key set to value; throws IllegalArgumentException with a message for the operator. */
     public static ProxyConfig with(ProxyConfig c, String key, String rawValue) {
         String k = key.toLowerCase(Locale.ROOT);
-        if (FIXED.contains(k)) throw new IllegalArgumentException(k + " cannot change at run time: edit the config and restart");
+        if (FIXED.contains(k))
+            throw new IllegalArgumentException(k + " cannot change at run time: edit the config and restart");
         String value = rawValue.strip();
-        if (value.length() >= 2 && (value.startsWith("'") && value.endsWith("'") || value.startsWith("\"") && value.endsWith("\""))) {
+        if (value.length() >= 2
+                && (value.startsWith("'") && value.endsWith("'") || value.startsWith("\"") && value.endsWith("\""))) {
             value = value.substring(1, value.length() - 1);
         }
         ProxySettings p = c.proxy();
@@ -39,7 +46,8 @@ public final class RuntimeSettings {
                 if (snake(rcs[i].getName()).equals(k)) {
                     // tcp_keepalive switches keepalive; its timings (tcp_keepidle...) change by RELOAD.
                     args[i] = args[i] instanceof io.pgloom.util.TcpKeepalive ka
-                            ? ka.enabled((Boolean) parse(k, boolean.class, value)) : parse(k, rcs[i].getType(), value);
+                            ? ka.enabled((Boolean) parse(k, boolean.class, value))
+                            : parse(k, rcs[i].getType(), value);
                     found = true;
                 }
             }
@@ -51,7 +59,17 @@ public final class RuntimeSettings {
             if (changed.minPoolSize() > changed.defaultPoolSize()) {
                 throw new IllegalArgumentException("min_pool_size would be more than default_pool_size");
             }
-            return new ProxyConfig(changed, c.admin(), c.log(), c.tls(), c.serverTls(), c.databases(), c.users(), c.hba(), c.source(), c.trace());
+            return new ProxyConfig(
+                    changed,
+                    c.admin(),
+                    c.log(),
+                    c.tls(),
+                    c.serverTls(),
+                    c.databases(),
+                    c.users(),
+                    c.hba(),
+                    c.source(),
+                    c.trace());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot rebuild the settings: " + e, e);
         }
@@ -61,7 +79,8 @@ public final class RuntimeSettings {
         try {
             if (type == int.class) {
                 int n = Integer.parseInt(v);
-                if (n < (AT_LEAST_ONE.contains(k) ? 1 : 0)) throw new IllegalArgumentException(k + " must be at least " + (AT_LEAST_ONE.contains(k) ? 1 : 0));
+                if (n < (AT_LEAST_ONE.contains(k) ? 1 : 0))
+                    throw new IllegalArgumentException(k + " must be at least " + (AT_LEAST_ONE.contains(k) ? 1 : 0));
                 return n;
             }
             if (type == boolean.class) {
@@ -74,7 +93,8 @@ public final class RuntimeSettings {
             if (type == Duration.class) {
                 double s = Double.parseDouble(v);
                 if (!Double.isFinite(s)) throw new NumberFormatException(v);
-                if (s < 0 || (s == 0 && AT_LEAST_ONE.contains(k))) throw new IllegalArgumentException(k + " must be a positive number of seconds");
+                if (s < 0 || (s == 0 && AT_LEAST_ONE.contains(k)))
+                    throw new IllegalArgumentException(k + " must be a positive number of seconds");
                 return Duration.ofNanos((long) (s * 1e9));
             }
             if (type == PoolMode.class) {

@@ -6,14 +6,19 @@ import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramVerifier;
 
 public final class Secret {
-    public enum Kind { PLAIN, MD5, SCRAM }
+    public enum Kind {
+        PLAIN,
+        MD5,
+        SCRAM
+    }
 
     private final String value;
     private final Kind kind;
 
     public Secret(String value) {
         this.value = value;
-        this.kind = ScramVerifier.looksLikeVerifier(value) ? Kind.SCRAM : Md5.looksLikeHash(value) ? Kind.MD5 : Kind.PLAIN;
+        this.kind =
+                ScramVerifier.looksLikeVerifier(value) ? Kind.SCRAM : Md5.looksLikeHash(value) ? Kind.MD5 : Kind.PLAIN;
     }
 
     public Kind kind() {

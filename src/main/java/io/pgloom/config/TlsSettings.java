@@ -4,16 +4,19 @@ package io.pgloom.config;
 import java.nio.file.Path;
 import java.util.List;
 
-public record TlsSettings(TlsMode mode, Path certFile, Path keyFile, Path caFile, String minProtocol, List<String> ciphers) {
+public record TlsSettings(
+        TlsMode mode, Path certFile, Path keyFile, Path caFile, String minProtocol, List<String> ciphers) {
     public enum TlsMode {
         /** SSLRequest is answered 'N'. */
         DISABLE,
         /** TLS when the client asks, plaintext otherwise (allow and prefer behave alike on the server side). */
-        ALLOW, PREFER,
+        ALLOW,
+        PREFER,
         /** Plaintext clients are refused. */
         REQUIRE,
         /** TLS required and the client must present a certificate signed by ca_file. */
-        VERIFY_CA, VERIFY_FULL;
+        VERIFY_CA,
+        VERIFY_FULL;
 
         public boolean enabled() {
             return this != DISABLE;
@@ -30,7 +33,13 @@ public record TlsSettings(TlsMode mode, Path certFile, Path keyFile, Path caFile
 
     /** [server_tls]: TLS towards PostgreSQL, libpq's sslmode words. */
     public record Server(ServerMode mode, Path caFile, Path certFile, Path keyFile) {
-        public enum ServerMode { DISABLE, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL }
+        public enum ServerMode {
+            DISABLE,
+            PREFER,
+            REQUIRE,
+            VERIFY_CA,
+            VERIFY_FULL
+        }
 
         public static Server disabled() {
             return new Server(ServerMode.DISABLE, null, null, null);

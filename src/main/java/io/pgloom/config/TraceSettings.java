@@ -9,6 +9,12 @@ import java.time.Duration;
  * @param pcapFile null when no pcap is written
  * @param traceValues parameter values, row values and COPY data shown instead of redacted (passwords never are)
  */
-public record TraceSettings(Path file, Path pcapFile, long maxFileBytes, int keepFiles, Duration defaultDuration,
-                            Duration maxDuration, int queueSize, boolean traceValues) {
-}
+public record TraceSettings(
+        Path file,
+        Path pcapFile,
+        long maxFileBytes,
+        int keepFiles,
+        Duration defaultDuration,
+        Duration maxDuration,
+        int queueSize,
+        boolean traceValues) {}

@@ -1,7 +1,20 @@
 // One host of one database at scrape time: what SHOW BACKENDS prints and the pgloom_backend_* gauges export.
 package io.pgloom.metrics;
 
-public record BackendRow(String database, String host, int port, String name, String target, String role, boolean up,
-                         boolean draining, int weight, int connections, int sessions, long lastCheckMillis,
-                         int consecutiveFailures, String lastError, boolean current, boolean checked) {
-}
+public record BackendRow(
+        String database,
+        String host,
+        int port,
+        String name,
+        String target,
+        String role,
+        boolean up,
+        boolean draining,
+        int weight,
+        int connections,
+        int sessions,
+        long lastCheckMillis,
+        int consecutiveFailures,
+        String lastError,
+        boolean current,
+        boolean checked) {}

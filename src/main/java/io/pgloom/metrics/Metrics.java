@@ -12,54 +12,90 @@ import io.prometheus.client.hotspot.DefaultExports;
 public final class Metrics {
     public final CollectorRegistry registry = new CollectorRegistry(true);
 
-    public final Counter clientConnections = Counter.build("pgloom_client_connections_total",
-            "Client connection attempts by outcome (ok, auth_failed, rejected, error), TLS or not, and auth method.")
-            .labelNames("result", "tls", "auth_method").register(registry);
-    public final Counter clientDisconnects = Counter.build("pgloom_client_disconnects_total",
-            "Client sessions ended, by the side that ended them and the reason (the log's reason= vocabulary).")
-            .labelNames("side", "reason").register(registry);
-    public final Counter errorsSent = Counter.build("pgloom_errors_sent_total",
-            "ErrorResponses pgloom itself sent to clients, by SQLSTATE.").labelNames("sqlstate").register(registry);
-    public final Counter authFailures = Counter.build("pgloom_auth_failures_total",
-            "Failed client authentications by reason.").labelNames("reason").register(registry);
-    public final Counter acceptFailures = Counter.build("pgloom_accept_failures_total",
-            "Failed accepts of client connections by reason (emfile: the process's file descriptor limit, enfile: the "
-                    + "system's, no_memory, other); each is followed by a back-off of 10 ms doubling up to 1 s.")
-            .labelNames("reason").register(registry);
-    public final Counter cancelRequests = Counter.build("pgloom_cancel_requests_total",
-            "Cancel requests by result (forwarded, not_linked, unknown_key, failed).").labelNames("result").register(registry);
-    public final Counter serverConnects = Counter.build("pgloom_server_connects_total",
-            "Server connections opened, by database, user and result (ok or the failure reason).")
-            .labelNames("database", "user", "result").register(registry);
-    public final Histogram waitSeconds = Histogram.build("pgloom_client_wait_seconds",
-            "Time clients waited for a server connection.").labelNames("database", "user")
-            .buckets(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 120).register(registry);
-    public final Histogram querySeconds = Histogram.build("pgloom_query_duration_seconds",
-            "Request cycles (from the client's request to ReadyForQuery) as seen by the proxy.").labelNames("database", "user")
-            .buckets(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30).register(registry);
-    public final Histogram transactionSeconds = Histogram.build("pgloom_transaction_duration_seconds",
-            "Transactions (first request until ReadyForQuery 'I') as seen by the proxy.").labelNames("database", "user")
-            .buckets(0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300).register(registry);
-    public final Histogram handshakeSeconds = Histogram.build("pgloom_client_handshake_seconds",
-            "From accept to the first ReadyForQuery sent to the client.")
-            .buckets(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5).register(registry);
-    public final Counter bytes = Counter.build("pgloom_bytes_total",
-            "Bytes forwarded, by database, user and direction (client_to_server, server_to_client).")
-            .labelNames("database", "user", "direction").register(registry);
-    public final Counter abandonedTransactions = Counter.build("pgloom_abandoned_transactions_total",
-            "Servers whose client left inside a transaction, by outcome: reused (rolled back, reset, back to the pool) "
-            + "or closed (a request was in flight, or the rollback failed or ran out of time).")
-            .labelNames("outcome").register(registry);
+    public final Counter clientConnections = Counter.build(
+                    "pgloom_client_connections_total",
+                    "Client connection attempts by outcome (ok, auth_failed, rejected, error), TLS or not, and auth method.")
+            .labelNames("result", "tls", "auth_method")
+            .register(registry);
+    public final Counter clientDisconnects = Counter.build(
+                    "pgloom_client_disconnects_total",
+                    "Client sessions ended, by the side that ended them and the reason (the log's reason= vocabulary).")
+            .labelNames("side", "reason")
+            .register(registry);
+    public final Counter errorsSent = Counter.build(
+                    "pgloom_errors_sent_total", "ErrorResponses pgloom itself sent to clients, by SQLSTATE.")
+            .labelNames("sqlstate")
+            .register(registry);
+    public final Counter authFailures = Counter.build(
+                    "pgloom_auth_failures_total", "Failed client authentications by reason.")
+            .labelNames("reason")
+            .register(registry);
+    public final Counter acceptFailures = Counter.build(
+                    "pgloom_accept_failures_total",
+                    "Failed accepts of client connections by reason (emfile: the process's file descriptor limit, enfile: the "
+                            + "system's, no_memory, other); each is followed by a back-off of 10 ms doubling up to 1 s.")
+            .labelNames("reason")
+            .register(registry);
+    public final Counter cancelRequests = Counter.build(
+                    "pgloom_cancel_requests_total",
+                    "Cancel requests by result (forwarded, not_linked, unknown_key, failed).")
+            .labelNames("result")
+            .register(registry);
+    public final Counter serverConnects = Counter.build(
+                    "pgloom_server_connects_total",
+                    "Server connections opened, by database, user and result (ok or the failure reason).")
+            .labelNames("database", "user", "result")
+            .register(registry);
+    public final Histogram waitSeconds = Histogram.build(
+                    "pgloom_client_wait_seconds", "Time clients waited for a server connection.")
+            .labelNames("database", "user")
+            .buckets(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 120)
+            .register(registry);
+    public final Histogram querySeconds = Histogram.build(
+                    "pgloom_query_duration_seconds",
+                    "Request cycles (from the client's request to ReadyForQuery) as seen by the proxy.")
+            .labelNames("database", "user")
+            .buckets(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30)
+            .register(registry);
+    public final Histogram transactionSeconds = Histogram.build(
+                    "pgloom_transaction_duration_seconds",
+                    "Transactions (first request until ReadyForQuery 'I') as seen by the proxy.")
+            .labelNames("database", "user")
+            .buckets(0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300)
+            .register(registry);
+    public final Histogram handshakeSeconds = Histogram.build(
+                    "pgloom_client_handshake_seconds", "From accept to the first ReadyForQuery sent to the client.")
+            .buckets(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5)
+            .register(registry);
+    public final Counter bytes = Counter.build(
+                    "pgloom_bytes_total",
+                    "Bytes forwarded, by database, user and direction (client_to_server, server_to_client).")
+            .labelNames("database", "user", "direction")
+            .register(registry);
+    public final Counter abandonedTransactions = Counter.build(
+                    "pgloom_abandoned_transactions_total",
+                    "Servers whose client left inside a transaction, by outcome: reused (rolled back, reset, back to the pool) "
+                            + "or closed (a request was in flight, or the rollback failed or ran out of time).")
+            .labelNames("outcome")
+            .register(registry);
     public final Counter reloads = Counter.build("pgloom_reloads_total", "Config reloads by result (ok, rejected).")
-            .labelNames("result").register(registry);
+            .labelNames("result")
+            .register(registry);
     // Wire tracing (TRACE ON): counted by the trace writer, and by the pumps only when the queue is full.
-    public final Gauge tracesActive = Gauge.build("pgloom_traces_active", "Traces running now (TRACE ON).").register(registry);
-    public final Counter traceMessages = Counter.build("pgloom_trace_messages_total",
-            "Messages written to the trace file by running traces.").register(registry);
-    public final Counter traceDropped = Counter.build("pgloom_trace_dropped_total",
-            "Traced messages dropped because the trace queue was full (the trace file says where).").register(registry);
-    public final Gauge buildInfo = Gauge.build("pgloom_build_info", "pgloom version.").labelNames("version").register(registry);
-    public final Gauge startTime = Gauge.build("pgloom_start_time_seconds", "Process start, Unix time.").register(registry);
+    public final Gauge tracesActive = Gauge.build("pgloom_traces_active", "Traces running now (TRACE ON).")
+            .register(registry);
+    public final Counter traceMessages = Counter.build(
+                    "pgloom_trace_messages_total", "Messages written to the trace file by running traces.")
+            .register(registry);
+    public final Counter traceDropped = Counter.build(
+                    "pgloom_trace_dropped_total",
+                    "Traced messages dropped because the trace queue was full (the trace file says where).")
+            .register(registry);
+    public final Gauge buildInfo = Gauge.build("pgloom_build_info", "pgloom version.")
+            .labelNames("version")
+            .register(registry);
+    public final Gauge startTime = Gauge.build("pgloom_start_time_seconds", "Process start, Unix time.")
+            .register(registry);
 
     public Metrics(String version) {
         buildInfo.labels(version).set(1);

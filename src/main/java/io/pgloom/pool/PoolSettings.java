@@ -3,7 +3,14 @@ package io.pgloom.pool;
 
 import java.time.Duration;
 
-public record PoolSettings(int size, int minSize, int reserveSize, Duration reserveTimeout,
-                           Duration queryWaitTimeout, Duration idleTimeout, Duration lifetime,
-                           Duration loginRetry, Duration checkDelay, String checkQuery) {
-}
+public record PoolSettings(
+        int size,
+        int minSize,
+        int reserveSize,
+        Duration reserveTimeout,
+        Duration queryWaitTimeout,
+        Duration idleTimeout,
+        Duration lifetime,
+        Duration loginRetry,
+        Duration checkDelay,
+        String checkQuery) {}

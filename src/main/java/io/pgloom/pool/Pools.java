@@ -20,7 +20,8 @@ public final class Pools implements AutoCloseable {
 
     public Pools(Clock clock, Duration janitorPeriod) {
         this.clock = clock;
-        this.janitor = Thread.ofPlatform().name("pgloom-janitor").daemon(true).unstarted(() -> janitorLoop(janitorPeriod));
+        this.janitor =
+                Thread.ofPlatform().name("pgloom-janitor").daemon(true).unstarted(() -> janitorLoop(janitorPeriod));
     }
 
     public void start() {
@@ -53,13 +54,14 @@ public final class Pools implements AutoCloseable {
         return out;
     }
 
-    private volatile Runnable periodic = () -> { };
-    private volatile Runnable everyPass = () -> { };
+    private volatile Runnable periodic = () -> {};
+    private volatile Runnable everyPass = () -> {};
 
     /** Something to run on every janitor pass (about once a second), on the janitor thread: it must not block. */
     public void everyPass(Runnable r) {
         everyPass = r;
     }
+
     private static final int PERIODIC_TICKS = 60;
 
     /** Something to run about once a minute on the janitor thread (the stats log line). */
@@ -98,7 +100,8 @@ public final class Pools implements AutoCloseable {
                 try {
                     int missing = p.janitor();
                     // Warm-up connects run on their own virtual threads so one slow server never stalls the janitor.
-                    for (int i = 0; i < missing; i++) Thread.ofVirtual().name("pgloom-warm-" + p.key()).start(p::warmOne);
+                    for (int i = 0; i < missing; i++)
+                        Thread.ofVirtual().name("pgloom-warm-" + p.key()).start(p::warmOne);
                 } catch (RuntimeException e) {
                     Logger.error(e, "event=janitor_error pool={}", p.key());
                 }

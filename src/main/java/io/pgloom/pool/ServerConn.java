@@ -42,11 +42,13 @@ public final class ServerConn {
      * same settings is linked without comparing them one by one. Cleared by whatever changes the server's settings.
      */
     public volatile Map<String, String> settingsMatch;
+
     public final long createdNanos;
     /** This server's share of server_lifetime (jitter), drawn once by its pool when it opened it. */
     volatile double lifetimeShare = 1.0;
     /** The pool's generation when this connection was opened (RECONNECT retires older ones). */
     volatile int generation;
+
     private volatile long lastUsedNanos;
     private volatile ServerState state = ServerState.LOGIN;
     private volatile int backendPid;
@@ -54,7 +56,9 @@ public final class ServerConn {
     private volatile long linkedClientId;
     /** Shared caps this connection counts against; given back once, when the socket closes. */
     private volatile java.util.List<ConnectionBudget> budgets = java.util.List.of();
-    private final java.util.concurrent.atomic.AtomicBoolean budgetsReturned = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private final java.util.concurrent.atomic.AtomicBoolean budgetsReturned =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** Set once by the backend layer: runs once when the socket closes (per-host connection counts). */
     private volatile Runnable onClose;
     /** Why this connection must not be reused (its host is down, draining or no longer fits), or null. */
@@ -85,7 +89,13 @@ public final class ServerConn {
 
     /** A server connection over an already-open socket with no login (pool benchmarks and tests). */
     public static ServerConn unauthenticated(PoolKey pool, Socket socket) throws IOException {
-        return new ServerConn(pool, socket.getInetAddress().getHostAddress(), socket.getPort(), socket, 1024, 1 << 20,
+        return new ServerConn(
+                pool,
+                socket.getInetAddress().getHostAddress(),
+                socket.getPort(),
+                socket,
+                1024,
+                1 << 20,
                 System.nanoTime());
     }
 

@@ -4,7 +4,8 @@ package io.pgloom.pool;
 
 import io.pgloom.auth.ScramVerifier;
 
-public record ServerCredentials(String user, String password, String md5Hash, byte[] scramClientKey, ScramVerifier verifier) {
+public record ServerCredentials(
+        String user, String password, String md5Hash, byte[] scramClientKey, ScramVerifier verifier) {
     public ServerCredentials(String user, String password, String md5Hash) {
         this(user, password, md5Hash, null, null);
     }

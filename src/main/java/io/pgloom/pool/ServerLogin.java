@@ -24,31 +24,58 @@ import java.util.Map;
 public final class ServerLogin {
     /** Server-to-client buffer per server connection: big enough for many DataRows per read. */
     static final int BUFFER_SIZE = 32 * 1024;
+
     private static final String SCRAM = "SCRAM-SHA-256";
 
     private ServerLogin() {}
 
-    public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
-                                  Map<String, String> startupParameters, Duration connectTimeout,
-                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos) throws ServerLoginException {
+    public static ServerConn open(
+            PoolKey pool,
+            String host,
+            int port,
+            ServerCredentials creds,
+            Map<String, String> startupParameters,
+            Duration connectTimeout,
+            io.pgloom.util.TcpKeepalive keepalive,
+            int maxMessage,
+            long nowNanos)
+            throws ServerLoginException {
         return open(pool, host, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, null);
     }
 
     /** As above, over TLS when {@code tls} is given ([server_tls]). */
-    public static ServerConn open(PoolKey pool, String host, int port, ServerCredentials creds,
-                                  Map<String, String> startupParameters, Duration connectTimeout,
-                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+    public static ServerConn open(
+            PoolKey pool,
+            String host,
+            int port,
+            ServerCredentials creds,
+            Map<String, String> startupParameters,
+            Duration connectTimeout,
+            io.pgloom.util.TcpKeepalive keepalive,
+            int maxMessage,
+            long nowNanos,
+            io.pgloom.tls.BackendTls tls)
             throws ServerLoginException {
-        return open(pool, host, null, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, tls);
+        return open(
+                pool, host, null, port, creds, startupParameters, connectTimeout, keepalive, maxMessage, nowNanos, tls);
     }
 
     /**
      * As above, connecting to {@code address} when given (resolved off the hot path by the backend layer); the host
      * name still names the server in errors and in TLS host name checks.
      */
-    public static ServerConn open(PoolKey pool, String host, java.net.InetAddress address, int port, ServerCredentials creds,
-                                  Map<String, String> startupParameters, Duration connectTimeout,
-                                  io.pgloom.util.TcpKeepalive keepalive, int maxMessage, long nowNanos, io.pgloom.tls.BackendTls tls)
+    public static ServerConn open(
+            PoolKey pool,
+            String host,
+            java.net.InetAddress address,
+            int port,
+            ServerCredentials creds,
+            Map<String, String> startupParameters,
+            Duration connectTimeout,
+            io.pgloom.util.TcpKeepalive keepalive,
+            int maxMessage,
+            long nowNanos,
+            io.pgloom.tls.BackendTls tls)
             throws ServerLoginException {
         Socket socket = new Socket();
         try {
@@ -56,13 +83,21 @@ public final class ServerLogin {
             socket.setTcpNoDelay(true);
             keepalive.applyTo(socket);
             try {
-                socket.connect(address != null ? new InetSocketAddress(address, port) : new InetSocketAddress(host, port), timeoutMs);
+                socket.connect(
+                        address != null ? new InetSocketAddress(address, port) : new InetSocketAddress(host, port),
+                        timeoutMs);
             } catch (SocketTimeoutException e) {
-                throw new ServerLoginException("server_connect_timeout", SqlState.CONNECTION_FAILURE,
-                        "server connection to " + host + ":" + port + " timed out", e);
+                throw new ServerLoginException(
+                        "server_connect_timeout",
+                        SqlState.CONNECTION_FAILURE,
+                        "server connection to " + host + ":" + port + " timed out",
+                        e);
             } catch (IOException e) {
-                throw new ServerLoginException("server_unreachable", SqlState.CONNECTION_FAILURE,
-                        "could not connect to server " + host + ":" + port + ": " + e.getMessage(), e);
+                throw new ServerLoginException(
+                        "server_unreachable",
+                        SqlState.CONNECTION_FAILURE,
+                        "could not connect to server " + host + ":" + port + ": " + e.getMessage(),
+                        e);
             }
             // The whole login must finish within the connect timeout too: a server that accepts and stalls is down.
             socket.setSoTimeout(timeoutMs);
@@ -72,44 +107,64 @@ public final class ServerLogin {
             try {
                 authenticate(conn, creds);
             } catch (AuthFailure e) {
-                throw new ServerLoginException("server_login_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                        "SCRAM authentication with server " + host + ":" + port + " failed: " + e.getMessage(), null);
+                throw new ServerLoginException(
+                        "server_login_failed",
+                        SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                        "SCRAM authentication with server " + host + ":" + port + " failed: " + e.getMessage(),
+                        null);
             }
-            conn.setReadTimeout(0); // through the connection, which remembers it (setReadTimeout skips unchanged values)
+            conn.setReadTimeout(
+                    0); // through the connection, which remembers it (setReadTimeout skips unchanged values)
             return conn;
         } catch (ServerLoginException e) {
             closeQuietly(socket);
             throw e;
         } catch (SocketTimeoutException e) {
             closeQuietly(socket);
-            throw new ServerLoginException("server_connect_timeout", SqlState.CONNECTION_FAILURE,
-                    "server login to " + host + ":" + port + " timed out", e);
+            throw new ServerLoginException(
+                    "server_connect_timeout",
+                    SqlState.CONNECTION_FAILURE,
+                    "server login to " + host + ":" + port + " timed out",
+                    e);
         } catch (ConnectException e) {
             closeQuietly(socket);
-            throw new ServerLoginException("server_unreachable", SqlState.CONNECTION_FAILURE,
-                    "could not connect to server " + host + ":" + port, e);
+            throw new ServerLoginException(
+                    "server_unreachable",
+                    SqlState.CONNECTION_FAILURE,
+                    "could not connect to server " + host + ":" + port,
+                    e);
         } catch (IOException e) {
             closeQuietly(socket);
-            throw new ServerLoginException("server_login_failed", SqlState.CONNECTION_FAILURE,
-                    "server login to " + host + ":" + port + " failed: " + e.getMessage(), e);
+            throw new ServerLoginException(
+                    "server_login_failed",
+                    SqlState.CONNECTION_FAILURE,
+                    "server login to " + host + ":" + port + " failed: " + e.getMessage(),
+                    e);
         }
     }
 
     /** SSLRequest; 'S' -> TLS handshake; 'N' -> plaintext only when [server_tls] mode is prefer. */
-    private static Socket negotiateTls(Socket socket, String host, int port, io.pgloom.tls.BackendTls tls) throws IOException {
+    private static Socket negotiateTls(Socket socket, String host, int port, io.pgloom.tls.BackendTls tls)
+            throws IOException {
         socket.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
         int answer = socket.getInputStream().read();
         if (answer == MessageType.TLS_ACCEPT) {
             try {
                 return tls.connect(socket, host, port);
             } catch (IOException e) {
-                throw new ServerLoginException("server_tls_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                        "TLS with server " + host + ":" + port + " failed: " + e.getMessage(), e);
+                throw new ServerLoginException(
+                        "server_tls_failed",
+                        SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                        "TLS with server " + host + ":" + port + " failed: " + e.getMessage(),
+                        e);
             }
         }
         if (answer == MessageType.TLS_REFUSE && !tls.required()) return socket;
-        throw new ServerLoginException("server_tls_failed", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                "server " + host + ":" + port + " does not offer TLS and [server_tls] requires it", null);
+        throw new ServerLoginException(
+                "server_tls_failed",
+                SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                "server " + host + ":" + port + " does not offer TLS and [server_tls] requires it",
+                null);
     }
 
     static void authenticate(ServerConn conn, ServerCredentials creds) throws IOException, AuthFailure {
@@ -122,15 +177,18 @@ public final class ServerLogin {
                 case MessageType.AUTHENTICATION -> {
                     int code = body.int32();
                     switch (code) {
-                        case MessageType.AUTH_OK -> { }
+                        case MessageType.AUTH_OK -> {}
                         case MessageType.AUTH_CLEARTEXT -> {
                             if (creds.password() == null) throw noPassword(creds, "a cleartext password");
                             conn.out.write(Messages.password(creds.password()));
                         }
                         case MessageType.AUTH_MD5 -> {
                             byte[] salt = body.bytes(4);
-                            String hash = creds.md5Hash() != null ? creds.md5Hash()
-                                    : creds.password() != null ? Md5.passwordHash(creds.password(), creds.user()) : null;
+                            String hash = creds.md5Hash() != null
+                                    ? creds.md5Hash()
+                                    : creds.password() != null
+                                            ? Md5.passwordHash(creds.password(), creds.user())
+                                            : null;
                             if (hash == null) throw noPassword(creds, "an MD5 password");
                             conn.out.write(Messages.password(Md5.saltedResponse(hash, salt)));
                         }
@@ -138,13 +196,17 @@ public final class ServerLogin {
                             List<String> mechanisms = new ArrayList<>();
                             while (!body.peekEmptyCString()) mechanisms.add(body.cstring());
                             if (!mechanisms.contains(SCRAM)) {
-                                throw new ServerLoginException("server_auth_unsupported", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                                        "server offers no supported SASL mechanism " + mechanisms, null);
+                                throw new ServerLoginException(
+                                        "server_auth_unsupported",
+                                        SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                                        "server offers no supported SASL mechanism " + mechanisms,
+                                        null);
                             }
                             if (creds.password() != null) {
                                 scram = new ScramClient(creds.password());
                             } else if (creds.scramClientKey() != null && creds.verifier() != null) {
-                                scram = ScramClient.withClientKey(creds.scramClientKey(), creds.verifier()); // pass-through
+                                scram = ScramClient.withClientKey(
+                                        creds.scramClientKey(), creds.verifier()); // pass-through
                             } else {
                                 throw noPassword(creds, "a SCRAM password");
                             }
@@ -158,8 +220,12 @@ public final class ServerLogin {
                             if (scram == null) throw new IOException("SASL final without SASL start");
                             scram.verifyServerFinal(body.rest());
                         }
-                        default -> throw new ServerLoginException("server_auth_unsupported", SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                                "server asks for unsupported authentication method " + code, null);
+                        default ->
+                            throw new ServerLoginException(
+                                    "server_auth_unsupported",
+                                    SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                                    "server asks for unsupported authentication method " + code,
+                                    null);
                     }
                 }
                 case MessageType.PARAMETER_STATUS -> {
@@ -171,23 +237,29 @@ public final class ServerLogin {
                     conn.backendKey(pid, body.rest());
                 }
                 case MessageType.ERROR_RESPONSE -> {
-                    ErrorResponses.Fields f = ErrorResponses.parse(conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength());
-                    throw new ServerLoginException("server_login_failed",
+                    ErrorResponses.Fields f = ErrorResponses.parse(
+                            conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength());
+                    throw new ServerLoginException(
+                            "server_login_failed",
                             f.sqlState() != null ? f.sqlState() : SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                            f.message() != null ? f.message() : "server refused the login", null);
+                            f.message() != null ? f.message() : "server refused the login",
+                            null);
                 }
                 case MessageType.READY_FOR_QUERY -> {
                     conn.loginComplete();
                     return;
                 }
-                default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do at login
+                default -> {} // NoticeResponse, NegotiateProtocolVersion: nothing to do at login
             }
         }
     }
 
     private static ServerLoginException noPassword(ServerCredentials creds, String what) {
-        return new ServerLoginException("server_auth_unsupported", SqlState.INVALID_PASSWORD,
-                "server asks for " + what + " for user \"" + creds.user() + "\" and pgloom has none usable", null);
+        return new ServerLoginException(
+                "server_auth_unsupported",
+                SqlState.INVALID_PASSWORD,
+                "server asks for " + what + " for user \"" + creds.user() + "\" and pgloom has none usable",
+                null);
     }
 
     static void closeQuietly(Socket s) {

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.DoubleSupplier;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoubleSupplier;
 import org.tinylog.Logger;
 
 public final class ServerPool {
@@ -28,12 +28,14 @@ public final class ServerPool {
     private final ResourceLock lock = new ResourceLock();
     /** Idle servers; the most recently used is taken first, so surplus ones age out on server_idle_timeout. */
     private final ArrayDeque<ServerConn> idle = new ArrayDeque<>();
+
     private final List<ServerConn> active = new ArrayList<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     /** PAUSE: nobody gets a server until RESUME. */
     private boolean paused;
     /** RECONNECT: servers opened before the current generation are closed when they come back. */
     private int generation;
+
     private volatile boolean lastConnectFailed;
     private int connecting;
     private int tested;
@@ -46,8 +48,9 @@ public final class ServerPool {
      * at once does not reconnect at once every lifetime (HikariCP and PgBouncer spread their lifetimes the same way).
      */
     static final double LIFETIME_MIN_SHARE = 0.85;
-    static final DoubleSupplier RANDOM_LIFETIME_SHARE =
-            () -> LIFETIME_MIN_SHARE + (1 - LIFETIME_MIN_SHARE) * ThreadLocalRandom.current().nextDouble();
+
+    static final DoubleSupplier RANDOM_LIFETIME_SHARE = () -> LIFETIME_MIN_SHARE
+            + (1 - LIFETIME_MIN_SHARE) * ThreadLocalRandom.current().nextDouble();
     private volatile DoubleSupplier lifetimeShares = RANDOM_LIFETIME_SHARE;
     private final AtomicLong waitTimeouts = new AtomicLong();
 
@@ -61,11 +64,13 @@ public final class ServerPool {
         private Thread thread;
         /** Set by whoever wakes it; a wake before the park is not lost (the park returns at once). */
         private volatile boolean woken;
+
         long sinceNanos;
         /** query_wait_timeout deadline (clock nanos), or Long.MAX_VALUE for none. */
         long deadlineNanos = Long.MAX_VALUE;
         /** Blocked by max_db/max_user_connections or eligible for the reserve: woken every tick to look again. */
         boolean recheck;
+
         ServerConn handed;
 
         private Waiter() {}
@@ -114,8 +119,12 @@ public final class ServerPool {
         this(key, settings, factory, clock, java.util.List.of());
     }
 
-    public ServerPool(PoolKey key, PoolSettings settings, ServerFactory factory, Clock clock,
-                      java.util.List<ConnectionBudget> budgets) {
+    public ServerPool(
+            PoolKey key,
+            PoolSettings settings,
+            ServerFactory factory,
+            Clock clock,
+            java.util.List<ConnectionBudget> budgets) {
         this.budgets = budgets;
         this.key = key;
         this.settings = settings;
@@ -168,7 +177,9 @@ public final class ServerPool {
     public ServerConn acquire(Waiter ticket) throws PoolTimeoutException, ServerLoginException, InterruptedException {
         PoolSettings s = settings;
         long start = clock.nanoTime();
-        long waitNanos = s.queryWaitTimeout().isZero() ? Long.MAX_VALUE : s.queryWaitTimeout().toNanos();
+        long waitNanos = s.queryWaitTimeout().isZero()
+                ? Long.MAX_VALUE
+                : s.queryWaitTimeout().toNanos();
         while (true) {
             ServerConn candidate = null;
             boolean handedOver = false;
@@ -178,8 +189,12 @@ public final class ServerPool {
             lock.lock();
             try {
                 while (true) {
-                    if (closed) throw new ServerLoginException("pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
-                            "pool " + key + " is closed", null);
+                    if (closed)
+                        throw new ServerLoginException(
+                                "pool_closed",
+                                io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                                "pool " + key + " is closed",
+                                null);
                     if (me != null && me.handed != null) {
                         candidate = me.handed;
                         handedOver = true;
@@ -198,7 +213,8 @@ public final class ServerPool {
                         // reserve_pool_size: extra servers for a client that has waited reserve_pool_timeout.
                         PoolSettings cur = settings;
                         boolean reserve = cur.reserveSize() > 0
-                                && clock.nanoTime() - start >= cur.reserveTimeout().toNanos();
+                                && clock.nanoTime() - start
+                                        >= cur.reserveTimeout().toNanos();
                         int limit = cur.size() + (reserve ? cur.reserveSize() : 0);
                         if (total() < limit) {
                             if (loginRecentlyFailed()) {
@@ -256,7 +272,9 @@ public final class ServerPool {
 
     /** server_login_retry: right after a failed login, new clients fail fast with the same error. */
     private boolean loginRecentlyFailed() {
-        return lastLoginFailure != null && clock.nanoTime() - lastLoginFailureNanos < settings.loginRetry().toNanos();
+        return lastLoginFailure != null
+                && clock.nanoTime() - lastLoginFailureNanos
+                        < settings.loginRetry().toNanos();
     }
 
     /** Takes one unit of every shared cap, or none. */
@@ -272,7 +290,8 @@ public final class ServerPool {
 
     /** Whether the server has lived its share of server_lifetime (0 = forever). */
     private static boolean tooOld(PoolSettings s, ServerConn c, long now) {
-        return !s.lifetime().isZero() && now - c.createdNanos >= (long) (s.lifetime().toNanos() * c.lifetimeShare);
+        return !s.lifetime().isZero()
+                && now - c.createdNanos >= (long) (s.lifetime().toNanos() * c.lifetimeShare);
     }
 
     /** Where the shares of server_lifetime come from (tests give fixed ones); each is kept in [min share, 1]. */
@@ -309,12 +328,18 @@ public final class ServerPool {
             if (closed) {
                 active.remove(c);
                 c.closeSocket();
-                throw new ServerLoginException("pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
-                        "pool " + key + " is closed", null);
+                throw new ServerLoginException(
+                        "pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN, "pool " + key + " is closed", null);
             }
         }
-        Logger.info("event=server_connected pool={} server={} backend_pid={} server_version={} host={}:{}",
-                key, c.id, c.backendPid(), c.serverVersion(), c.host, c.port);
+        Logger.info(
+                "event=server_connected pool={} server={} backend_pid={} server_version={} host={}:{}",
+                key,
+                c.id,
+                c.backendPid(),
+                c.serverVersion(),
+                c.host,
+                c.port);
         return c;
     }
 
@@ -336,7 +361,9 @@ public final class ServerPool {
         if (c.retired() != null) return false;
         boolean peek = !handedOver && idleNanos >= PEEK_AFTER_IDLE_NANOS;
         if (peek ? c.hasUnexpectedInput() : c.hasBufferedInput()) return false;
-        if (!s.checkDelay().isZero() && idleNanos >= s.checkDelay().toNanos() && !s.checkQuery().isEmpty()) {
+        if (!s.checkDelay().isZero()
+                && idleNanos >= s.checkDelay().toNanos()
+                && !s.checkQuery().isEmpty()) {
             return runToReady(c, s.checkQuery());
         }
         return true;
@@ -388,7 +415,10 @@ public final class ServerPool {
 
     private void releaseLocked(ServerConn c) {
         active.remove(c);
-        if (closed || c.generation < generation || c.retired() != null || total() >= settings.size() + settings.reserveSize()) {
+        if (closed
+                || c.generation < generation
+                || c.retired() != null
+                || total() >= settings.size() + settings.reserveSize()) {
             // closing the pool, or the pool was shrunk by RELOAD: retire instead of keeping it
             c.closeSocket();
             signalHead();
@@ -414,7 +444,8 @@ public final class ServerPool {
             idle.remove(c);
             signalHead();
         }
-        Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(), reason);
+        Logger.info(
+                "event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(), reason);
     }
 
     /**
@@ -446,8 +477,12 @@ public final class ServerPool {
     private void warnSaturated(long now) {
         if (paused || now - lastSaturationWarnNanos < TimeUnit.SECONDS.toNanos(10)) return;
         lastSaturationWarnNanos = now;
-        Logger.warn("event=pool_saturated pool={} waiting={} pool_size={} servers={} hint=\"see runbook: Pool saturation\"",
-                key, waiters.size(), settings.size(), total());
+        Logger.warn(
+                "event=pool_saturated pool={} waiting={} pool_size={} servers={} hint=\"see runbook: Pool saturation\"",
+                key,
+                waiters.size(),
+                settings.size(),
+                total());
     }
 
     /** PAUSE / RESUME. Resuming wakes the line. */
@@ -476,7 +511,8 @@ public final class ServerPool {
         }
         retire.forEach(c -> {
             c.closeSocket();
-            Logger.info("event=server_closed pool={} server={} backend_pid={} reason=reconnect", key, c.id, c.backendPid());
+            Logger.info(
+                    "event=server_closed pool={} server={} backend_pid={} reason=reconnect", key, c.id, c.backendPid());
         });
         return gen;
     }
@@ -529,23 +565,33 @@ public final class ServerPool {
             Iterator<ServerConn> it = idle.iterator();
             while (it.hasNext()) {
                 ServerConn c = it.next();
-                boolean idleTooLong = !s.idleTimeout().isZero() && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
+                boolean idleTooLong = !s.idleTimeout().isZero()
+                        && now - c.lastUsedNanos() >= s.idleTimeout().toNanos()
                         && total() - retire.size() > s.minSize();
                 boolean tooOld = tooOld(s, c, now);
                 if (idleTooLong || tooOld || c.hasUnexpectedInput() || c.retired() != null) {
                     it.remove();
                     retire.add(c);
-                    reasons.add(c.retired() != null ? c.retired() : tooOld ? "server_lifetime"
-                            : idleTooLong ? "server_idle_timeout" : "server_stale");
+                    reasons.add(
+                            c.retired() != null
+                                    ? c.retired()
+                                    : tooOld
+                                            ? "server_lifetime"
+                                            : idleTooLong ? "server_idle_timeout" : "server_stale");
                 }
             }
             missing = Math.max(0, Math.min(s.minSize(), s.size()) - total());
-            if (lastLoginFailure != null && now - lastLoginFailureNanos < s.loginRetry().toNanos()) missing = 0;
+            if (lastLoginFailure != null
+                    && now - lastLoginFailureNanos < s.loginRetry().toNanos()) missing = 0;
         }
         for (int i = 0; i < retire.size(); i++) {
             ServerConn c = retire.get(i);
             c.closeSocket();
-            Logger.info("event=server_closed pool={} server={} backend_pid={} reason={}", key, c.id, c.backendPid(),
+            Logger.info(
+                    "event=server_closed pool={} server={} backend_pid={} reason={}",
+                    key,
+                    c.id,
+                    c.backendPid(),
                     reasons.get(i));
         }
         return missing;
@@ -592,8 +638,17 @@ public final class ServerPool {
             long now = clock.nanoTime();
             Waiter head = waiters.peekFirst();
             long maxWait = head == null ? 0 : now - head.sinceNanos;
-            return new PoolSnapshot(key, settings.size(), idle.size(), active.size(), connecting, tested,
-                    waiters.size(), maxWait, connectFailures.get(), waitTimeouts.get());
+            return new PoolSnapshot(
+                    key,
+                    settings.size(),
+                    idle.size(),
+                    active.size(),
+                    connecting,
+                    tested,
+                    waiters.size(),
+                    maxWait,
+                    connectFailures.get(),
+                    waitTimeouts.get());
         }
     }
 

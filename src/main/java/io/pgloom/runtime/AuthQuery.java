@@ -9,7 +9,6 @@ import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.Secret;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
-import io.pgloom.pool.ServerLogin;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
@@ -53,15 +52,32 @@ public final class AuthQuery {
     private Secret fetch(ProxyConfig c, String database, String user) throws ServerLoginException {
         DatabaseConfig db = c.database(database).orElseThrow();
         var creds = ServerConnector.credentials(c, db, c.proxy().authUser());
-        Map<String, String> params = Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
-        ServerConn conn = connector.openOnHost(db, new PoolKey(database, c.proxy().authUser()), creds, params);
+        Map<String, String> params =
+                Map.of("user", creds.user(), "database", db.dbname(), "application_name", "pgloom auth_query");
+        ServerConn conn =
+                connector.openOnHost(db, new PoolKey(database, c.proxy().authUser()), creds, params);
         try {
             conn.setReadTimeout((int) c.proxy().serverConnectTimeout().toMillis());
             byte[] name = user.getBytes(StandardCharsets.UTF_8);
             FrameWriter w = new FrameWriter(256)
-                    .begin(MessageType.PARSE).cstring("").cstring(c.proxy().authQuery()).int16(0).end()
-                    .begin(MessageType.BIND).cstring("").cstring("").int16(0).int16(1).int32(name.length).bytes(name).int16(0).end()
-                    .begin(MessageType.EXECUTE).cstring("").int32(1).end();
+                    .begin(MessageType.PARSE)
+                    .cstring("")
+                    .cstring(c.proxy().authQuery())
+                    .int16(0)
+                    .end()
+                    .begin(MessageType.BIND)
+                    .cstring("")
+                    .cstring("")
+                    .int16(0)
+                    .int16(1)
+                    .int32(name.length)
+                    .bytes(name)
+                    .int16(0)
+                    .end()
+                    .begin(MessageType.EXECUTE)
+                    .cstring("")
+                    .int32(1)
+                    .end();
             w.raw(Messages.SYNC);
             w.writeTo(conn.out);
             String passwd = null;
@@ -78,20 +94,32 @@ public final class AuthQuery {
                         if (i == 1 && v != null) passwd = new String(v, StandardCharsets.UTF_8);
                     }
                 } else if (t == MessageType.ERROR_RESPONSE) {
-                    error = io.pgloom.wire.ErrorResponses.parse(conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength()).toString();
+                    error = io.pgloom.wire.ErrorResponses.parse(
+                                    conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength())
+                            .toString();
                 } else if (t == MessageType.READY_FOR_QUERY) {
                     break;
                 }
             }
             if (error != null) {
-                Logger.error("event=auth_query_failed database={} auth_user={} error={}", database, c.proxy().authUser(), error);
-                throw new ServerLoginException("auth_query_failed", io.pgloom.wire.SqlState.INVALID_AUTHORIZATION,
-                        "auth_query failed; see the pgloom log", null);
+                Logger.error(
+                        "event=auth_query_failed database={} auth_user={} error={}",
+                        database,
+                        c.proxy().authUser(),
+                        error);
+                throw new ServerLoginException(
+                        "auth_query_failed",
+                        io.pgloom.wire.SqlState.INVALID_AUTHORIZATION,
+                        "auth_query failed; see the pgloom log",
+                        null);
             }
             return passwd == null || passwd.isEmpty() ? null : new Secret(passwd);
         } catch (IOException e) {
-            throw new ServerLoginException("auth_query_failed", io.pgloom.wire.SqlState.CONNECTION_FAILURE,
-                    "auth_query could not run: " + e.getMessage(), e);
+            throw new ServerLoginException(
+                    "auth_query_failed",
+                    io.pgloom.wire.SqlState.CONNECTION_FAILURE,
+                    "auth_query could not run: " + e.getMessage(),
+                    e);
         } finally {
             conn.closeSocket();
         }

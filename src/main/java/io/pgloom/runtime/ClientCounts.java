@@ -11,7 +11,9 @@ public final class ClientCounts {
     private final ConcurrentHashMap<String, AtomicInteger> byUser = new ConcurrentHashMap<>();
 
     /** Which cap refused a login: its config key. */
-    public enum Refusal { DATABASE("max_db_client_connections"), USER("max_user_client_connections");
+    public enum Refusal {
+        DATABASE("max_db_client_connections"),
+        USER("max_user_client_connections");
         public final String key;
 
         Refusal(String key) {

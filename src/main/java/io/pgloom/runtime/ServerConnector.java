@@ -41,8 +41,13 @@ public final class ServerConnector {
     /** auth_query lookups and the ClientKeys of pass-through logins. */
     private final AuthQuery authQuery = new AuthQuery(this);
 
-    public ServerConnector(Supplier<ProxyConfig> config, Supplier<TlsState> tls, Pools pools, BackendRegistry backends,
-                           Metrics metrics, Clock clock) {
+    public ServerConnector(
+            Supplier<ProxyConfig> config,
+            Supplier<TlsState> tls,
+            Pools pools,
+            BackendRegistry backends,
+            Metrics metrics,
+            Clock clock) {
         this.config = config;
         this.tls = tls;
         this.pools = pools;
@@ -66,9 +71,13 @@ public final class ServerConnector {
     /** max_db_connections and max_user_connections, shared by every pool of that database or user. */
     public List<ConnectionBudget> budgets(ProxyConfig c, PoolKey key) {
         DatabaseConfig db = c.database(key.database()).orElseThrow();
-        int dbMax = db.maxDbConnections() != null ? db.maxDbConnections() : c.proxy().maxDbConnections();
+        int dbMax = db.maxDbConnections() != null
+                ? db.maxDbConnections()
+                : c.proxy().maxDbConnections();
         UserConfig u = c.user(key.user()).orElse(null);
-        int userMax = u != null && u.maxUserConnections() != null ? u.maxUserConnections() : c.proxy().maxUserConnections();
+        int userMax = u != null && u.maxUserConnections() != null
+                ? u.maxUserConnections()
+                : c.proxy().maxUserConnections();
         return List.of(pools.budget("db:" + key.database(), dbMax), pools.budget("user:" + key.user(), userMax));
     }
 
@@ -77,9 +86,17 @@ public final class ServerConnector {
         DatabaseConfig db = c.database(key.database()).orElseThrow();
         int size = c.poolSizeFor(key.database(), key.user());
         int min = db.minPoolSize() != null ? db.minPoolSize() : p.minPoolSize();
-        return new PoolSettings(size, Math.min(min, size), p.reservePoolSize(), p.reservePoolTimeout(),
-                p.queryWaitTimeout(), p.serverIdleTimeout(), p.serverLifetime(), p.serverLoginRetry(),
-                p.serverCheckDelay(), p.serverCheckQuery());
+        return new PoolSettings(
+                size,
+                Math.min(min, size),
+                p.reservePoolSize(),
+                p.reservePoolTimeout(),
+                p.queryWaitTimeout(),
+                p.serverIdleTimeout(),
+                p.serverLifetime(),
+                p.serverLoginRetry(),
+                p.serverCheckDelay(),
+                p.serverCheckQuery());
     }
 
     /** A new server connection for a pool (the pools' factory), counted by result. */
@@ -89,16 +106,21 @@ public final class ServerConnector {
             metrics.serverConnects.labels(key.database(), key.user(), "ok").inc();
             return c;
         } catch (ServerLoginException e) {
-            metrics.serverConnects.labels(key.database(), key.user(), e.reason()).inc();
+            metrics.serverConnects
+                    .labels(key.database(), key.user(), e.reason())
+                    .inc();
             throw e;
         }
     }
 
     private ServerConn login(PoolKey key) throws ServerLoginException {
         ProxyConfig c = config.get();
-        DatabaseConfig db = c.database(key.database()).orElseThrow(() -> new ServerLoginException(
-                "database_removed", SqlState.INVALID_CATALOG_NAME,
-                "database \"" + key.database() + "\" is no longer configured", null));
+        DatabaseConfig db = c.database(key.database())
+                .orElseThrow(() -> new ServerLoginException(
+                        "database_removed",
+                        SqlState.INVALID_CATALOG_NAME,
+                        "database \"" + key.database() + "\" is no longer configured",
+                        null));
         ServerCredentials creds = credentialsFor(c, db, key.user());
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", creds.user());
@@ -118,12 +140,24 @@ public final class ServerConnector {
             b = backends.acquire(db.name(), c.proxy().serverConnectTimeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ServerLoginException("interrupted", SqlState.CONNECTION_FAILURE,
-                    "interrupted while waiting for a host of database \"" + db.name() + "\"", e);
+            throw new ServerLoginException(
+                    "interrupted",
+                    SqlState.CONNECTION_FAILURE,
+                    "interrupted while waiting for a host of database \"" + db.name() + "\"",
+                    e);
         }
         try {
-            ServerConn conn = ServerLogin.open(key, b.hostName(), b.address(), b.port(), creds, params,
-                    c.proxy().serverConnectTimeout(), c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(),
+            ServerConn conn = ServerLogin.open(
+                    key,
+                    b.hostName(),
+                    b.address(),
+                    b.port(),
+                    creds,
+                    params,
+                    c.proxy().serverConnectTimeout(),
+                    c.proxy().tcpKeepalive(),
+                    c.proxy().maxPacketSize(),
+                    clock.nanoTime(),
                     tls.get().backend(db));
             backends.connected(b, conn);
             return conn;
@@ -136,11 +170,16 @@ public final class ServerConnector {
     /** A health check's login to one host: the probe credentials, no client settings, a name in pg_stat_activity. */
     public ServerConn openHealthCheck(Backend b, Duration timeout) throws ServerLoginException {
         ProxyConfig c = config.get();
-        DatabaseConfig db = c.database(b.database).orElseThrow(() -> new ServerLoginException(
-                "database_removed", SqlState.INVALID_CATALOG_NAME, "database \"" + b.database + "\" is no longer configured", null));
+        DatabaseConfig db = c.database(b.database)
+                .orElseThrow(() -> new ServerLoginException(
+                        "database_removed",
+                        SqlState.INVALID_CATALOG_NAME,
+                        "database \"" + b.database + "\" is no longer configured",
+                        null));
         HealthCheckLogin.Choice login = HealthCheckLogin.choose(c, db);
         if (login == null) {
-            throw new ServerLoginException("no_credentials", SqlState.INVALID_PASSWORD, HealthCheckLogin.missing(c, db), null);
+            throw new ServerLoginException(
+                    "no_credentials", SqlState.INVALID_PASSWORD, HealthCheckLogin.missing(c, db), null);
         }
         String user = login.user();
         ServerCredentials creds = credentialsFor(c, db, user);
@@ -148,8 +187,18 @@ public final class ServerConnector {
         params.put("user", creds.user());
         params.put("database", db.dbname());
         params.put("application_name", "pgloom health check");
-        return ServerLogin.open(new PoolKey(db.name(), user), b.hostName(), b.address(), b.port(), creds, params, timeout,
-                c.proxy().tcpKeepalive(), c.proxy().maxPacketSize(), clock.nanoTime(), tls.get().backend(db));
+        return ServerLogin.open(
+                new PoolKey(db.name(), user),
+                b.hostName(),
+                b.address(),
+                b.port(),
+                creds,
+                params,
+                timeout,
+                c.proxy().tcpKeepalive(),
+                c.proxy().maxPacketSize(),
+                clock.nanoTime(),
+                tls.get().backend(db));
     }
 
     /** The backend login: the database's forced user and password, else the client's own user and stored secret. */
@@ -161,13 +210,14 @@ public final class ServerConnector {
 
     /** As {@link #credentials}, for users known only through auth_query: their fetched secret and ClientKey. */
     private ServerCredentials credentialsFor(ProxyConfig c, DatabaseConfig db, String clientUser) {
-        if (db.user() != null || c.user(clientUser).isPresent() || !authQuery.enabled()) return credentials(c, db, clientUser);
+        if (db.user() != null || c.user(clientUser).isPresent() || !authQuery.enabled())
+            return credentials(c, db, clientUser);
         try {
             Secret s = authQuery.lookup(db.name(), clientUser);
             if (s == null) return new ServerCredentials(clientUser, null, null);
             if (s.kind() == Secret.Kind.SCRAM) {
-                return new ServerCredentials(clientUser, null, null, authQuery.clientKeys.get(clientUser),
-                        ScramVerifier.parse(s.reveal()));
+                return new ServerCredentials(
+                        clientUser, null, null, authQuery.clientKeys.get(clientUser), ScramVerifier.parse(s.reveal()));
             }
             return fromSecret(clientUser, s);
         } catch (ServerLoginException e) {
@@ -193,8 +243,14 @@ public final class ServerConnector {
         DatabaseConfig db = c.database(database).orElse(null);
         if (db == null) return "not configured";
         if (db.backends().checked()) return backends.readiness(database); // the health checks already know
-        String user = HealthCheckLogin.readinessUser(c, db, pools.all().stream().map(ServerPool::key)
-                .filter(k -> k.database().equals(database)).map(PoolKey::user).toList());
+        String user = HealthCheckLogin.readinessUser(
+                c,
+                db,
+                pools.all().stream()
+                        .map(ServerPool::key)
+                        .filter(k -> k.database().equals(database))
+                        .map(PoolKey::user)
+                        .toList());
         if (user == null) return "no credentials to probe with";
         try {
             ServerConn conn = login(new PoolKey(database, user));

@@ -32,7 +32,12 @@ final class CancelRegistry {
     ClientSession find(int pid, byte[] secret) {
         ClientSession s = byPid.get(pid);
         if (s == null || secret.length != 4) return null;
-        byte[] expected = {(byte) (s.cancelSecret >>> 24), (byte) (s.cancelSecret >>> 16), (byte) (s.cancelSecret >>> 8), (byte) s.cancelSecret};
+        byte[] expected = {
+            (byte) (s.cancelSecret >>> 24),
+            (byte) (s.cancelSecret >>> 16),
+            (byte) (s.cancelSecret >>> 8),
+            (byte) s.cancelSecret
+        };
         return MessageDigest.isEqual(expected, secret) ? s : null;
     }
 

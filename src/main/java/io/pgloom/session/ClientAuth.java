@@ -44,8 +44,11 @@ final class ClientAuth {
             }
         }
         if (rule == null) {
-            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "no hba rule allows user \"" + s.user
-                    + "\" to database \"" + s.database + "\" from " + s.remoteAddress + (s.tls ? " with TLS" : " without TLS"),
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "no hba rule allows user \"" + s.user + "\" to database \"" + s.database + "\" from "
+                            + s.remoteAddress + (s.tls ? " with TLS" : " without TLS"),
                     "auth_reason=no_hba_rule");
         }
         return switch (rule.method()) {
@@ -53,8 +56,13 @@ final class ClientAuth {
                 if (cfg == null) throw failed(s.user, "unknown_user");
                 yield new Result("trust", null);
             }
-            case REJECT -> throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "connection for user \""
-                    + s.user + "\" to database \"" + s.database + "\" rejected by " + rule.describe(), "auth_reason=hba_reject " + rule.describe());
+            case REJECT ->
+                throw SessionClosed.fatal(
+                        "auth_failed",
+                        SqlState.INVALID_AUTHORIZATION,
+                        "connection for user \"" + s.user + "\" to database \"" + s.database + "\" rejected by "
+                                + rule.describe(),
+                        "auth_reason=hba_reject " + rule.describe());
             case MD5 -> authenticate(s.user, cfg, AuthType.MD5, s.reader, s.out, binding);
             case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out, binding);
             case CERT -> certificate(s, cfg, rule);
@@ -62,12 +70,15 @@ final class ClientAuth {
     }
 
     /** cert: the verified client certificate's CN must be the user name. */
-    private static Result certificate(ClientSession s, UserConfig cfg, io.pgloom.config.HbaRule rule) throws SessionClosed {
+    private static Result certificate(ClientSession s, UserConfig cfg, io.pgloom.config.HbaRule rule)
+            throws SessionClosed {
         String cn = null;
         if (s.socket instanceof javax.net.ssl.SSLSocket ssl) {
             try {
                 var cert = (java.security.cert.X509Certificate) ssl.getSession().getPeerCertificates()[0];
-                for (var rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+                for (var rdn : new javax.naming.ldap.LdapName(
+                                cert.getSubjectX500Principal().getName())
+                        .getRdns()) {
                     if (rdn.getType().equalsIgnoreCase("CN")) cn = String.valueOf(rdn.getValue());
                 }
             } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
@@ -75,14 +86,22 @@ final class ClientAuth {
             }
         }
         if (cn == null) {
-            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
-                    + s.user + "\": no verified client certificate (" + rule.describe() + ")", "auth_reason=no_client_certificate");
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "certificate authentication failed for user \"" + s.user + "\": no verified client certificate ("
+                            + rule.describe() + ")",
+                    "auth_reason=no_client_certificate");
         }
         // The certificate names the user itself, or the name [users.NAME] cert_name maps to it.
-        boolean matches = cfg != null && (cfg.certName() != null ? cfg.certName().equals(cn) : cn.equals(s.user));
+        boolean matches =
+                cfg != null && (cfg.certName() != null ? cfg.certName().equals(cn) : cn.equals(s.user));
         if (!matches) {
-            throw SessionClosed.fatal("auth_failed", SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \""
-                    + s.user + "\"", "auth_reason=certificate_name_mismatch cn=" + cn);
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "certificate authentication failed for user \"" + s.user + "\"",
+                    "auth_reason=certificate_name_mismatch cn=" + cn);
         }
         return new Result("cert", null);
     }
@@ -92,15 +111,17 @@ final class ClientAuth {
         if (!(s.socket instanceof javax.net.ssl.SSLSocket ssl)) return null;
         try {
             var local = ssl.getSession().getLocalCertificates();
-            return local == null || local.length == 0 ? null
+            return local == null || local.length == 0
+                    ? null
                     : ScramServer.endpointHash((java.security.cert.X509Certificate) local[0]);
         } catch (java.security.GeneralSecurityException e) {
             return null;
         }
     }
 
-    static Result authenticate(String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out,
-                               byte[] channelBinding) throws IOException, SessionClosed {
+    static Result authenticate(
+            String user, UserConfig cfg, AuthType authType, FrameReader in, OutputStream out, byte[] channelBinding)
+            throws IOException, SessionClosed {
         if (authType == AuthType.TRUST) {
             if (cfg == null) throw failed(user, "unknown_user");
             return new Result("trust", null);
@@ -119,7 +140,8 @@ final class ClientAuth {
         return md5(user, secret, in, out);
     }
 
-    private static Result md5(String user, Secret secret, FrameReader in, OutputStream out) throws IOException, SessionClosed {
+    private static Result md5(String user, Secret secret, FrameReader in, OutputStream out)
+            throws IOException, SessionClosed {
         byte[] salt = new byte[4];
         RANDOM.nextBytes(salt);
         out.write(Messages.authMd5(salt));
@@ -134,9 +156,11 @@ final class ClientAuth {
             throws IOException, SessionClosed {
         // Unknown users get a mock exchange with a stable per-name salt and no key derivation, so a guesser can
         // tell neither that the user is missing nor that two users share a password (salts are per user).
-        ScramServer server = secret == null ? ScramServer.forUnknownUser(user)
-                : secret.kind() == Secret.Kind.SCRAM ? new ScramServer(ScramVerifier.parse(secret.reveal()))
-                : ScramServer.forPassword(user, secret.reveal());
+        ScramServer server = secret == null
+                ? ScramServer.forUnknownUser(user)
+                : secret.kind() == Secret.Kind.SCRAM
+                        ? new ScramServer(ScramVerifier.parse(secret.reveal()))
+                        : ScramServer.forPassword(user, secret.reveal());
         server.bindTo(channelBinding);
         out.write(Messages.authSasl(server.offered()));
         try {
@@ -151,7 +175,9 @@ final class ClientAuth {
             byte[] fin = server.handleClientFinal(in.body().rest());
             if (secret == null) throw failed(user, "unknown_user");
             out.write(Messages.authSaslFinal(fin));
-            return new Result(mechanism.equals(ScramServer.MECHANISM_PLUS) ? "scram-sha-256-plus" : "scram-sha-256", server.clientKey());
+            return new Result(
+                    mechanism.equals(ScramServer.MECHANISM_PLUS) ? "scram-sha-256-plus" : "scram-sha-256",
+                    server.clientKey());
         } catch (AuthFailure e) {
             // The mock exchange of a user not in the config ends in a bad proof too: that is no wrong password.
             if (secret == null && e.reason() == AuthFailure.Reason.BAD_PROOF) throw failed(user, "unknown_user");
@@ -168,14 +194,17 @@ final class ClientAuth {
         int t = in.next();
         if (t < 0) throw SessionClosed.quiet("client_eof", "client closed the connection during authentication");
         if (t != MessageType.PASSWORD) {
-            throw SessionClosed.protocolViolation("expected a password response, got message type " + MessageType.printable(t));
+            throw SessionClosed.protocolViolation(
+                    "expected a password response, got message type " + MessageType.printable(t));
         }
     }
 
-
     /** The reason goes to the log only; the client always sees PostgreSQL's own wording (28P01). */
     static SessionClosed failed(String user, String reason) {
-        return SessionClosed.fatal("auth_failed", SqlState.INVALID_PASSWORD,
-                "password authentication failed for user \"" + user + "\"", "auth_reason=" + reason);
+        return SessionClosed.fatal(
+                "auth_failed",
+                SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + user + "\"",
+                "auth_reason=" + reason);
     }
 }

@@ -6,9 +6,8 @@ import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.PoolMode;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.pool.PoolKey;
-import io.pgloom.runtime.ClientCounts;
 import io.pgloom.pool.ServerConn;
-import io.pgloom.util.ResourceLock;
+import io.pgloom.runtime.ClientCounts;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
@@ -40,8 +39,14 @@ final class ClientLogin {
         } catch (SessionClosed e) {
             if (!e.reason().equals("auth_failed")) throw e;
             int failures = s.runtime.authFailed(s.remoteAddress);
-            Logger.warn("event=auth_failed client={} user={} database={} remote={} failures_from_address={} detail={}",
-                    s, s.user, s.database, s.remoteAddress, failures, e.getMessage());
+            Logger.warn(
+                    "event=auth_failed client={} user={} database={} remote={} failures_from_address={} detail={}",
+                    s,
+                    s.user,
+                    s.database,
+                    s.remoteAddress,
+                    failures,
+                    e.getMessage());
             long delayMs = s.runtime.config().proxy().authFailureDelay().toMillis() * Math.min(failures, 10);
             if (delayMs > 0) {
                 try {
@@ -60,16 +65,28 @@ final class ClientLogin {
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
         AdminHandler h = s.runtime.admin;
         if (!cfg.admin().users().contains(user) || h == null) {
-            throw SessionClosed.fatal("admin_denied", SqlState.INSUFFICIENT_PRIVILEGE,
-                    "user \"" + user + "\" may not use the admin console (it is not in admin.users)", "not an admin user");
+            throw SessionClosed.fatal(
+                    "admin_denied",
+                    SqlState.INSUFFICIENT_PRIVILEGE,
+                    "user \"" + user + "\" may not use the admin console (it is not in admin.users)",
+                    "not an admin user");
         }
         s.write(Messages.AUTH_OK);
         FrameWriter w = new FrameWriter(256);
-        String[][] params = {{"server_version", "17.0 (pgloom)"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
-            {"DateStyle", "ISO, MDY"}, {"TimeZone", "UTC"}, {"integer_datetimes", "on"},
-            {"standard_conforming_strings", "on"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},
-            {"application_name", s.applicationName}};
-        for (String[] p : params) w.begin(MessageType.PARAMETER_STATUS).cstring(p[0]).cstring(p[1]).end();
+        String[][] params = {
+            {"server_version", "17.0 (pgloom)"},
+            {"server_encoding", "UTF8"},
+            {"client_encoding", "UTF8"},
+            {"DateStyle", "ISO, MDY"},
+            {"TimeZone", "UTC"},
+            {"integer_datetimes", "on"},
+            {"standard_conforming_strings", "on"},
+            {"IntervalStyle", "postgres"},
+            {"is_superuser", "off"},
+            {"application_name", s.applicationName}
+        };
+        for (String[] p : params)
+            w.begin(MessageType.PARAMETER_STATUS).cstring(p[0]).cstring(p[1]).end();
         w.begin(MessageType.BACKEND_KEY_DATA).int32(0).int32(0).end();
         w.raw(Messages.READY_IDLE);
         s.mode = PoolMode.SESSION;
@@ -109,16 +126,21 @@ final class ClientLogin {
         TracedSession.loggedIn(s, tap);
     }
 
-    private static void login(ClientSession s, io.pgloom.trace.WireTap tap) throws IOException, SessionClosed, InterruptedException {
+    private static void login(ClientSession s, io.pgloom.trace.WireTap tap)
+            throws IOException, SessionClosed, InterruptedException {
         ProxyConfig cfg = s.runtime.config();
-        int loginMs = (int) Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
+        int loginMs = (int)
+                Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
         s.socket.setSoTimeout(loginMs);
         StartupPacket pkt = readStartup(s, tap);
 
         if (pkt.majorVersion() != 3) {
-            throw SessionClosed.fatal("protocol_violation", SqlState.PROTOCOL_VIOLATION,
+            throw SessionClosed.fatal(
+                    "protocol_violation",
+                    SqlState.PROTOCOL_VIOLATION,
                     "unsupported frontend protocol " + pkt.majorVersion() + "." + pkt.minorVersion()
-                            + ": server supports 3.0 to 3.0", "unsupported protocol version");
+                            + ": server supports 3.0 to 3.0",
+                    "unsupported protocol version");
         }
         Map<String, String> params = pkt.parameters();
         List<String> unknownOptions = new ArrayList<>();
@@ -129,8 +151,11 @@ final class ClientLogin {
         }
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
-            throw SessionClosed.fatal("no_user", SqlState.INVALID_AUTHORIZATION,
-                    "no PostgreSQL user name specified in startup packet", "startup without user");
+            throw SessionClosed.fatal(
+                    "no_user",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "no PostgreSQL user name specified in startup packet",
+                    "startup without user");
         }
         String database = params.getOrDefault("database", user);
         if (database.isEmpty()) database = user;
@@ -139,15 +164,19 @@ final class ClientLogin {
         s.applicationName = params.getOrDefault("application_name", "");
         String replication = params.get("replication");
         if (replication != null && !FALSE_WORDS.contains(replication.toLowerCase())) {
-            throw SessionClosed.fatal("replication_unsupported", SqlState.FEATURE_NOT_SUPPORTED,
-                    "replication connections are not supported by pgloom; connect to PostgreSQL directly", "replication");
+            throw SessionClosed.fatal(
+                    "replication_unsupported",
+                    SqlState.FEATURE_NOT_SUPPORTED,
+                    "replication connections are not supported by pgloom; connect to PostgreSQL directly",
+                    "replication");
         }
         if (database.equals(ADMIN_DATABASE)) {
             serveAdmin(s, cfg, user);
             return;
         }
         if (s.runtime.shuttingDown()) {
-            throw SessionClosed.fatal("shutdown", SqlState.CANNOT_CONNECT_NOW, "pgloom is shutting down", "login during shutdown");
+            throw SessionClosed.fatal(
+                    "shutdown", SqlState.CANNOT_CONNECT_NOW, "pgloom is shutting down", "login during shutdown");
         }
         DatabaseConfig db = cfg.database(database).orElse(null);
         var userCfg = cfg.user(user).orElse(null);
@@ -165,17 +194,24 @@ final class ClientLogin {
             }
         }
         if (db != null && s.runtime.isDisabled(database)) {
-            throw SessionClosed.fatal("database_disabled", SqlState.CANNOT_CONNECT_NOW,
-                    "database \"" + database + "\" does not allow connections now (DISABLE); try again later", "disabled");
+            throw SessionClosed.fatal(
+                    "database_disabled",
+                    SqlState.CANNOT_CONNECT_NOW,
+                    "database \"" + database + "\" does not allow connections now (DISABLE); try again later",
+                    "disabled");
         }
         if (db == null) {
             // Authenticate first where a password is needed, so database names cannot be probed anonymously.
             authenticateSlowingGuessers(s, userCfg);
-            throw SessionClosed.fatal("unknown_database", SqlState.INVALID_CATALOG_NAME,
-                    "database \"" + database + "\" does not exist", "no [databases." + database + "] in the config");
+            throw SessionClosed.fatal(
+                    "unknown_database",
+                    SqlState.INVALID_CATALOG_NAME,
+                    "database \"" + database + "\" does not exist",
+                    "no [databases." + database + "] in the config");
         }
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
-        if (fromAuthQuery && auth.scramClientKey() != null) s.runtime.authQuery.clientKeys.put(user, auth.scramClientKey());
+        if (fromAuthQuery && auth.scramClientKey() != null)
+            s.runtime.authQuery.clientKeys.put(user, auth.scramClientKey());
         admit(s, cfg, db, userCfg, database, user);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
@@ -202,9 +238,13 @@ final class ClientLogin {
             }
             server.parameters.forEach((k, v) -> {
                 // The client sees its own settings (application_name without the host pgloom may add).
-                String shown = k.equals("application_name") && s.wanted.containsKey(k) ? s.wanted.get(k)
+                String shown = k.equals("application_name") && s.wanted.containsKey(k)
+                        ? s.wanted.get(k)
                         : k.equals("application_name") && s.hostSuffix() != null ? "" : v;
-                welcome.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(shown).end();
+                welcome.begin(MessageType.PARAMETER_STATUS)
+                        .cstring(k)
+                        .cstring(shown)
+                        .end();
             });
             if (s.mode == PoolMode.SESSION) {
                 try (var h = s.link.lock.obtain()) {
@@ -218,7 +258,10 @@ final class ClientLogin {
                 s.pool.release(server);
             }
         }
-        welcome.begin(MessageType.BACKEND_KEY_DATA).int32(s.cancelPid).int32(s.cancelSecret).end();
+        welcome.begin(MessageType.BACKEND_KEY_DATA)
+                .int32(s.cancelPid)
+                .int32(s.cancelSecret)
+                .end();
         welcome.raw(Messages.READY_IDLE);
         s.link.loggedIn(s.runtime.clock.nanoTime());
         s.loggedIn(auth.method());
@@ -228,17 +271,31 @@ final class ClientLogin {
     }
 
     /** max_db_client_connections / max_user_client_connections: counted once per login, released at the end. */
-    private static void admit(ClientSession s, ProxyConfig cfg, DatabaseConfig db, io.pgloom.config.UserConfig u,
-                              String database, String user) throws SessionClosed {
-        int dbMax = db.maxDbClientConnections() != null ? db.maxDbClientConnections() : cfg.proxy().maxDbClientConnections();
-        int userMax = u != null && u.maxUserClientConnections() != null ? u.maxUserClientConnections()
+    private static void admit(
+            ClientSession s,
+            ProxyConfig cfg,
+            DatabaseConfig db,
+            io.pgloom.config.UserConfig u,
+            String database,
+            String user)
+            throws SessionClosed {
+        int dbMax = db.maxDbClientConnections() != null
+                ? db.maxDbClientConnections()
+                : cfg.proxy().maxDbClientConnections();
+        int userMax = u != null && u.maxUserClientConnections() != null
+                ? u.maxUserClientConnections()
                 : cfg.proxy().maxUserClientConnections();
         ClientCounts.Refusal refused = s.runtime.clientCounts.admit(database, user, dbMax, userMax);
         if (refused != null) {
-            String who = refused == ClientCounts.Refusal.DATABASE ? "database \"" + database + "\"" : "user \"" + user + "\"";
+            String who = refused == ClientCounts.Refusal.DATABASE
+                    ? "database \"" + database + "\""
+                    : "user \"" + user + "\"";
             int max = refused == ClientCounts.Refusal.DATABASE ? dbMax : userMax;
-            throw SessionClosed.fatal(refused.key, SqlState.TOO_MANY_CONNECTIONS, "too many client connections for " + who
-                    + " (" + refused.key + " = " + max + ")", refused.key + " reached");
+            throw SessionClosed.fatal(
+                    refused.key,
+                    SqlState.TOO_MANY_CONNECTIONS,
+                    "too many client connections for " + who + " (" + refused.key + " = " + max + ")",
+                    refused.key + " reached");
         }
         s.countedAs(database, user);
     }
@@ -247,19 +304,22 @@ final class ClientLogin {
      * A server's default parameters with this client's own settings shown as asked (the server is SET to them
      * when the client is linked).
      */
-    private static void welcomeFromCache(io.pgloom.pool.ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
+    private static void welcomeFromCache(
+            io.pgloom.pool.ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
         Map<String, String> shown = new java.util.LinkedHashMap<>(cached.reported());
         wanted.forEach((k, v) -> {
             if (shown.containsKey(k)) shown.put(k, v);
         });
-        shown.forEach((k, v) -> out.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
+        shown.forEach((k, v) ->
+                out.begin(MessageType.PARAMETER_STATUS).cstring(k).cstring(v).end());
     }
 
     /**
      * Reads packets until a StartupMessage: negotiates TLS on SSLRequest (or a direct TLS ClientHello) when [tls]
      * is on, answers GSSENCRequest 'N', serves cancel requests, refuses plaintext where TLS is required.
      */
-    private static StartupPacket readStartup(ClientSession s, io.pgloom.trace.WireTap tap) throws IOException, SessionClosed {
+    private static StartupPacket readStartup(ClientSession s, io.pgloom.trace.WireTap tap)
+            throws IOException, SessionClosed {
         var mode = s.runtime.config().tls().mode();
         for (int attempt = 0; attempt < 3; attempt++) {
             int first = s.in.read();
@@ -298,9 +358,13 @@ final class ClientLogin {
                 }
                 default -> {
                     if (mode.required() && !s.tls) {
-                        throw SessionClosed.fatal("tls_required", SqlState.INVALID_AUTHORIZATION,
-                                "SSL/TLS is required for connections to pgloom (tls.mode = " + mode.name().toLowerCase().replace('_', '-')
-                                        + "): connect with sslmode=require or stronger", "plaintext client refused");
+                        throw SessionClosed.fatal(
+                                "tls_required",
+                                SqlState.INVALID_AUTHORIZATION,
+                                "SSL/TLS is required for connections to pgloom (tls.mode = "
+                                        + mode.name().toLowerCase().replace('_', '-')
+                                        + "): connect with sslmode=require or stronger",
+                                "plaintext client refused");
                     }
                     return pkt;
                 }
@@ -309,8 +373,9 @@ final class ClientLogin {
         throw SessionClosed.protocolViolation("too many SSL/GSSENC requests before the startup packet");
     }
 
-    private static javax.net.ssl.SSLSocket tlsHandshake(ClientSession s, io.pgloom.tls.TlsContexts.ServerTls tls,
-                                                       byte[] consumed, boolean direct) throws SessionClosed {
+    private static javax.net.ssl.SSLSocket tlsHandshake(
+            ClientSession s, io.pgloom.tls.TlsContexts.ServerTls tls, byte[] consumed, boolean direct)
+            throws SessionClosed {
         try {
             return io.pgloom.tls.TlsUpgrade.accept(tls, s.socket, consumed, direct);
         } catch (IOException e) {

@@ -40,16 +40,19 @@ public final class ClientSession implements Runnable {
     final ProxyRuntime runtime;
     /** The client's socket and streams: replaced once by their TLS versions during login, before any pump runs. */
     Socket socket;
+
     InputStream in;
     OutputStream out;
     volatile boolean tls;
     /** Both pumps and admin commands write to the client: one writer at a time. */
     private final ResourceLock outLock = new ResourceLock();
+
     final LinkState link = new LinkState();
     /** Transaction mode: reply positions for pgloom's own additions and removals (guarded by link.lock). */
     final ReplyTracker tracker = new ReplyTracker();
     /** Transaction mode: this client's named prepared statements. */
     final PreparedStatements statements = new PreparedStatements();
+
     FrameReader reader;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,6 +73,7 @@ public final class ClientSession implements Runnable {
     Map<String, String> wanted = Map.of();
     /** The interned settings a server must have for this client (wanted, with the host suffix), rebuilt on change. */
     private Map<String, String> targetSettings;
+
     private volatile boolean settingsChanged = true;
 
     void want(String name, String value) {
@@ -112,25 +116,30 @@ public final class ClientSession implements Runnable {
     /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
     final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
-    final java.util.Set<SessionStateDetector.Kind> reportedStateKinds = java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
+    final java.util.Set<SessionStateDetector.Kind> reportedStateKinds =
+            java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
     /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
     final io.pgloom.trace.FlightRecorder sent;
+
     final io.pgloom.trace.FlightRecorder received;
     /** Set while a trace covers this session, else null: the pumps read it once per run. */
     volatile io.pgloom.trace.WireTap tap;
     /** In the pool's line for a server right now (for SHOW CLIENTS and the waiting gauge). */
     volatile boolean waiting;
+
     volatile long waitStartNanos;
     volatile long lastRequestMillis;
     volatile String authMethod = "";
     /** Metric children resolved once at login (never per message). */
     io.prometheus.client.Counter.Child bytesIn;
+
     io.prometheus.client.Counter.Child bytesOut;
     io.prometheus.client.Histogram.Child querySeconds;
     io.prometheus.client.Histogram.Child transactionSeconds;
     io.prometheus.client.Histogram.Child waitSeconds;
     /** This client's place in its pool's line, made once and reused for every wait (no allocation per transaction). */
     private ServerPool.Waiter poolTicket;
+
     int cancelPid;
     int cancelSecret;
 
@@ -160,15 +169,26 @@ public final class ClientSession implements Runnable {
             if (!loginDone) {
                 runtime.add(this);
                 ClientLogin.run(this);
-                Logger.info("event=client_login client={} user={} database={} application_name={} remote={}:{} tls={} auth_method={} pool_mode={}",
-                        this, user, database, applicationName, remoteAddress, remotePort, tls, authMethod, mode.name().toLowerCase());
+                Logger.info(
+                        "event=client_login client={} user={} database={} application_name={} remote={}:{} tls={} auth_method={} pool_mode={}",
+                        this,
+                        user,
+                        database,
+                        applicationName,
+                        remoteAddress,
+                        remotePort,
+                        tls,
+                        authMethod,
+                        mode.name().toLowerCase());
                 // The session goes on on a fresh virtual thread: a virtual thread keeps the largest stack it ever
                 // parked with (about 3 KiB during a SCRAM or MD5 exchange), and an idle client should hold only the
                 // small one of its read loop. Once per connection; the login thread ends here.
                 loginDone = true;
                 handedOver = true;
-                Thread.ofVirtual().name(Thread.currentThread().getName())
-                        .uncaughtExceptionHandler(Thread.currentThread().getUncaughtExceptionHandler()).start(this);
+                Thread.ofVirtual()
+                        .name(Thread.currentThread().getName())
+                        .uncaughtExceptionHandler(Thread.currentThread().getUncaughtExceptionHandler())
+                        .start(this);
                 return;
             }
             new ClientToServerPump(this).run();
@@ -184,8 +204,9 @@ public final class ClientSession implements Runnable {
         } catch (SocketTimeoutException e) {
             reason = user.isEmpty() ? "client_login_timeout" : "client_timeout";
             detail = e.getMessage();
-            sendFatal(SqlState.PROTOCOL_VIOLATION, user.isEmpty() ? "client_login_timeout: no login within the time allowed"
-                    : "client timeout");
+            sendFatal(
+                    SqlState.PROTOCOL_VIOLATION,
+                    user.isEmpty() ? "client_login_timeout: no login within the time allowed" : "client timeout");
             level = "warn";
         } catch (ProtocolException e) {
             reason = "protocol_violation";
@@ -220,10 +241,14 @@ public final class ClientSession implements Runnable {
         runtime.traces.sessionEnded(toString(), reason);
         dumpFlightRecorder(reason, detail);
         long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
-        String line = "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail={}";
-        if (level.equals("warn")) Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
-        else if (level.equals("error")) Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
-        else if (level.equals("debug")) Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        String line =
+                "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail={}";
+        if (level.equals("warn"))
+            Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        else if (level.equals("error"))
+            Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        else if (level.equals("debug"))
+            Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
         else Logger.info(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
     }
 
@@ -234,7 +259,10 @@ public final class ClientSession implements Runnable {
     void loggedIn(String method) {
         loggedIn = true;
         authMethod = method;
-        runtime.metrics.clientConnections.labels("ok", String.valueOf(tls), method).inc();
+        runtime.metrics
+                .clientConnections
+                .labels("ok", String.valueOf(tls), method)
+                .inc();
         runtime.metrics.handshakeSeconds.observe((runtime.clock.currentTimeMillis() - connectedAtMillis) / 1e3);
         bytesIn = runtime.metrics.bytes.labels(database, user, "client_to_server");
         bytesOut = runtime.metrics.bytes.labels(database, user, "server_to_client");
@@ -244,16 +272,28 @@ public final class ClientSession implements Runnable {
     }
 
     /** Endings that are part of normal operation: no flight-recorder dump for them. */
-    private static final java.util.Set<String> NORMAL_ENDINGS = java.util.Set.of("client_close", "cancel_request",
-            "shutdown", "admin_kill", "client_idle_timeout", "auth_failed", "unknown_database", "admin_denied");
+    private static final java.util.Set<String> NORMAL_ENDINGS = java.util.Set.of(
+            "client_close",
+            "cancel_request",
+            "shutdown",
+            "admin_kill",
+            "client_idle_timeout",
+            "auth_failed",
+            "unknown_database",
+            "admin_denied");
 
     /** A session that ended abnormally leaves its last message headers in the log (and in SHOW FLIGHTS). */
     private void dumpFlightRecorder(String reason, String detail) {
         if (NORMAL_ENDINGS.contains(reason) || !sent.enabled()) return;
         String messages = io.pgloom.trace.FlightRecorder.dump(runtime.clock.nanoTime(), sent, received);
         if (messages.isEmpty()) return;
-        Logger.warn("event=flight_recorder client={} user={} database={} reason={} messages={}", this, user, database,
-                reason, new SafeText.Whole(messages));
+        Logger.warn(
+                "event=flight_recorder client={} user={} database={} reason={} messages={}",
+                this,
+                user,
+                database,
+                reason,
+                new SafeText.Whole(messages));
         runtime.flights.remember(toString(), reason, messages);
     }
 
@@ -267,11 +307,15 @@ public final class ClientSession implements Runnable {
         runtime.metrics.clientDisconnects.labels(side, reason).inc();
         if (!loggedIn && !reason.equals("cancel_request") && !(reason.equals("client_eof") && user.isEmpty())) {
             boolean auth = reason.equals("auth_failed");
-            runtime.metrics.clientConnections.labels(auth ? "auth_failed" : "error", String.valueOf(tls), "").inc();
+            runtime.metrics
+                    .clientConnections
+                    .labels(auth ? "auth_failed" : "error", String.valueOf(tls), "")
+                    .inc();
             if (auth) {
                 // The label is the reason word only: the detail may go on (hba_reject's rule, a certificate's cn).
                 String r = detail != null && detail.startsWith("auth_reason=")
-                        ? detail.substring(12).split(" ", 2)[0] : "unknown";
+                        ? detail.substring(12).split(" ", 2)[0]
+                        : "unknown";
                 runtime.metrics.authFailures.labels(r).inc();
             }
         }
@@ -311,8 +355,8 @@ public final class ClientSession implements Runnable {
             inTx = link.inTransaction();
             lastReady = link.lastReadyNanos();
         }
-        Timeouts.Expired e = Timeouts.check(limits, now, running, requestStart, txStart, inTx, lastReady,
-                clientWriteStalledNanos(now));
+        Timeouts.Expired e = Timeouts.check(
+                limits, now, running, requestStart, txStart, inTx, lastReady, clientWriteStalledNanos(now));
         if (e == null) return null;
         expired = e;
         terminateReason = e.reason;
@@ -325,6 +369,7 @@ public final class ClientSession implements Runnable {
 
     /** The (database, user) this session counts against in ClientCounts since its login was admitted, else null. */
     private String countedDatabase;
+
     private String countedUser;
 
     void countedAs(String database, String user) {
@@ -395,7 +440,8 @@ public final class ClientSession implements Runnable {
         }
         s.setReadTimeout(0); // replies may take as long as they take: query_timeout is the janitor's (Timeouts)
         try (var h = link.lock.obtain()) {
-            // The last link's pump is reused when it ran only inline; a pump thread may still be finishing with its own.
+            // The last link's pump is reused when it ran only inline; a pump thread may still be finishing with its
+            // own.
             ServerToClientPump last = link.pump();
             link.link(s, last != null && !link.pumpThreadRunning() ? last.relink(s) : new ServerToClientPump(this, s));
             s.linkedClientId(id);
@@ -439,7 +485,8 @@ public final class ClientSession implements Runnable {
 
     /** Counts a run written to the linked server (link lock held). */
     private void count(int replies, int unsyncedChange) {
-        if (link.requestWritten(replies, unsyncedChange, runtime.clock)) lastRequestMillis = runtime.clock.currentTimeMillis();
+        if (link.requestWritten(replies, unsyncedChange, runtime.clock))
+            lastRequestMillis = runtime.clock.currentTimeMillis();
     }
 
     ServerConn acquireServer() throws SessionClosed, InterruptedException {
@@ -453,8 +500,11 @@ public final class ClientSession implements Runnable {
                     .observe((runtime.clock.nanoTime() - t0) / 1e9);
             return s;
         } catch (PoolTimeoutException e) {
-            throw SessionClosed.fatal("query_wait_timeout", SqlState.QUERY_CANCELED,
-                    "query_wait_timeout: no server connection was free in time", e.getMessage());
+            throw SessionClosed.fatal(
+                    "query_wait_timeout",
+                    SqlState.QUERY_CANCELED,
+                    "query_wait_timeout: no server connection was free in time",
+                    e.getMessage());
         } catch (ServerLoginException e) {
             throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
         } finally {
@@ -468,7 +518,8 @@ public final class ClientSession implements Runnable {
         try (var h = link.lock.obtain()) {
             idleNow = link.idle() && (link.server() == null || mode == PoolMode.SESSION);
         }
-        if (idleNow) terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
+        if (idleNow)
+            terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
     }
 
     /** Ends the session from outside its threads (shutdown, admin KILL, timeouts): tell the client, close the socket. */
@@ -495,7 +546,10 @@ public final class ClientSession implements Runnable {
     }
 
     private FrameReader newReader(InputStream stream) {
-        return new FrameReader(stream, CLIENT_IDLE_BUFFER, runtime.clientBuffers,
+        return new FrameReader(
+                stream,
+                CLIENT_IDLE_BUFFER,
+                runtime.clientBuffers,
                 Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
     }
 
@@ -533,7 +587,10 @@ public final class ClientSession implements Runnable {
                         link.detach(rollback ? 2 : 1, rollback);
                         if (rollback) {
                             // A server that does not answer the ROLLBACK in time is closed by its pump (read timeout).
-                            s.setReadTimeout((int) runtime.config().proxy().serverConnectTimeout().toMillis());
+                            s.setReadTimeout((int) runtime.config()
+                                    .proxy()
+                                    .serverConnectTimeout()
+                                    .toMillis());
                             if (!link.pumpThreadRunning()) {
                                 link.pumpThreadStarted();
                                 startPump = link.pump();
@@ -596,7 +653,11 @@ public final class ClientSession implements Runnable {
 
     private void sendCancel(ServerConn s) {
         try {
-            io.pgloom.pool.ServerLogin.sendCancel(s.host, s.port, s.backendPid(), s.cancelSecret(),
+            io.pgloom.pool.ServerLogin.sendCancel(
+                    s.host,
+                    s.port,
+                    s.backendPid(),
+                    s.cancelSecret(),
                     runtime.config().proxy().serverConnectTimeout());
             runtime.metrics.cancelRequests.labels("forwarded").inc();
             Logger.info("event=cancel_forwarded client={} server={} backend_pid={}", this, s.id, s.backendPid());

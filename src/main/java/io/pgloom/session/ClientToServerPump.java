@@ -16,6 +16,7 @@ final class ClientToServerPump {
     private final int maxMessage;
     /** Transaction mode: replies are tracked and named statements rewritten. */
     private final boolean tracked;
+
     private final int maxPrepared;
     /** Rewritten runs (named statements); starts small and is dropped again after an unusually big run. */
     private FrameWriter staging;
@@ -33,7 +34,8 @@ final class ClientToServerPump {
 
     /** Messages the rewriter must see whole (they carry statement names), however large. */
     private boolean mustBeWhole(byte type) {
-        return tracked && maxPrepared > 0
+        return tracked
+                && maxPrepared > 0
                 && (type == MessageType.PARSE || type == MessageType.DESCRIBE || type == MessageType.CLOSE);
     }
 
@@ -109,9 +111,12 @@ final class ClientToServerPump {
             session.sent.record(type, len, now);
             if (tap != null) tap.fromClient(buf, p, len, limit);
             if (!whole && len > maxMessage && isBufferedType(type)) {
-                throw SessionClosed.fatal("message_too_large", SqlState.PROGRAM_LIMIT_EXCEEDED,
+                throw SessionClosed.fatal(
+                        "message_too_large",
+                        SqlState.PROGRAM_LIMIT_EXCEEDED,
                         "message of type " + MessageType.printable(type) + " is " + len
-                                + " bytes, more than max_packet_size (" + maxMessage + ")", "oversized message");
+                                + " bytes, more than max_packet_size (" + maxMessage + ")",
+                        "oversized message");
             }
             switch (type) {
                 case MessageType.QUERY, MessageType.FUNCTION_CALL -> {
@@ -123,14 +128,22 @@ final class ClientToServerPump {
                     unsyncedChange = -1;
                     extendedOpen = false;
                 }
-                case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                     MessageType.CLOSE, MessageType.FLUSH -> {
+                case MessageType.PARSE,
+                        MessageType.BIND,
+                        MessageType.EXECUTE,
+                        MessageType.DESCRIBE,
+                        MessageType.CLOSE,
+                        MessageType.FLUSH -> {
                     unsyncedChange = 1;
                     extendedOpen = true;
                 }
-                default -> { }
+                default -> {}
             }
-            if (tracked && maxPrepared > 0 && !rewrite && type != MessageType.FLUSH && type != MessageType.SYNC
+            if (tracked
+                    && maxPrepared > 0
+                    && !rewrite
+                    && type != MessageType.FLUSH
+                    && type != MessageType.SYNC
                     && PreparedStatements.needsRewrite(buf, p, (int) Math.min(len, limit - p - 1))) {
                 rewrite = true;
             }
@@ -160,8 +173,7 @@ final class ClientToServerPump {
                 if (rewrite) {
                     server.out.write(staging.array(), 0, staging.size());
                     if (staging.array().length > ClientSession.CLIENT_BUFFER) staging = new FrameWriter(256);
-                }
-                else server.out.write(buf, start, p - start);
+                } else server.out.write(buf, start, p - start);
                 session.bytesIn.inc(p - start);
                 r.position(p);
                 if (streamRemaining > 0) {
@@ -174,8 +186,13 @@ final class ClientToServerPump {
             }
             if (tracked) {
                 // The client finished a request and sent nothing after it: its replies can be read on this thread.
-                boolean finished = streamRemaining == 0 && !terminate && p == limit && !replyUncertain
-                        && (lastType == MessageType.SYNC || lastType == MessageType.QUERY || lastType == MessageType.FUNCTION_CALL);
+                boolean finished = streamRemaining == 0
+                        && !terminate
+                        && p == limit
+                        && !replyUncertain
+                        && (lastType == MessageType.SYNC
+                                || lastType == MessageType.QUERY
+                                || lastType == MessageType.FUNCTION_CALL);
                 session.afterForward(server, finished);
             }
         }
@@ -204,7 +221,10 @@ final class ClientToServerPump {
     }
 
     private SessionClosed serverWriteFailed(ServerConn server, IOException e) {
-        return SessionClosed.fatal("server_gone", SqlState.CONNECTION_FAILURE,
-                "server connection failed while sending the query: " + e.getMessage(), "write to " + server + " failed");
+        return SessionClosed.fatal(
+                "server_gone",
+                SqlState.CONNECTION_FAILURE,
+                "server connection failed while sending the query: " + e.getMessage(),
+                "write to " + server + " failed");
     }
 }

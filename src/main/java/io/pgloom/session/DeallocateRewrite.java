@@ -15,13 +15,32 @@ final class DeallocateRewrite {
     static final byte[] DEALLOCATE_ALL_TAG = commandComplete("DEALLOCATE ALL");
     /** A simple query's stand-in: the empty statement through the extended protocol, ending in one ReadyForQuery. */
     private static final byte[] EMPTY_STATEMENT_RUN = new FrameWriter(40)
-            .begin(MessageType.PARSE).int8(0).int8(0).int16(0).end()
-            .begin(MessageType.BIND).int8(0).int8(0).int16(0).int16(0).int16(0).end()
-            .begin(MessageType.EXECUTE).int8(0).int32(0).end()
-            .begin(MessageType.SYNC).end().toByteArray();
+            .begin(MessageType.PARSE)
+            .int8(0)
+            .int8(0)
+            .int16(0)
+            .end()
+            .begin(MessageType.BIND)
+            .int8(0)
+            .int8(0)
+            .int16(0)
+            .int16(0)
+            .int16(0)
+            .end()
+            .begin(MessageType.EXECUTE)
+            .int8(0)
+            .int32(0)
+            .end()
+            .begin(MessageType.SYNC)
+            .end()
+            .toByteArray();
 
     private static byte[] commandComplete(String tag) {
-        return new FrameWriter(tag.length() + 6).begin(MessageType.COMMAND_COMPLETE).cstring(tag).end().toByteArray();
+        return new FrameWriter(tag.length() + 6)
+                .begin(MessageType.COMMAND_COMPLETE)
+                .cstring(tag)
+                .end()
+                .toByteArray();
     }
 
     /** Whether a Query or unnamed Parse (possibly not whole yet) may be a DEALLOCATE pgloom has to rewrite. */
@@ -29,7 +48,8 @@ final class DeallocateRewrite {
         int body = p + MessageType.HEADER_LENGTH;
         return switch (buf[p]) {
             case MessageType.QUERY -> SqlDeallocate.startsWithDeallocate(buf, body, end);
-            case MessageType.PARSE -> body < end && buf[body] == 0 && SqlDeallocate.startsWithDeallocate(buf, body + 1, end);
+            case MessageType.PARSE ->
+                body < end && buf[body] == 0 && SqlDeallocate.startsWithDeallocate(buf, body + 1, end);
             default -> false;
         };
     }
@@ -39,7 +59,8 @@ final class DeallocateRewrite {
      * empty statement and returns true; otherwise returns false and the query goes to the server as it is (an
      * unknown name gets PostgreSQL's own 26000, a failed transaction its 25P02).
      */
-    static boolean query(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out) throws io.pgloom.wire.ProtocolException {
+    static boolean query(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out)
+            throws io.pgloom.wire.ProtocolException {
         PreparedStatements ps = s.statements;
         ps.unnamedDeallocateReply = null; // a simple query drops the unnamed statement and portal
         ps.deallocatePortal = null;
@@ -59,7 +80,8 @@ final class DeallocateRewrite {
      * A whole unnamed Parse: when its text is a DEALLOCATE pgloom answers, forwards it with the empty statement
      * (parameter types kept) and remembers the reply its Execute will get. Returns whether it wrote the message.
      */
-    static boolean unnamedParse(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out) throws io.pgloom.wire.ProtocolException {
+    static boolean unnamedParse(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out)
+            throws io.pgloom.wire.ProtocolException {
         PreparedStatements ps = s.statements;
         ps.unnamedDeallocateReply = null;
         int textStart = body + 1;
@@ -87,7 +109,8 @@ final class DeallocateRewrite {
     }
 
     /** An Execute of the portal holding a rewritten DEALLOCATE: its EmptyQueryResponse becomes the command tag. */
-    static void execute(PreparedStatements ps, ReplyTracker t, byte[] buf, int body, int msgEnd) throws io.pgloom.wire.ProtocolException {
+    static void execute(PreparedStatements ps, ReplyTracker t, byte[] buf, int body, int msgEnd)
+            throws io.pgloom.wire.ProtocolException {
         int portalEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
         if (!ps.deallocatePortal.equals(new String(buf, body, portalEnd - body, StandardCharsets.UTF_8))) return;
         t.add(new ReplyTracker.Action(t.sent, ReplyTracker.Kind.SKIP_REPLY, null, null));

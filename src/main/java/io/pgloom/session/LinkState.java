@@ -43,11 +43,13 @@ final class LinkState {
     private volatile boolean rollingBack;
     /** Start of the current request cycle (first request after an idle point) and of the current transaction. */
     private long cycleStartNanos;
+
     private long txStartNanos;
     /** Clock nanos of the last ReadyForQuery (or the end of login), for idle timeouts. */
     private long lastReadyNanos;
     /** The pump of the current link, and whether it runs on its own thread (else the client's thread runs it inline). */
     private ServerToClientPump pump;
+
     private boolean pumpThreadRunning;
 
     /** The linked server, or null. */
@@ -150,8 +152,8 @@ final class LinkState {
      * The release rule, at a ReadyForQuery with {@code status}, before the client sees it (a client that answers at
      * once must find the link already idle). Ends the request cycle and the transaction in {@code timings}.
      */
-    Decision onReady(byte status, long now, boolean transactionMode, boolean resetFailed, boolean shutdownNow,
-                     Timings timings) {
+    Decision onReady(
+            byte status, long now, boolean transactionMode, boolean resetFailed, boolean shutdownNow, Timings timings) {
         if (outstanding > 0) outstanding--;
         if (outstanding == 0 && !unsynced && !detaching) {
             if (cycleStartNanos != 0) timings.request(now - cycleStartNanos);

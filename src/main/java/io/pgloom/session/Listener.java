@@ -25,7 +25,9 @@ public final class Listener implements AutoCloseable {
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicInteger rejecting = new AtomicInteger();
     /** Open connections per source address (max_client_conn_per_address). */
-    private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> perAddress =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Thread acceptor;
     private volatile boolean closing;
 
@@ -41,7 +43,8 @@ public final class Listener implements AutoCloseable {
             ss.setOption(StandardSocketOptions.SO_REUSEPORT, true);
         }
         String host = p.listenHost();
-        InetSocketAddress addr = host.equals("*") ? new InetSocketAddress(p.listenPort()) : new InetSocketAddress(host, p.listenPort());
+        InetSocketAddress addr =
+                host.equals("*") ? new InetSocketAddress(p.listenPort()) : new InetSocketAddress(host, p.listenPort());
         ss.bind(addr, 1024);
         this.serverSocket = ss;
         for (String reason : AcceptBackoff.REASONS) runtime.metrics.acceptFailures.labels(reason); // exported at 0
@@ -99,7 +102,9 @@ public final class Listener implements AutoCloseable {
             if (perMax > 0 && mine.incrementAndGet() > perMax) {
                 mine.decrementAndGet();
                 clients.decrementAndGet();
-                reject(c, "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
+                reject(
+                        c,
+                        "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
                         "max_client_conn_per_address");
                 continue;
             }
@@ -110,8 +115,10 @@ public final class Listener implements AutoCloseable {
             };
             try {
                 ClientSession s = new ClientSession(runtime, c, release);
-                Thread.ofVirtual().name("pgloom-client-" + s.id)
-                        .uncaughtExceptionHandler((t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
+                Thread.ofVirtual()
+                        .name("pgloom-client-" + s.id)
+                        .uncaughtExceptionHandler(
+                                (t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
                         .start(s);
             } catch (IOException | RuntimeException e) {
                 release.run();
@@ -131,9 +138,14 @@ public final class Listener implements AutoCloseable {
         runtime.metrics.acceptFailures.labels(reason).inc();
         long waitNanos = backoff.failed();
         if (backoff.log(runtime.clock.nanoTime())) {
-            Logger.error("event=accept_failed reason={} error={} not_logged={} retry_in_ms={} clients={} "
-                    + "hint=\"see runbook: File descriptors exhausted\"", reason, e.getMessage(), backoff.notLogged(),
-                    TimeUnit.NANOSECONDS.toMillis(waitNanos), clients.get());
+            Logger.error(
+                    "event=accept_failed reason={} error={} not_logged={} retry_in_ms={} clients={} "
+                            + "hint=\"see runbook: File descriptors exhausted\"",
+                    reason,
+                    e.getMessage(),
+                    backoff.notLogged(),
+                    TimeUnit.NANOSECONDS.toMillis(waitNanos),
+                    clients.get());
         }
         LockSupport.parkNanos(this, waitNanos);
     }
@@ -158,9 +170,15 @@ public final class Listener implements AutoCloseable {
                     break;
                 }
                 c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS, message));
-                runtime.metrics.clientConnections.labels("rejected", "false", "").inc();
+                runtime.metrics
+                        .clientConnections
+                        .labels("rejected", "false", "")
+                        .inc();
                 runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
-                Logger.warn("event=client_rejected remote={} reason={}", c.getInetAddress().getHostAddress(), reason);
+                Logger.warn(
+                        "event=client_rejected remote={} reason={}",
+                        c.getInetAddress().getHostAddress(),
+                        reason);
             } catch (IOException e) {
                 // the client gave up first
             } finally {

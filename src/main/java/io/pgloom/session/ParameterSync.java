@@ -20,17 +20,23 @@ final class ParameterSync {
 
     /** Startup keys that are not settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("user", "database", "options", "replication");
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
     /** Canonical spellings of reported settings whose ParameterStatus name is mixed-case. */
-    private static final Map<String, String> CANONICAL = Map.of(
-            "datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
+    private static final Map<String, String> CANONICAL =
+            Map.of("datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
 
     /**
      * Reported parameters that describe the server or the login rather than a setting a client chooses: never
      * carried from client to client, never reset (PostgreSQL refuses to change most of them).
      */
-    private static final Set<String> FIXED = Set.of("server_version", "server_encoding", "integer_datetimes",
-            "in_hot_standby", "is_superuser", "session_authorization");
+    private static final Set<String> FIXED = Set.of(
+            "server_version",
+            "server_encoding",
+            "integer_datetimes",
+            "in_hot_standby",
+            "is_superuser",
+            "session_authorization");
 
     /** Whether a reported parameter is a setting of the client's own, which follows it to every server. */
     static boolean carried(String name) {
@@ -57,8 +63,11 @@ final class ParameterSync {
 
     private static void put(Map<String, String> wanted, String name, String value) throws SessionClosed {
         if (!NAME.matcher(name).matches()) {
-            throw SessionClosed.fatal("bad_startup_parameter", SqlState.PROTOCOL_VIOLATION,
-                    "invalid configuration parameter name \"" + name + "\"", "startup parameter name rejected");
+            throw SessionClosed.fatal(
+                    "bad_startup_parameter",
+                    SqlState.PROTOCOL_VIOLATION,
+                    "invalid configuration parameter name \"" + name + "\"",
+                    "startup parameter name rejected");
         }
         wanted.put(canonical(name), value);
     }
@@ -89,11 +98,19 @@ final class ParameterSync {
             if (t.equals("-c") && i + 1 < tokens.size()) pair = tokens.get(++i);
             else if (t.startsWith("-c")) pair = t.substring(2);
             else if (t.startsWith("--")) pair = t.substring(2);
-            else throw SessionClosed.fatal("bad_startup_parameter", SqlState.FEATURE_NOT_SUPPORTED,
-                        "unsupported startup option \"" + t + "\": only -c name=value is supported", "options rejected");
+            else
+                throw SessionClosed.fatal(
+                        "bad_startup_parameter",
+                        SqlState.FEATURE_NOT_SUPPORTED,
+                        "unsupported startup option \"" + t + "\": only -c name=value is supported",
+                        "options rejected");
             int eq = pair.indexOf('=');
-            if (eq <= 0) throw SessionClosed.fatal("bad_startup_parameter", SqlState.SYNTAX_ERROR,
-                    "-c " + pair + " requires a value", "options rejected");
+            if (eq <= 0)
+                throw SessionClosed.fatal(
+                        "bad_startup_parameter",
+                        SqlState.SYNTAX_ERROR,
+                        "-c " + pair + " requires a value",
+                        "options rejected");
             put(wanted, pair.substring(0, eq).replace('-', '_'), pair.substring(eq + 1));
         }
     }
@@ -134,7 +151,11 @@ final class ParameterSync {
             boolean same = requested != null ? requested.equals(v) : v.equals(s.parameters.get(k));
             if (same) continue;
             sets = sets == null ? new StringBuilder(64).append("SELECT ") : sets.append(", ");
-            sets.append("set_config(").append(literal(k)).append(", ").append(literal(v)).append(", false)");
+            sets.append("set_config(")
+                    .append(literal(k))
+                    .append(", ")
+                    .append(literal(v))
+                    .append(", false)");
         }
         StringBuilder sql = sets == null ? null : sets.append(';');
         for (String k : s.unreportedSets.keySet()) {
@@ -151,7 +172,10 @@ final class ParameterSync {
     }
 
     private static StringBuilder reset(StringBuilder sql, String name) {
-        return (sql == null ? new StringBuilder(64) : sql).append("RESET ").append(name).append(';');
+        return (sql == null ? new StringBuilder(64) : sql)
+                .append("RESET ")
+                .append(name)
+                .append(';');
     }
 
     static String literal(String v) {
@@ -187,8 +211,11 @@ final class ParameterSync {
             }
         }
         if (error != null) {
-            throw SessionClosed.fatal("bad_startup_parameter", error.sqlState() != null ? error.sqlState() : SqlState.PROTOCOL_VIOLATION,
-                    error.message(), "server rejected a startup parameter");
+            throw SessionClosed.fatal(
+                    "bad_startup_parameter",
+                    error.sqlState() != null ? error.sqlState() : SqlState.PROTOCOL_VIOLATION,
+                    error.message(),
+                    "server rejected a startup parameter");
         }
         s.unreportedSets.keySet().retainAll(wanted.keySet());
         wanted.forEach(s.unreportedSets::put);

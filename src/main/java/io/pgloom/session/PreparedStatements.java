@@ -29,8 +29,10 @@ final class PreparedStatements {
     private static final ConcurrentHashMap<String, String> NAMES = new ConcurrentHashMap<>();
     private static final AtomicLong IDS = new AtomicLong();
     private static final int MAX_NAMES = 100_000;
-    static final byte[] PARSE_COMPLETE = new FrameWriter(5).begin(MessageType.PARSE_COMPLETE).end().toByteArray();
-    static final byte[] CLOSE_COMPLETE = new FrameWriter(5).begin(MessageType.CLOSE_COMPLETE).end().toByteArray();
+    static final byte[] PARSE_COMPLETE =
+            new FrameWriter(5).begin(MessageType.PARSE_COMPLETE).end().toByteArray();
+    static final byte[] CLOSE_COMPLETE =
+            new FrameWriter(5).begin(MessageType.CLOSE_COMPLETE).end().toByteArray();
 
     /** This client's statements by the names it chose. */
     final Map<String, Stmt> byClientName = new ConcurrentHashMap<>();
@@ -38,6 +40,7 @@ final class PreparedStatements {
     byte[] unnamedDeallocateReply;
     /** The portal bound from that statement, and its reply; null when none. */
     String deallocatePortal;
+
     byte[] deallocatePortalReply;
 
     /** The pgloom-wide statement for a Parse body (after the statement name). */
@@ -47,8 +50,12 @@ final class PreparedStatements {
         if (NAMES.size() > MAX_NAMES) NAMES.clear(); // existing Stmt objects keep their names
         String name = NAMES.computeIfAbsent(key, k -> "pgloom_" + IDS.incrementAndGet());
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-        FrameWriter w = new FrameWriter(restEnd - restStart + nameBytes.length + 8).begin(MessageType.PARSE)
-                .bytes(nameBytes).int8(0).bytes(buf, restStart, restEnd - restStart).end();
+        FrameWriter w = new FrameWriter(restEnd - restStart + nameBytes.length + 8)
+                .begin(MessageType.PARSE)
+                .bytes(nameBytes)
+                .int8(0)
+                .bytes(buf, restStart, restEnd - restStart)
+                .end();
         int queryEnd = restStart;
         while (queryEnd < restEnd && buf[queryEnd] != 0) queryEnd++;
         return new Stmt(name, w.toByteArray(), SessionStateDetector.mayChangeSession(buf, restStart, queryEnd));
@@ -79,7 +86,7 @@ final class PreparedStatements {
                 yield portalEnd + 1 < end && buf[portalEnd + 1] != 0;
             }
             case MessageType.DESCRIBE, MessageType.CLOSE ->
-                    body + 1 < end && buf[body] == MessageType.TARGET_STATEMENT && buf[body + 1] != 0;
+                body + 1 < end && buf[body] == MessageType.TARGET_STATEMENT && buf[body + 1] != 0;
             default -> false;
         };
     }
@@ -90,8 +97,12 @@ final class PreparedStatements {
     }
 
     static byte[] closeFrame(String name) {
-        return new FrameWriter(name.length() + 8).begin(MessageType.CLOSE).int8(MessageType.TARGET_STATEMENT)
-                .cstring(name).end().toByteArray();
+        return new FrameWriter(name.length() + 8)
+                .begin(MessageType.CLOSE)
+                .int8(MessageType.TARGET_STATEMENT)
+                .cstring(name)
+                .end()
+                .toByteArray();
     }
 
     /** Makes room on the server for one more statement: closes the least recently used one (its reply hidden). */

@@ -22,7 +22,9 @@ public final class ProxyRuntime {
     public final Clock clock;
     final CancelRegistry cancels = new CancelRegistry();
     /** Full-size client read buffers, lent while a message is in flight (an idle client holds only a small one). */
-    public final io.pgloom.wire.BufferPool clientBuffers = new io.pgloom.wire.BufferPool(ClientSession.CLIENT_BUFFER, 1024);
+    public final io.pgloom.wire.BufferPool clientBuffers =
+            new io.pgloom.wire.BufferPool(ClientSession.CLIENT_BUFFER, 1024);
+
     private final ConcurrentHashMap<Long, ClientSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
     public final io.pgloom.metrics.Metrics metrics;
@@ -33,7 +35,8 @@ public final class ProxyRuntime {
     public final io.pgloom.metrics.StateSource state;
     /** Set by the process wiring: what RELOAD and SHUTDOWN in the admin console do. */
     volatile java.util.function.Supplier<String> reloader = () -> "reload is not available";
-    volatile Runnable shutdownTrigger = () -> { };
+
+    volatile Runnable shutdownTrigger = () -> {};
 
     /** TLS material of the current config ([tls], [server_tls]); swapped on RELOAD for new connections. */
     private volatile TlsState tlsState;
@@ -62,9 +65,13 @@ public final class ProxyRuntime {
         this.flights = new FlightLog(clock);
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
-        this.traces = new io.pgloom.trace.TraceRegistry(() -> this.config.trace(),
-                () -> sessions.values().stream().map(TracedSession::new).toList(), ClientLogin.ADMIN_DATABASE,
-                metrics.tracesActive, metrics.traceMessages, metrics.traceDropped);
+        this.traces = new io.pgloom.trace.TraceRegistry(
+                () -> this.config.trace(),
+                () -> sessions.values().stream().map(TracedSession::new).toList(),
+                ClientLogin.ADMIN_DATABASE,
+                metrics.tracesActive,
+                metrics.traceMessages,
+                metrics.traceDropped);
         new io.pgloom.metrics.PoolCollector(state).register(metrics.registry);
         this.backends = new io.pgloom.backend.BackendRegistry(config, clock, new BackendEvents(this));
         this.servers = new ServerConnector(() -> this.config, () -> this.tlsState, pools, backends, metrics, clock);
@@ -108,8 +115,8 @@ public final class ProxyRuntime {
     ServerPool pool(PoolKey key) {
         return pools.get(key, k -> {
             ProxyConfig c = config;
-            ServerPool p = new ServerPool(k, ServerConnector.poolSettings(c, k), servers::openServer, clock,
-                    servers.budgets(c, k));
+            ServerPool p = new ServerPool(
+                    k, ServerConnector.poolSettings(c, k), servers::openServer, clock, servers.budgets(c, k));
             if (pausedAll || pausedDatabases.contains(k.database())) p.paused(true);
             return p;
         });
@@ -122,7 +129,9 @@ public final class ProxyRuntime {
     private final java.util.Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
 
     private java.util.List<ServerPool> poolsOf(String db) {
-        return pools.all().stream().filter(p -> db == null || p.key().database().equals(db)).toList();
+        return pools.all().stream()
+                .filter(p -> db == null || p.key().database().equals(db))
+                .toList();
     }
 
     /** PAUSE [db]: new requests wait; returns once no server is in use, or the server count still in use. */
@@ -131,9 +140,13 @@ public final class ProxyRuntime {
         else pausedDatabases.add(db);
         poolsOf(db).forEach(p -> p.paused(true));
         org.tinylog.Logger.info("event=pause_started database={}", db == null ? "*" : db);
-        int left = awaitZero(() -> poolsOf(db).stream().mapToInt(ServerPool::activeServers).sum(), timeout, "pause");
-        org.tinylog.Logger.info("event=pause_{} database={} servers_in_use={}", left == 0 ? "complete" : "incomplete",
-                db == null ? "*" : db, left);
+        int left = awaitZero(
+                () -> poolsOf(db).stream().mapToInt(ServerPool::activeServers).sum(), timeout, "pause");
+        org.tinylog.Logger.info(
+                "event=pause_{} database={} servers_in_use={}",
+                left == 0 ? "complete" : "incomplete",
+                db == null ? "*" : db,
+                left);
         return left;
     }
 
@@ -173,7 +186,8 @@ public final class ProxyRuntime {
 
     /** WAIT_CLOSE [db]: wait until the servers from before RECONNECT are gone; returns how many remain. */
     public int waitClose(String db, java.time.Duration timeout) throws InterruptedException {
-        return awaitZero(() -> poolsOf(db).stream().mapToInt(ServerPool::oldServers).sum(), timeout, "wait_close");
+        return awaitZero(
+                () -> poolsOf(db).stream().mapToInt(ServerPool::oldServers).sum(), timeout, "wait_close");
     }
 
     /** KILL db: drop every client and server of the database now; new clients wait for RESUME. */
@@ -186,7 +200,9 @@ public final class ProxyRuntime {
         int n = 0;
         for (ClientSession s : sessions.values()) {
             if (db.equals(s.database)) {
-                s.terminate("admin_kill", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                s.terminate(
+                        "admin_kill",
+                        io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
                         "terminating connection due to administrator command (KILL " + db + ")");
                 n++;
             }
@@ -220,8 +236,11 @@ public final class ProxyRuntime {
                 linked = s.link.server();
             }
             if (linked != null && b.owns(linked)) {
-                s.terminate("backend_down", io.pgloom.wire.SqlState.CONNECTION_FAILURE, "server connection lost: backend host "
-                        + b.name + " was marked down by health checks; the transaction, if one was open, is lost and was not retried");
+                s.terminate(
+                        "backend_down",
+                        io.pgloom.wire.SqlState.CONNECTION_FAILURE,
+                        "server connection lost: backend host " + b.name
+                                + " was marked down by health checks; the transaction, if one was open, is lost and was not retried");
                 n++;
             }
         }
@@ -248,9 +267,22 @@ public final class ProxyRuntime {
                 }
             }
             double wait = s.waiting ? (nowNanos - s.waitStartNanos) / 1e9 : 0;
-            rows.add(new ClientRow(s.toString(), s.user, s.database, state, s.remoteAddress, s.remotePort,
-                    s.applicationName, s.tls, s.mode.name().toLowerCase(), s.connectedAtMillis, s.lastRequestMillis,
-                    wait, linked, pid, s.authMethod));
+            rows.add(new ClientRow(
+                    s.toString(),
+                    s.user,
+                    s.database,
+                    state,
+                    s.remoteAddress,
+                    s.remotePort,
+                    s.applicationName,
+                    s.tls,
+                    s.mode.name().toLowerCase(),
+                    s.connectedAtMillis,
+                    s.lastRequestMillis,
+                    wait,
+                    linked,
+                    pid,
+                    s.authMethod));
         }
         rows.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
         return rows;
@@ -264,10 +296,19 @@ public final class ProxyRuntime {
         for (ServerPool p : pools.all()) {
             for (io.pgloom.pool.ServerConn c : p.servers()) {
                 long linked = c.linkedClientId();
-                rows.add(new ServerRow("S-" + c.id, p.key().database(), p.key().user(), c.state().name().toLowerCase(),
-                        c.host, c.port, c.backendPid(), c.serverVersion(),
-                        nowMillis - (nowNanos - c.createdNanos) / 1_000_000, nowMillis - (nowNanos - c.lastUsedNanos()) / 1_000_000,
-                        linked == 0 ? "" : "C-" + linked, c.prepared.size()));
+                rows.add(new ServerRow(
+                        "S-" + c.id,
+                        p.key().database(),
+                        p.key().user(),
+                        c.state().name().toLowerCase(),
+                        c.host,
+                        c.port,
+                        c.backendPid(),
+                        c.serverVersion(),
+                        nowMillis - (nowNanos - c.createdNanos) / 1_000_000,
+                        nowMillis - (nowNanos - c.lastUsedNanos()) / 1_000_000,
+                        linked == 0 ? "" : "C-" + linked,
+                        c.prepared.size()));
             }
         }
         rows.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
@@ -280,7 +321,10 @@ public final class ProxyRuntime {
         try {
             ClientSession s = sessions.get(Long.parseLong(n));
             if (s == null) return false;
-            s.terminate("admin_kill", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command (KILL_CLIENT)");
+            s.terminate(
+                    "admin_kill",
+                    io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                    "terminating connection due to administrator command (KILL_CLIENT)");
             return true;
         } catch (NumberFormatException e) {
             return false;
@@ -330,19 +374,28 @@ public final class ProxyRuntime {
             servers += r.serversActive() + r.serversIdle() + r.serversLogin() + r.serversTested();
             active += r.serversActive();
         }
-        org.tinylog.Logger.info("event=stats clients={} waiting={} servers={} servers_active={} pools={} sessions={}",
-                clients, waiting, servers, active, pools.all().size(), sessionCount());
+        org.tinylog.Logger.info(
+                "event=stats clients={} waiting={} servers={} servers_active={} pools={} sessions={}",
+                clients,
+                waiting,
+                servers,
+                active,
+                pools.all().size(),
+                sessionCount());
     }
 
     /** The last flight-recorder dumps (SHOW FLIGHTS). */
     public final FlightLog flights;
 
     /** Failed logins per source address since its last success (bounded; feeds auth_failure_delay). */
-    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> authFailures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> authFailures =
+            new ConcurrentHashMap<>();
 
     int authFailed(String address) {
         if (authFailures.size() > 10_000) authFailures.clear(); // a flood of sources: start over rather than grow
-        return authFailures.computeIfAbsent(address, a -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        return authFailures
+                .computeIfAbsent(address, a -> new java.util.concurrent.atomic.AtomicInteger())
+                .incrementAndGet();
     }
 
     void authSucceeded(String address) {
@@ -383,7 +436,10 @@ public final class ProxyRuntime {
 
     /** Shutdown timeout reached: everyone goes now. */
     public void forceCloseAll() {
-        for (ClientSession s : sessions.values()) s.terminate("shutdown_timeout", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
-                "terminating connection because pgloom is shutting down");
+        for (ClientSession s : sessions.values())
+            s.terminate(
+                    "shutdown_timeout",
+                    io.pgloom.wire.SqlState.ADMIN_SHUTDOWN,
+                    "terminating connection because pgloom is shutting down");
     }
 }

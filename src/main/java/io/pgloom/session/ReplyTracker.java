@@ -8,8 +8,8 @@ import io.pgloom.pool.ServerConn;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 final class ReplyTracker {
     enum Kind {
@@ -39,6 +39,7 @@ final class ReplyTracker {
      * most links have one request in flight, and every idle client keeps its tracker.
      */
     private long[] zRing = new long[2];
+
     private int zHead;
     private int zSize;
     final ArrayDeque<Action> actions = new ArrayDeque<>(2);
@@ -104,8 +105,10 @@ final class ReplyTracker {
             byte field = b[p++];
             int start = p;
             while (p < end && b[p] != 0) p++;
-            if (field == MessageType.FIELD_SQLSTATE) state = Arrays.equals(b, start, p, STALE_STATE, 0, STALE_STATE.length);
-            else if (field == MessageType.FIELD_ROUTINE) routine = Arrays.equals(b, start, p, REVALIDATE, 0, REVALIDATE.length);
+            if (field == MessageType.FIELD_SQLSTATE)
+                state = Arrays.equals(b, start, p, STALE_STATE, 0, STALE_STATE.length);
+            else if (field == MessageType.FIELD_ROUTINE)
+                routine = Arrays.equals(b, start, p, REVALIDATE, 0, REVALIDATE.length);
             p++;
         }
         return state && routine;
@@ -123,7 +126,7 @@ final class ReplyTracker {
             switch (a.kind()) {
                 case TRACK_PARSE, SKIP_PARSE -> server.prepared.remove(a.statement());
                 case SKIP_CLOSE -> server.prepared.put(a.statement(), Boolean.TRUE);
-                case FAKE, SKIP_REPLY -> { }
+                case FAKE, SKIP_REPLY -> {}
             }
         }
         received = target;

@@ -53,10 +53,28 @@ final class RuntimeState implements StateSource {
             PoolSnapshot snap = p.snapshot();
             Counts c = byPool.getOrDefault(p.key(), new Counts());
             String version = p.serverVersion();
-            String mode = runtime.config().poolModeFor(p.key().database(), p.key().user()).name().toLowerCase();
-            rows.add(new PoolRow(p.key().database(), p.key().user(), mode, snap.size(), c.active, c.waiting, c.idle,
-                    c.idleInTx, snap.active(), snap.idle(), snap.login(), snap.tested(), snap.maxWaitNanos() / 1e9,
-                    c.oldestTxStart == Long.MAX_VALUE ? 0 : (now - c.oldestTxStart) / 1e9, version, p.paused(), p.backendUp()));
+            String mode = runtime.config()
+                    .poolModeFor(p.key().database(), p.key().user())
+                    .name()
+                    .toLowerCase();
+            rows.add(new PoolRow(
+                    p.key().database(),
+                    p.key().user(),
+                    mode,
+                    snap.size(),
+                    c.active,
+                    c.waiting,
+                    c.idle,
+                    c.idleInTx,
+                    snap.active(),
+                    snap.idle(),
+                    snap.login(),
+                    snap.tested(),
+                    snap.maxWaitNanos() / 1e9,
+                    c.oldestTxStart == Long.MAX_VALUE ? 0 : (now - c.oldestTxStart) / 1e9,
+                    version,
+                    p.paused(),
+                    p.backendUp()));
         }
         rows.sort((a, b) -> (a.database() + "/" + a.user()).compareTo(b.database() + "/" + b.user()));
         return rows;
@@ -95,7 +113,8 @@ final class RuntimeState implements StateSource {
         Map<String, Double> out = new LinkedHashMap<>();
         var tls = runtime.tls();
         if (tls != null) {
-            for (var c : tls.certificates()) out.put(c.getSubjectX500Principal().getName(), c.getNotAfter().getTime() / 1000.0);
+            for (var c : tls.certificates())
+                out.put(c.getSubjectX500Principal().getName(), c.getNotAfter().getTime() / 1000.0);
         }
         return out;
     }
@@ -104,9 +123,13 @@ final class RuntimeState implements StateSource {
     public Map<String, int[]> databaseLimits() {
         Map<String, int[]> out = new LinkedHashMap<>();
         var c = runtime.config();
-        c.databases().forEach((name, db) -> out.put(name, new int[] {
-            db.poolSize() != null ? db.poolSize() : c.proxy().defaultPoolSize(),
-            db.maxDbConnections() != null ? db.maxDbConnections() : c.proxy().maxDbConnections()}));
+        c.databases()
+                .forEach((name, db) -> out.put(name, new int[] {
+                    db.poolSize() != null ? db.poolSize() : c.proxy().defaultPoolSize(),
+                    db.maxDbConnections() != null
+                            ? db.maxDbConnections()
+                            : c.proxy().maxDbConnections()
+                }));
         return out;
     }
 }

@@ -1,7 +1,16 @@
 // One server connection as SHOW SERVERS prints it: ids, the client it serves, backend pid and version, times.
 package io.pgloom.session;
 
-public record ServerRow(String id, String database, String user, String state, String host, int port, int backendPid,
-                        String serverVersion, long connectedAtMillis, long lastUsedMillis, String linkedClient,
-                        int preparedStatements) {
-}
+public record ServerRow(
+        String id,
+        String database,
+        String user,
+        String state,
+        String host,
+        int port,
+        int backendPid,
+        String serverVersion,
+        long connectedAtMillis,
+        long lastUsedMillis,
+        String linkedClient,
+        int preparedStatements) {}

@@ -20,13 +20,16 @@ final class ServerToClientPump implements Runnable {
     private final ClientSession session;
     /** The linked server and its inbound buffer; a pump that ran only inline is re-aimed at the next link. */
     private ServerConn server;
+
     private FrameReader r;
     private final int maxMessage;
     /** While detaching: the reset query failed, so the server must not be reused. */
     private boolean resetFailed;
+
     private byte lastForwarded;
     /** Transaction mode: replies are counted so pgloom's own additions and removals land in the right place. */
     private final boolean tracked;
+
     private final ReplyTracker t;
     /** Running on the client's thread (runInline): stop when nothing more is expected or the client must talk. */
     private boolean inline;
@@ -279,9 +282,14 @@ final class ServerToClientPump implements Runnable {
      */
     private Verdict track(byte type, byte[] buf, int p, int len) {
         boolean terminator = switch (type) {
-            case MessageType.PARSE_COMPLETE, MessageType.BIND_COMPLETE, MessageType.CLOSE_COMPLETE,
-                 MessageType.ROW_DESCRIPTION, MessageType.NO_DATA, MessageType.COMMAND_COMPLETE,
-                 MessageType.EMPTY_QUERY_RESPONSE, MessageType.PORTAL_SUSPENDED -> true;
+            case MessageType.PARSE_COMPLETE,
+                    MessageType.BIND_COMPLETE,
+                    MessageType.CLOSE_COMPLETE,
+                    MessageType.ROW_DESCRIPTION,
+                    MessageType.NO_DATA,
+                    MessageType.COMMAND_COMPLETE,
+                    MessageType.EMPTY_QUERY_RESPONSE,
+                    MessageType.PORTAL_SUSPENDED -> true;
             default -> false;
         };
         if (type == MessageType.COMMAND_COMPLETE && (len == 16 || len == 19)) onDiscardTag(buf, p + 5, len - 4);
@@ -402,8 +410,13 @@ final class ServerToClientPump implements Runnable {
                 t.popZ();
             }
             boolean shutdownNow = session.runtime.shuttingDown() && !session.runtime.waitForClients();
-            LinkState.Decision d = link.onReady(status, session.runtime.clock.nanoTime(),
-                    session.mode == PoolMode.TRANSACTION, resetFailed, shutdownNow, session.timings);
+            LinkState.Decision d = link.onReady(
+                    status,
+                    session.runtime.clock.nanoTime(),
+                    session.mode == PoolMode.TRANSACTION,
+                    resetFailed,
+                    shutdownNow,
+                    session.timings);
             if (d == LinkState.Decision.RELEASE && !link.detaching()) readback = session.settings.take();
             return d;
         }
@@ -420,7 +433,8 @@ final class ServerToClientPump implements Runnable {
             SettingsReadback.run(session, server, names);
             return decision;
         } catch (IOException e) {
-            Logger.warn("event=settings_readback_failed client={} server={} reason={}", session, server.id, e.getMessage());
+            Logger.warn(
+                    "event=settings_readback_failed client={} server={} reason={}", session, server.id, e.getMessage());
             return LinkState.Decision.DISCARD;
         }
     }
@@ -430,7 +444,12 @@ final class ServerToClientPump implements Runnable {
         switch (decision) {
             case RELEASE -> {
                 if (session.link.detaching()) {
-                    if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("reused").inc();
+                    if (session.link.rollingBack())
+                        session.runtime
+                                .metrics
+                                .abandonedTransactions
+                                .labels("reused")
+                                .inc();
                     server.settingsMatch = null;
                     // Only a reset query that resets everything (DISCARD ALL, RESET ALL) put every setting back.
                     if (SettingsReset.resetsAll(session.runtime.config().proxy().serverResetQuery())) {
@@ -441,12 +460,18 @@ final class ServerToClientPump implements Runnable {
                 return true;
             }
             case DISCARD -> {
-                if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("closed").inc();
+                if (session.link.rollingBack())
+                    session.runtime
+                            .metrics
+                            .abandonedTransactions
+                            .labels("closed")
+                            .inc();
                 session.pool.discard(server, "reset_failed");
                 return true;
             }
             case SHUTDOWN -> {
-                session.terminate("shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
+                session.terminate(
+                        "shutdown", SqlState.ADMIN_SHUTDOWN, "terminating connection because pgloom is shutting down");
                 return false;
             }
             default -> {
@@ -460,16 +485,23 @@ final class ServerToClientPump implements Runnable {
         try (var h = session.link.lock.obtain()) {
             tell = session.link.sever(server) && !session.link.detaching() && !session.isClosed();
         }
-        if (session.link.rollingBack()) session.runtime.metrics.abandonedTransactions.labels("closed").inc();
+        if (session.link.rollingBack())
+            session.runtime.metrics.abandonedTransactions.labels("closed").inc();
         session.pool.discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
-            Logger.warn("event=server_lost client={} server={} backend_pid={} error={}",
-                    session, server.id, server.backendPid(), e.getMessage());
+            Logger.warn(
+                    "event=server_lost client={} server={} backend_pid={} error={}",
+                    session,
+                    server.id,
+                    server.backendPid(),
+                    e.getMessage());
             if (lastForwarded == MessageType.ERROR_RESPONSE) {
                 // The server already said why (e.g. FATAL 57P01 from pg_terminate_backend); just close.
                 session.terminate("server_gone", null, null);
             } else {
-                session.terminate("server_gone", SqlState.CONNECTION_FAILURE,
+                session.terminate(
+                        "server_gone",
+                        SqlState.CONNECTION_FAILURE,
                         "server closed the connection unexpectedly; the query may or may not have run");
             }
         }

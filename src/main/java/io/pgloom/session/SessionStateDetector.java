@@ -8,13 +8,19 @@ package io.pgloom.session;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.tinylog.Logger;
 
 final class SessionStateDetector {
-    enum Kind { SET, LISTEN, ADVISORY_LOCK, WITH_HOLD_CURSOR, TEMP_TABLE, PREPARE;
+    enum Kind {
+        SET,
+        LISTEN,
+        ADVISORY_LOCK,
+        WITH_HOLD_CURSOR,
+        TEMP_TABLE,
+        PREPARE;
+
         String label() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -57,9 +63,12 @@ final class SessionStateDetector {
         int p = off;
         while (p < end) {
             p = skipSpaceAndComments(buf, p, end);
-            if (startsWithWord(buf, p, end, "set") || startsWithWord(buf, p, end, "listen")
-                    || startsWithWord(buf, p, end, "prepare") || startsWithWord(buf, p, end, "declare")
-                    || startsWithWord(buf, p, end, "create") || startsWithWord(buf, p, end, "reset")
+            if (startsWithWord(buf, p, end, "set")
+                    || startsWithWord(buf, p, end, "listen")
+                    || startsWithWord(buf, p, end, "prepare")
+                    || startsWithWord(buf, p, end, "declare")
+                    || startsWithWord(buf, p, end, "create")
+                    || startsWithWord(buf, p, end, "reset")
                     || startsWithWord(buf, p, end, "discard")) {
                 return true;
             }
@@ -94,6 +103,7 @@ final class SessionStateDetector {
         for (int j = 0; j < lowerWord.length; j++) if ((b[p + j] | 0x20) != (lowerWord[j] | 0x20)) return false;
         return true;
     }
+
     private static final java.util.regex.Pattern TEMP_TABLE =
             java.util.regex.Pattern.compile("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*");
 
@@ -108,12 +118,21 @@ final class SessionStateDetector {
     }
 
     private static void report(ClientSession s, Kind k) {
-        COUNTS.computeIfAbsent(s.database, d -> new ConcurrentHashMap<>()).computeIfAbsent(k, x -> new LongAdder()).increment();
+        COUNTS.computeIfAbsent(s.database, d -> new ConcurrentHashMap<>())
+                .computeIfAbsent(k, x -> new LongAdder())
+                .increment();
         if (s.reportedStateKinds.add(k)) {
-            Logger.warn("event=session_state_in_transaction_mode client={} user={} database={} application_name={} "
-                    + "remote={}:{} kind={} hint=\"this state does not follow the client to the next server; use session "
-                    + "pool_mode for this client or SET LOCAL\"", s, s.user, s.database, s.applicationName,
-                    s.remoteAddress, s.remotePort, k.label());
+            Logger.warn(
+                    "event=session_state_in_transaction_mode client={} user={} database={} application_name={} "
+                            + "remote={}:{} kind={} hint=\"this state does not follow the client to the next server; use session "
+                            + "pool_mode for this client or SET LOCAL\"",
+                    s,
+                    s.user,
+                    s.database,
+                    s.applicationName,
+                    s.remoteAddress,
+                    s.remotePort,
+                    k.label());
         }
     }
 

@@ -17,11 +17,20 @@ final class SettingStatements {
 
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_$]*(\\.[a-z_][a-z0-9_$]*)?");
     /** SET forms whose setting is named by keywords rather than by its name. */
-    private static final Map<String, String> SPECIAL = Map.of("time zone", "TimeZone", "names", "client_encoding",
-            "schema", "search_path", "role", "role", "xml option", "xmloption");
+    private static final Map<String, String> SPECIAL = Map.of(
+            "time zone",
+            "TimeZone",
+            "names",
+            "client_encoding",
+            "schema",
+            "search_path",
+            "role",
+            "role",
+            "xml option",
+            "xmloption");
     /** set_config('name', value, is_local): the name when it is a literal; is_local must not be true. */
-    private static final Pattern SET_CONFIG = Pattern.compile("set_config\\s*\\(\\s*('(?:[^']|'')*'|[^,)]*)\\s*,"
-            + "(?:[^,']|'(?:[^']|'')*')*,\\s*([^)]*)\\)");
+    private static final Pattern SET_CONFIG = Pattern.compile(
+            "set_config\\s*\\(\\s*('(?:[^']|'')*'|[^,)]*)\\s*," + "(?:[^,']|'(?:[^']|'')*')*,\\s*([^)]*)\\)");
 
     /**
      * The names (canonical spelling) the statement sets for the rest of the session. Empty for anything else,
@@ -29,7 +38,8 @@ final class SettingStatements {
      * pgloom cannot name.
      */
     static List<String> changed(String stmt) {
-        if (stmt.startsWith("set ") || stmt.startsWith("set\t") || stmt.startsWith("set\n")) return ofSet(stmt.substring(4).strip());
+        if (stmt.startsWith("set ") || stmt.startsWith("set\t") || stmt.startsWith("set\n"))
+            return ofSet(stmt.substring(4).strip());
         if (!stmt.contains("set_config")) return NONE;
         List<String> names = new ArrayList<>(1);
         Matcher m = SET_CONFIG.matcher(stmt);
@@ -49,7 +59,8 @@ final class SettingStatements {
     }
 
     private static List<String> ofSet(String rest) {
-        if (rest.startsWith("local ") || rest.startsWith("transaction ") || rest.startsWith("constraints ")) return NONE;
+        if (rest.startsWith("local ") || rest.startsWith("transaction ") || rest.startsWith("constraints "))
+            return NONE;
         if (rest.startsWith("session ")) {
             rest = rest.substring(8).strip();
             if (rest.startsWith("authorization ") || rest.startsWith("characteristics ")) return null;
@@ -63,7 +74,8 @@ final class SettingStatements {
         int end = 0;
         while (end < rest.length() && !Character.isWhitespace(rest.charAt(end)) && rest.charAt(end) != '=') end++;
         String name = rest.substring(0, end);
-        if (name.length() > 2 && name.startsWith("\"") && name.endsWith("\"")) name = name.substring(1, name.length() - 1);
+        if (name.length() > 2 && name.startsWith("\"") && name.endsWith("\""))
+            name = name.substring(1, name.length() - 1);
         return NAME.matcher(name).matches() ? List.of(ParameterSync.canonical(name)) : null;
     }
 }

@@ -52,7 +52,9 @@ final class SettingsReadback {
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < unreported.size(); i++) {
             if (i > 0) sql.append(", ");
-            sql.append("current_setting(").append(ParameterSync.literal(unreported.get(i))).append(", true)");
+            sql.append("current_setting(")
+                    .append(ParameterSync.literal(unreported.get(i)))
+                    .append(", true)");
         }
         server.out.write(Messages.query(sql.toString()));
         String[] values = null;

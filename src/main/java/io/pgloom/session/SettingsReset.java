@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 final class SettingsReset {
     /** Stands for "reset, value unknown" in a server's unreportedSets: equals no real value, so it is set again. */
     static final String UNKNOWN = "\u0000reset";
+
     private static final String ALL = "*";
     private static final Pattern RESET = Pattern.compile("(?s)(?:reset\\s+(\\S+)|discard\\s+(all)"
             + "|set\\s+(?:session\\s+)?([a-z_][a-z0-9_.]*)\\s*(?:=|\\bto\\b)\\s*default)\\s*");
@@ -35,7 +36,8 @@ final class SettingsReset {
         if (m.group(2) != null) return ALL;
         String name = m.group(1) != null ? m.group(1) : m.group(3);
         if (name.equals("all")) return ALL;
-        if (name.startsWith("\"") && name.endsWith("\"") && name.length() > 2) name = name.substring(1, name.length() - 1);
+        if (name.startsWith("\"") && name.endsWith("\"") && name.length() > 2)
+            name = name.substring(1, name.length() - 1);
         return ParameterSync.canonical(name);
     }
 
@@ -100,7 +102,10 @@ final class SettingsReset {
         FrameWriter w = new FrameWriter(64);
         for (String name : show) {
             if (ParameterSync.carried(name) && server.parameters.containsKey(name)) {
-                w.begin(MessageType.PARAMETER_STATUS).cstring(name).cstring(s.wanted.get(name)).end();
+                w.begin(MessageType.PARAMETER_STATUS)
+                        .cstring(name)
+                        .cstring(s.wanted.get(name))
+                        .end();
             }
         }
         if (w.size() > 0) s.write(w.array(), 0, w.size());

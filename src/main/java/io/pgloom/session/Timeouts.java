@@ -32,11 +32,14 @@ final class Timeouts {
         /** What the client reads, as PostgreSQL words its own timeouts. */
         String clientMessage(Limits l) {
             return switch (this) {
-                case QUERY -> "canceling statement due to query_timeout (" + l.query().toMillis()
-                        + " ms); it may or may not have run";
-                case TRANSACTION -> "terminating connection due to transaction timeout (transaction_timeout, "
-                        + l.transaction().toMillis() + " ms); the transaction is rolled back";
-                case IDLE_TRANSACTION -> "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)";
+                case QUERY ->
+                    "canceling statement due to query_timeout (" + l.query().toMillis()
+                            + " ms); it may or may not have run";
+                case TRANSACTION ->
+                    "terminating connection due to transaction timeout (transaction_timeout, "
+                            + l.transaction().toMillis() + " ms); the transaction is rolled back";
+                case IDLE_TRANSACTION ->
+                    "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)";
                 case CLIENT_IDLE -> "terminating connection due to idle timeout (client_idle_timeout)";
             };
         }
@@ -45,7 +48,8 @@ final class Timeouts {
     /** The three timeouts (zero = off), as in force when the janitor's pass starts. */
     record Limits(Duration query, Duration idleTransaction, Duration clientIdle, Duration transaction) {
         static Limits of(ProxySettings p) {
-            return new Limits(p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout(), p.transactionTimeout());
+            return new Limits(
+                    p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout(), p.transactionTimeout());
         }
 
         /** Whether any is on: the janitor skips its sweep over the sessions otherwise. */
@@ -64,10 +68,18 @@ final class Timeouts {
      * @param lastReadyNanos the last ReadyForQuery (or the end of login)
      * @param writeStalledNanos how long a write to the client has been blocked (it stopped reading), or 0
      */
-    static Expired check(Limits l, long now, boolean running, long requestStartNanos, long transactionStartNanos,
-                         boolean inTransaction, long lastReadyNanos, long writeStalledNanos) {
+    static Expired check(
+            Limits l,
+            long now,
+            boolean running,
+            long requestStartNanos,
+            long transactionStartNanos,
+            boolean inTransaction,
+            long lastReadyNanos,
+            long writeStalledNanos) {
         if (running && ranOut(l.query(), requestStartNanos != 0 ? now - requestStartNanos : 0)) return Expired.QUERY;
-        if (ranOut(l.transaction(), transactionStartNanos != 0 ? now - transactionStartNanos : 0)) return Expired.TRANSACTION;
+        if (ranOut(l.transaction(), transactionStartNanos != 0 ? now - transactionStartNanos : 0))
+            return Expired.TRANSACTION;
         long idle;
         if (running) {
             // A client that stopped reading the reply is idle: the server waits on it, not the other way round.

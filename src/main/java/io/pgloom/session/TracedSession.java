@@ -28,7 +28,9 @@ final class TracedSession implements Traced {
         if (tap == null) return;
         s.in = tap.loginIn(s.in);
         s.out = tap.loginOut(s.out);
-        s.reader = new FrameReader(s.in, ClientSession.CLIENT_BUFFER,
+        s.reader = new FrameReader(
+                s.in,
+                ClientSession.CLIENT_BUFFER,
                 Math.max(ClientSession.CLIENT_BUFFER, s.runtime.config().proxy().maxPacketSize()));
     }
 

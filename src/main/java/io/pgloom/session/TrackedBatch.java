@@ -15,8 +15,17 @@ final class TrackedBatch {
      * may be partial (it streams). Replies pgloom must send the client itself right now, before the batch goes
      * to the server, are appended to {@code direct}.
      */
-    static void process(ClientSession s, ServerConn server, byte[] buf, int start, int end, boolean rewrite,
-                        FrameWriter out, FrameWriter direct, int maxPrepared) throws ProtocolException {
+    static void process(
+            ClientSession s,
+            ServerConn server,
+            byte[] buf,
+            int start,
+            int end,
+            boolean rewrite,
+            FrameWriter out,
+            FrameWriter direct,
+            int maxPrepared)
+            throws ProtocolException {
         ReplyTracker t = s.tracker;
         PreparedStatements ps = s.statements;
         int p = start;
@@ -29,14 +38,16 @@ final class TrackedBatch {
             boolean whole = (long) p + 1 + len <= end;
             if (whole && (ps.unnamedDeallocateReply != null || ps.deallocatePortal != null)) {
                 if (type == MessageType.BIND) DeallocateRewrite.bind(ps, buf, body, msgEnd);
-                else if (type == MessageType.EXECUTE && ps.deallocatePortal != null) DeallocateRewrite.execute(ps, t, buf, body, msgEnd);
+                else if (type == MessageType.EXECUTE && ps.deallocatePortal != null)
+                    DeallocateRewrite.execute(ps, t, buf, body, msgEnd);
             }
             if (rewrite && PreparedStatements.namesStatement(buf, p, msgEnd - p - 1)) {
                 handled = true;
                 switch (type) {
                     case MessageType.PARSE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
-                        String clientName = new String(buf, body, nameEnd - body, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName =
+                                new String(buf, body, nameEnd - body, java.nio.charset.StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = PreparedStatements.stmtFor(buf, nameEnd + 1, msgEnd);
                         ps.byClientName.put(clientName, st);
                         if (server.prepared.get(st.name()) != null) {
@@ -51,7 +62,8 @@ final class TrackedBatch {
                     case MessageType.BIND -> {
                         int portalEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
                         int nameEnd = PreparedStatements.cstringEnd(buf, portalEnd + 1, msgEnd);
-                        String clientName = new String(buf, portalEnd + 1, nameEnd - portalEnd - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName = new String(
+                                buf, portalEnd + 1, nameEnd - portalEnd - 1, java.nio.charset.StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = ps.byClientName.get(clientName);
                         if (st == null) {
                             handled = false; // unknown to us: the server answers with its own error
@@ -60,30 +72,39 @@ final class TrackedBatch {
                             if (st.sessionLevel()) {
                                 byte[] f = st.parseFrame();
                                 int q = st.queryStart();
-                                SessionStateDetector.inspect(s, server, f, q, PreparedStatements.cstringEnd(f, q, f.length));
+                                SessionStateDetector.inspect(
+                                        s, server, f, q, PreparedStatements.cstringEnd(f, q, f.length));
                             }
                             byte[] newName = st.name().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                             int newLen = len - (nameEnd - portalEnd - 1) + newName.length;
-                            out.int8(MessageType.BIND).int32(newLen).bytes(buf, body, portalEnd + 1 - body)
-                                    .bytes(newName).bytes(buf, nameEnd, msgEnd - nameEnd);
+                            out.int8(MessageType.BIND)
+                                    .int32(newLen)
+                                    .bytes(buf, body, portalEnd + 1 - body)
+                                    .bytes(newName)
+                                    .bytes(buf, nameEnd, msgEnd - nameEnd);
                             t.sent++;
                         }
                     }
                     case MessageType.DESCRIBE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body + 1, msgEnd);
-                        String clientName = new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName =
+                                new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = ps.byClientName.get(clientName);
                         if (st == null) {
                             handled = false;
                         } else {
                             PreparedStatements.ensureOnServer(st, server, maxPrepared, t, out);
-                            out.begin(MessageType.DESCRIBE).int8(MessageType.TARGET_STATEMENT).cstring(st.name()).end();
+                            out.begin(MessageType.DESCRIBE)
+                                    .int8(MessageType.TARGET_STATEMENT)
+                                    .cstring(st.name())
+                                    .end();
                             t.sent++;
                         }
                     }
                     case MessageType.CLOSE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body + 1, msgEnd);
-                        String clientName = new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName =
+                                new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
                         // Other clients may share the server-side statement: forget the client's name, keep it there.
                         ps.byClientName.remove(clientName);
                         fake(t, PreparedStatements.CLOSE_COMPLETE, direct);
@@ -117,9 +138,12 @@ final class TrackedBatch {
                         t.pushZ(false);
                         t.sent++;
                     }
-                    case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                         MessageType.CLOSE -> t.sent++;
-                    default -> { }
+                    case MessageType.PARSE,
+                            MessageType.BIND,
+                            MessageType.EXECUTE,
+                            MessageType.DESCRIBE,
+                            MessageType.CLOSE -> t.sent++;
+                    default -> {}
                 }
                 if (rewrite) out.bytes(buf, p, msgEnd - p);
             }

@@ -30,8 +30,9 @@ public final class BackendTls {
         if (s.mode() == TlsSettings.Server.ServerMode.DISABLE) return null;
         try {
             TrustManager[] trust;
-            if (s.caFile() != null && (s.mode() == TlsSettings.Server.ServerMode.VERIFY_CA
-                    || s.mode() == TlsSettings.Server.ServerMode.VERIFY_FULL)) {
+            if (s.caFile() != null
+                    && (s.mode() == TlsSettings.Server.ServerMode.VERIFY_CA
+                            || s.mode() == TlsSettings.Server.ServerMode.VERIFY_FULL)) {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
                 int i = 0;
@@ -46,7 +47,10 @@ public final class BackendTls {
             if (s.certFile() != null) {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
-                ks.setKeyEntry("pgloom", Pem.privateKey(s.keyFile()), new char[0],
+                ks.setKeyEntry(
+                        "pgloom",
+                        Pem.privateKey(s.keyFile()),
+                        new char[0],
                         Pem.certificates(s.certFile()).toArray(new X509Certificate[0]));
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, new char[0]);
@@ -78,10 +82,10 @@ public final class BackendTls {
     /** prefer / require: encryption without certificate checks, as libpq's sslmode=require. */
     private static final class EncryptOnly implements X509TrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) { }
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

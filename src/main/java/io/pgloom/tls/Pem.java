@@ -23,8 +23,11 @@ import java.util.regex.Pattern;
 public final class Pem {
     private Pem() {}
 
-    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
-    private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
+    private static final byte[] OID_RSA = {
+        0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01
+    };
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     /** Thrown with a message that names the file and says what is wrong (never key material). */
@@ -43,7 +46,8 @@ public final class Pem {
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(data))) {
                 out.add((X509Certificate) c);
             }
-            if (out.isEmpty()) throw new PemException(file, "no certificate found (expected -----BEGIN CERTIFICATE-----)");
+            if (out.isEmpty())
+                throw new PemException(file, "no certificate found (expected -----BEGIN CERTIFICATE-----)");
             return out;
         } catch (GeneralSecurityException e) {
             throw new PemException(file, "not a readable certificate: " + e.getMessage());
@@ -71,9 +75,11 @@ public final class Pem {
                 case "EC PRIVATE KEY" -> {
                     return pkcs8(file, wrap(OID_EC, sec1Curve(file, der), der), "EC");
                 }
-                case "ENCRYPTED PRIVATE KEY" -> throw new PemException(file,
-                        "the private key is encrypted; give pgloom an unencrypted key (openssl pkey -in key -out key.pem)");
-                default -> { }
+                case "ENCRYPTED PRIVATE KEY" ->
+                    throw new PemException(
+                            file,
+                            "the private key is encrypted; give pgloom an unencrypted key (openssl pkey -in key -out key.pem)");
+                default -> {}
             }
         }
         throw new PemException(file, "no private key found (expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");

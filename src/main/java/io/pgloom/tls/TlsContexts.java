@@ -50,14 +50,16 @@ public final class TlsContexts {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
             SSLParameters p = ctx.getDefaultSSLParameters();
-            p.setProtocols(s.minProtocol().equals("TLSv1.3") ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"});
+            p.setProtocols(
+                    s.minProtocol().equals("TLSv1.3") ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"});
             if (!s.ciphers().isEmpty()) p.setCipherSuites(s.ciphers().toArray(new String[0]));
             p.setApplicationProtocols(new String[] {ALPN});
             if (s.mode().clientCertificate()) p.setNeedClientAuth(true);
             else if (s.caFile() != null) p.setWantClientAuth(true); // a certificate, when offered, can serve hba "cert"
             return new ServerTls(ctx, p, all);
         } catch (GeneralSecurityException e) {
-            throw new IOException("TLS material from " + s.certFile() + " / " + s.keyFile() + " is not usable: " + e.getMessage(), e);
+            throw new IOException(
+                    "TLS material from " + s.certFile() + " / " + s.keyFile() + " is not usable: " + e.getMessage(), e);
         }
     }
 }

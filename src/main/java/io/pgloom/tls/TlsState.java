@@ -22,7 +22,8 @@ public final class TlsState {
     /** Towards PostgreSQL ([server_tls]); null when off. */
     private final BackendTls backend;
     /** For databases that override [server_tls] mode (server_tls_mode): built once per mode. */
-    private final ConcurrentHashMap<TlsSettings.Server.ServerMode, Optional<BackendTls>> byMode = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TlsSettings.Server.ServerMode, Optional<BackendTls>> byMode =
+            new ConcurrentHashMap<>();
 
     private TlsState(ProxyConfig config, TlsContexts.ServerTls server, BackendTls backend) {
         this.config = config;
@@ -40,7 +41,9 @@ public final class TlsState {
                 throw new IllegalStateException("[tls]: " + e.getMessage(), e);
             }
             for (X509Certificate cert : server.certificates()) {
-                Logger.info("event=tls_certificate_loaded subject={} not_after={}", cert.getSubjectX500Principal().getName(),
+                Logger.info(
+                        "event=tls_certificate_loaded subject={} not_after={}",
+                        cert.getSubjectX500Principal().getName(),
                         cert.getNotAfter().toInstant());
             }
         }
@@ -92,8 +95,10 @@ public final class TlsState {
     public BackendTls backend(DatabaseConfig db) {
         if (db.serverTlsMode() == null) return backend;
         return byMode.computeIfAbsent(db.serverTlsMode(), m -> {
-            var g = config.serverTls();
-            return Optional.ofNullable(backendOf(new TlsSettings.Server(m, g.caFile(), g.certFile(), g.keyFile())));
-        }).orElse(null);
+                    var g = config.serverTls();
+                    return Optional.ofNullable(
+                            backendOf(new TlsSettings.Server(m, g.caFile(), g.certFile(), g.keyFile())));
+                })
+                .orElse(null);
     }
 }

@@ -12,15 +12,18 @@ public final class TlsUpgrade {
     private TlsUpgrade() {}
 
     /** Handshakes and returns the TLS socket; {@code consumed} are bytes of the handshake already read (or null). */
-    public static SSLSocket accept(TlsContexts.ServerTls tls, Socket plain, byte[] consumed, boolean direct) throws IOException {
-        SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory().createSocket(plain,
-                consumed == null ? null : new ByteArrayInputStream(consumed), true);
+    public static SSLSocket accept(TlsContexts.ServerTls tls, Socket plain, byte[] consumed, boolean direct)
+            throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.context()
+                .getSocketFactory()
+                .createSocket(plain, consumed == null ? null : new ByteArrayInputStream(consumed), true);
         ssl.setSSLParameters(tls.parameters());
         ssl.setUseClientMode(false);
         ssl.startHandshake();
         if (direct && !TlsContexts.ALPN.equals(ssl.getApplicationProtocol())) {
             ssl.close();
-            throw new IOException("direct TLS without ALPN \"" + TlsContexts.ALPN + "\" is refused, as PostgreSQL does");
+            throw new IOException(
+                    "direct TLS without ALPN \"" + TlsContexts.ALPN + "\" is refused, as PostgreSQL does");
         }
         return ssl;
     }

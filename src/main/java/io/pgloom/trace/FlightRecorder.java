@@ -13,6 +13,7 @@ public final class FlightRecorder {
      * backwards from the newest entry, whose full time is kept, so they stay right for the ~19 hours before it.
      */
     private final long[] entries;
+
     private final char direction;
     private int next;
     private long count;
@@ -52,8 +53,8 @@ public final class FlightRecorder {
         for (int i = 0; i < n; i++) {
             long e = entries[(start + i) % entries.length];
             long unitsBefore = (lastUnits - (e & 0xffff_ffffL)) & 0xffff_ffffL;
-            out.add(new Entry(lastNanos - (unitsBefore << UNIT_SHIFT), direction, (byte) (e >>> 56),
-                    (int) ((e >>> 32) & LENGTH_CAP)));
+            out.add(new Entry(lastNanos - (unitsBefore << UNIT_SHIFT), direction, (byte) (e >>> 56), (int)
+                    ((e >>> 32) & LENGTH_CAP)));
         }
         return out;
     }
@@ -66,8 +67,13 @@ public final class FlightRecorder {
         StringBuilder sb = new StringBuilder();
         for (Entry e : all) {
             if (!sb.isEmpty()) sb.append(", ");
-            sb.append(String.format(java.util.Locale.ROOT, "-%.3fs %c %s %d", (nowNanos - e.nanos()) / 1e9, e.direction(),
-                    MessageType.printable(e.type()), e.length()));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "-%.3fs %c %s %d",
+                    (nowNanos - e.nanos()) / 1e9,
+                    e.direction(),
+                    MessageType.printable(e.type()),
+                    e.length()));
         }
         return sb.toString();
     }

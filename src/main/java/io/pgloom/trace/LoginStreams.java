@@ -72,6 +72,7 @@ final class LoginStreams {
         private final boolean fromClient;
         /** Client side: the next packet has no type byte (startup, SSL, GSSENC, cancel). */
         private boolean untyped;
+
         private boolean off;
         private byte[] buf = new byte[64];
         private int have;
@@ -153,7 +154,8 @@ final class LoginStreams {
                     untyped = false;
                     Map<String, String> params = Map.of();
                     try {
-                        params = StartupPacket.parse(Arrays.copyOfRange(bytes, 4, bytes.length)).parameters();
+                        params = StartupPacket.parse(Arrays.copyOfRange(bytes, 4, bytes.length))
+                                .parameters();
                     } catch (ProtocolException e) {
                         off = true; // pgloom refuses it; the refusal is still traced on the way out
                     }

@@ -240,7 +240,7 @@ final class MessageFields {
             case MessageType.COPY_DATA -> w.rest("data", Kind.VALUE);
             case MessageType.COPY_FAIL -> w.cstring("message", Kind.TEXT);
             case MessageType.PASSWORD -> w.rest("password", Kind.SECRET);
-            default -> { } // Sync, Flush, Terminate, CopyDone: no fields
+            default -> {} // Sync, Flush, Terminate, CopyDone: no fields
         }
     }
 
@@ -315,7 +315,7 @@ final class MessageFields {
                 for (int i = 0; i < n; i++) w.cstring("options[]", Kind.NAME);
             }
             case MessageType.COPY_DATA -> w.rest("data", Kind.VALUE);
-            default -> { } // ParseComplete, BindComplete, CloseComplete, NoData, EmptyQuery, PortalSuspended, CopyDone
+            default -> {} // ParseComplete, BindComplete, CloseComplete, NoData, EmptyQuery, PortalSuspended, CopyDone
         }
     }
 }

@@ -53,7 +53,13 @@ final class PcapStream {
     /** The 24-byte pcap file header (microsecond timestamps, Ethernet). */
     static byte[] globalHeader() {
         ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        h.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(SNAPLEN).putInt(LINKTYPE_ETHERNET);
+        h.putInt(0xa1b2c3d4)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(SNAPLEN)
+                .putInt(LINKTYPE_ETHERNET);
         return h.array();
     }
 
@@ -97,23 +103,49 @@ final class PcapStream {
         int tcpLen = 20 + payload.length;
         int frame = 14 + ipLen + tcpLen;
         ByteBuffer b = ByteBuffer.allocate(16 + frame);
-        b.order(ByteOrder.LITTLE_ENDIAN).putInt((int) (micros / 1_000_000)).putInt((int) (micros % 1_000_000))
-                .putInt(frame).putInt(frame).order(ByteOrder.BIG_ENDIAN);
+        b.order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) (micros / 1_000_000))
+                .putInt((int) (micros % 1_000_000))
+                .putInt(frame)
+                .putInt(frame)
+                .order(ByteOrder.BIG_ENDIAN);
         byte[] src = fromClient ? clientIp : proxyIp;
         byte[] dst = fromClient ? proxyIp : clientIp;
-        b.put(fromClient ? PROXY_MAC : CLIENT_MAC).put(fromClient ? CLIENT_MAC : PROXY_MAC).putShort((short) (v6 ? 0x86dd : 0x0800));
+        b.put(fromClient ? PROXY_MAC : CLIENT_MAC)
+                .put(fromClient ? CLIENT_MAC : PROXY_MAC)
+                .putShort((short) (v6 ? 0x86dd : 0x0800));
         int ip = b.position();
         if (v6) {
-            b.putInt(0x60000000).putShort((short) tcpLen).put((byte) 6).put((byte) 64).put(src).put(dst);
+            b.putInt(0x60000000)
+                    .putShort((short) tcpLen)
+                    .put((byte) 6)
+                    .put((byte) 64)
+                    .put(src)
+                    .put(dst);
         } else {
-            b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + tcpLen)).putShort((short) 0).putShort((short) 0x4000)
-                    .put((byte) 64).put((byte) 6).putShort((short) 0).put(src).put(dst);
+            b.put((byte) 0x45)
+                    .put((byte) 0)
+                    .putShort((short) (20 + tcpLen))
+                    .putShort((short) 0)
+                    .putShort((short) 0x4000)
+                    .put((byte) 64)
+                    .put((byte) 6)
+                    .putShort((short) 0)
+                    .put(src)
+                    .put(dst);
             b.putShort(ip + 10, (short) checksum(b.array(), ip, 20, 0));
         }
         int tcp = b.position();
-        b.putShort((short) (fromClient ? clientPort : PROXY_PORT)).putShort((short) (fromClient ? PROXY_PORT : clientPort))
-                .putInt((int) seq).putInt((int) ack).put((byte) 0x50).put((byte) flags).putShort((short) 0xffff)
-                .putShort((short) 0).putShort((short) 0).put(payload);
+        b.putShort((short) (fromClient ? clientPort : PROXY_PORT))
+                .putShort((short) (fromClient ? PROXY_PORT : clientPort))
+                .putInt((int) seq)
+                .putInt((int) ack)
+                .put((byte) 0x50)
+                .put((byte) flags)
+                .putShort((short) 0xffff)
+                .putShort((short) 0)
+                .putShort((short) 0)
+                .put(payload);
         long pseudo = sum(src, 0, src.length) + sum(dst, 0, dst.length) + 6 + tcpLen;
         b.putShort(tcp + 16, (short) checksum(b.array(), tcp, tcpLen, pseudo));
         return b.array();

@@ -1,6 +1,7 @@
 // The one place that decides what a trace may show. For each message it renders the visible fields as
 // key=value text and, for the pcap, a copy of the message with everything not visible overwritten by '*'
-// (secrets by zeros; default deny: bytes no field claims stay masked). Passwords, SASL messages and cancel keys are never
+// (secrets by zeros; default deny: bytes no field claims stay masked). Passwords, SASL messages and cancel keys are
+// never
 // shown, whatever the level or trace_values; values only at level full with trace_values = true in the file.
 package io.pgloom.trace;
 
@@ -20,9 +21,11 @@ final class Redactor {
 
     /** Longest text or value printed in a line; the rest is counted, not printed. */
     static final int MAX_PRINTED = 2048;
+
     private static final byte MASK = '*';
     /** A field name printed as a key: pgloom's own names, and startup parameter names that look like them. */
     private static final Pattern SAFE_KEY = Pattern.compile("[A-Za-z0-9_.$]{1,64}");
+
     private static final int MAX_KEY = 64;
 
     /** The policy, in one method. */
@@ -45,11 +48,20 @@ final class Redactor {
         TracePolicy p = e.policy();
         byte[] b = e.bytes();
         return switch (e.kind()) {
-            case ANSWER -> new Rendered(p.level() == TraceLevel.HEADERS ? "" : " answer=" + MessageType.printable(b[0]),
-                    pcap ? b.clone() : null, false);
+            case ANSWER ->
+                new Rendered(
+                        p.level() == TraceLevel.HEADERS ? "" : " answer=" + MessageType.printable(b[0]),
+                        pcap ? b.clone() : null,
+                        false);
             case PACKET -> walk(e, p, b, 4, pcap, (fc, v) -> MessageFields.packet(b, b.length, v));
-            case MESSAGE -> walk(e, p, b, MessageType.HEADER_LENGTH, pcap,
-                    (fc, v) -> MessageFields.typed(fc, b[0], b, MessageType.HEADER_LENGTH, b.length, v));
+            case MESSAGE ->
+                walk(
+                        e,
+                        p,
+                        b,
+                        MessageType.HEADER_LENGTH,
+                        pcap,
+                        (fc, v) -> MessageFields.typed(fc, b[0], b, MessageType.HEADER_LENGTH, b.length, v));
             default -> throw new IllegalArgumentException(e.kind().name());
         };
     }
@@ -70,8 +82,11 @@ final class Redactor {
             Arrays.fill(masked, MASK);
             System.arraycopy(b, 0, masked, 0, Math.min(header, b.length));
             // A message cut short gets the length of what is there, so the stream stays parseable.
-            if (size < wire) FrameWriter.putInt(masked, e.kind() == TraceEvent.Kind.MESSAGE ? 1 : 0,
-                    e.kind() == TraceEvent.Kind.MESSAGE ? size - 1 : size);
+            if (size < wire)
+                FrameWriter.putInt(
+                        masked,
+                        e.kind() == TraceEvent.Kind.MESSAGE ? 1 : 0,
+                        e.kind() == TraceEvent.Kind.MESSAGE ? size - 1 : size);
         }
         if (!p.bodies() || b.length < header) return new Rendered("", masked, cut && p.bodies());
         Fields f = new Fields(b, p, masked);
@@ -188,7 +203,9 @@ final class Redactor {
             if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f) return false;
         }
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(b, off, len));
             return true;
         } catch (CharacterCodingException e) {

@@ -64,7 +64,8 @@ final class RotatingFile implements AutoCloseable {
         } else {
             for (int i = keep - 1; i >= 1; i--) {
                 Path from = Path.of(path + "." + i);
-                if (Files.exists(from)) Files.move(from, Path.of(path + "." + (i + 1)), StandardCopyOption.REPLACE_EXISTING);
+                if (Files.exists(from))
+                    Files.move(from, Path.of(path + "." + (i + 1)), StandardCopyOption.REPLACE_EXISTING);
             }
             Files.move(path, Path.of(path + ".1"), StandardCopyOption.REPLACE_EXISTING);
         }

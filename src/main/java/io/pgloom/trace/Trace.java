@@ -10,6 +10,7 @@ public final class Trace {
     public final TraceLevel level;
     /** trace_values was on in the config file when the trace started. */
     public final boolean values;
+
     public final String by;
     public final String via;
     public final long startedMillis;
@@ -20,8 +21,18 @@ public final class Trace {
     final LongAdder messages = new LongAdder();
     final LongAdder dropped = new LongAdder();
 
-    Trace(String id, TraceScope scope, TraceLevel level, boolean values, String by, String via, long startedMillis,
-          long durationNanos, long nowNanos, Path file, Path pcapFile) {
+    Trace(
+            String id,
+            TraceScope scope,
+            TraceLevel level,
+            boolean values,
+            String by,
+            String via,
+            long startedMillis,
+            long durationNanos,
+            long nowNanos,
+            Path file,
+            Path pcapFile) {
         this.id = id;
         this.scope = scope;
         this.level = level;

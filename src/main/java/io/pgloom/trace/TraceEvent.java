@@ -2,8 +2,16 @@
 // the login streams, the start or end of a session's stream, or a line about the trace itself.
 package io.pgloom.trace;
 
-record TraceEvent(Kind kind, WireTap tap, TracePolicy policy, long nanos, boolean fromClient, boolean fromProxy,
-                  int length, byte[] bytes, String note) {
+record TraceEvent(
+        Kind kind,
+        WireTap tap,
+        TracePolicy policy,
+        long nanos,
+        boolean fromClient,
+        boolean fromProxy,
+        int length,
+        byte[] bytes,
+        String note) {
     enum Kind {
         /** A typed message: bytes start with the type byte and the length (possibly cut short). */
         MESSAGE,

@@ -5,7 +5,9 @@ package io.pgloom.trace;
 import java.util.Locale;
 
 public enum TraceLevel {
-    HEADERS, SUMMARY, FULL;
+    HEADERS,
+    SUMMARY,
+    FULL;
 
     /** The word used in TRACE ON … LEVEL and in SHOW TRACES. */
     public String word() {

@@ -28,6 +28,7 @@ public final class TraceRegistry implements AutoCloseable {
     private final Supplier<? extends Iterable<? extends Traced>> sessions;
     /** The admin console's database: never traced. */
     private final String adminDatabase;
+
     private final Gauge activeGauge;
     private final Counter messagesCounter;
     private final Counter droppedCounter;
@@ -37,12 +38,18 @@ public final class TraceRegistry implements AutoCloseable {
     private final Map<String, Trace> traces = new LinkedHashMap<>(); // guarded by lock
     /** Taps by client id: sessions being traced, and logins in progress while any trace runs. */
     private final ConcurrentHashMap<String, WireTap> taps = new ConcurrentHashMap<>();
+
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean active;
     private volatile TraceWriter writer;
 
-    public TraceRegistry(Supplier<TraceSettings> settings, Supplier<? extends Iterable<? extends Traced>> sessions,
-                         String adminDatabase, Gauge activeGauge, Counter messagesCounter, Counter droppedCounter) {
+    public TraceRegistry(
+            Supplier<TraceSettings> settings,
+            Supplier<? extends Iterable<? extends Traced>> sessions,
+            String adminDatabase,
+            Gauge activeGauge,
+            Counter messagesCounter,
+            Counter droppedCounter) {
         this.settings = settings;
         this.sessions = sessions;
         this.adminDatabase = adminDatabase;
@@ -79,19 +86,41 @@ public final class TraceRegistry implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot open the trace file (set [trace] file and pcap_file): " + e);
             }
-            t = new Trace("T-" + ids.incrementAndGet(), req.scope(), req.level(), s.traceValues(), by, via,
-                    System.currentTimeMillis(), d.toNanos(), System.nanoTime(), s.file(), s.pcapFile());
+            t = new Trace(
+                    "T-" + ids.incrementAndGet(),
+                    req.scope(),
+                    req.level(),
+                    s.traceValues(),
+                    by,
+                    via,
+                    System.currentTimeMillis(),
+                    d.toNanos(),
+                    System.nanoTime(),
+                    s.file(),
+                    s.pcapFile());
             traces.put(t.id, t);
             active = true;
             activeGauge.set(traces.size());
-            w.offer(TraceEvent.meta(System.nanoTime(), t.id + " - - trace_started scope="
-                    + SafeText.logValue(t.scope.describe()) + " level=" + t.level.word() + " values="
-                    + (t.values ? "shown" : "redacted") + " by=" + SafeText.logValue(by) + " via=" + via
-                    + " expires=" + Instant.ofEpochMilli(t.expiresMillis)), true);
+            w.offer(
+                    TraceEvent.meta(
+                            System.nanoTime(),
+                            t.id + " - - trace_started scope="
+                                    + SafeText.logValue(t.scope.describe()) + " level=" + t.level.word() + " values="
+                                    + (t.values ? "shown" : "redacted") + " by=" + SafeText.logValue(by) + " via=" + via
+                                    + " expires=" + Instant.ofEpochMilli(t.expiresMillis)),
+                    true);
             recompute();
         }
-        Logger.info("event=trace_started trace={} scope={} level={} values={} by={} via={} expires={} file={} pcap={}",
-                t.id, t.scope.describe(), t.level.word(), t.values, by, via, Instant.ofEpochMilli(t.expiresMillis), t.file,
+        Logger.info(
+                "event=trace_started trace={} scope={} level={} values={} by={} via={} expires={} file={} pcap={}",
+                t.id,
+                t.scope.describe(),
+                t.level.word(),
+                t.values,
+                by,
+                via,
+                Instant.ofEpochMilli(t.expiresMillis),
+                t.file,
                 t.pcapFile == null ? "" : t.pcapFile);
         return t;
     }
@@ -144,11 +173,22 @@ public final class TraceRegistry implements AutoCloseable {
         recompute();
         TraceWriter w = writer;
         if (w != null) {
-            w.offer(TraceEvent.meta(System.nanoTime(),
-                    t.id + " - - trace_ended reason=" + reason + " by=" + SafeText.logValue(by)), true);
+            w.offer(
+                    TraceEvent.meta(
+                            System.nanoTime(),
+                            t.id + " - - trace_ended reason=" + reason + " by=" + SafeText.logValue(by)),
+                    true);
         }
-        Logger.info("event=trace_ended trace={} reason={} by={} via={} scope={} level={} messages={} dropped={}",
-                t.id, reason, by, via, t.scope.describe(), t.level.word(), t.messages(), t.dropped());
+        Logger.info(
+                "event=trace_ended trace={} reason={} by={} via={} scope={} level={} messages={} dropped={}",
+                t.id,
+                reason,
+                by,
+                via,
+                t.scope.describe(),
+                t.level.word(),
+                t.messages(),
+                t.dropped());
     }
 
     /** Shutdown: every trace ends, the writer writes what is queued and stops. */
@@ -178,7 +218,8 @@ public final class TraceRegistry implements AutoCloseable {
             if (!tap.identified) continue; // decided when its startup packet arrives
             List<Trace> cov = covering(tap.client, tap.user, tap.database, tap.remote);
             if (!cov.isEmpty()) tap.policy = TracePolicy.of(cov);
-            else if (tap.session != null || tap.policy != null) detach(tap, "trace_ended"); // a login: attach decides afresh
+            else if (tap.session != null || tap.policy != null)
+                detach(tap, "trace_ended"); // a login: attach decides afresh
         }
         if (!active) return;
         for (Traced s : sessions.get()) {

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** @param duration null: the configured default_duration */
 public record TraceRequest(TraceScope scope, Duration duration, TraceLevel level) {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?");
+    private static final Pattern DURATION =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?");
 
     /** Parses the words after ON; throws IllegalArgumentException with a message for the operator. */
     public static TraceRequest parse(java.util.List<String> words) {
@@ -23,8 +24,11 @@ public record TraceRequest(TraceScope scope, Duration duration, TraceLevel level
                 if (i + 1 >= words.size()) throw new IllegalArgumentException(upper + " needs a value");
                 String v = words.get(++i);
                 // "FOR 5 min": a unit may follow as its own word
-                if (upper.equals("FOR") && i + 1 < words.size() && words.get(i + 1).matches("(?i)[a-z]+")
-                        && !words.get(i + 1).equalsIgnoreCase("LEVEL") && !words.get(i + 1).equalsIgnoreCase("FOR")) {
+                if (upper.equals("FOR")
+                        && i + 1 < words.size()
+                        && words.get(i + 1).matches("(?i)[a-z]+")
+                        && !words.get(i + 1).equalsIgnoreCase("LEVEL")
+                        && !words.get(i + 1).equalsIgnoreCase("FOR")) {
                     v = v + words.get(++i);
                 }
                 if (upper.equals("FOR")) duration = duration(v);
@@ -32,8 +36,9 @@ public record TraceRequest(TraceScope scope, Duration duration, TraceLevel level
             } else if (scope == null) {
                 scope = TraceScope.parse(w);
             } else {
-                throw new IllegalArgumentException("unexpected \"" + w + "\": TRACE ON [client id | user=U | database=D | "
-                        + "address=CIDR] [FOR duration] [LEVEL headers|summary|full]");
+                throw new IllegalArgumentException(
+                        "unexpected \"" + w + "\": TRACE ON [client id | user=U | database=D | "
+                                + "address=CIDR] [FOR duration] [LEVEL headers|summary|full]");
             }
         }
         return new TraceRequest(scope == null ? TraceScope.ALL : scope, duration, level);
@@ -42,7 +47,8 @@ public record TraceRequest(TraceScope scope, Duration duration, TraceLevel level
     /** "90" (seconds), "90s", "500ms", "5m", "5min", "1h". */
     static Duration duration(String text) {
         Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
-        if (!m.matches()) throw new IllegalArgumentException("FOR needs a duration like 30s, 5min or 1h (got \"" + text + "\")");
+        if (!m.matches())
+            throw new IllegalArgumentException("FOR needs a duration like 30s, 5min or 1h (got \"" + text + "\")");
         double n = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         double seconds = switch (unit.charAt(0)) {

@@ -5,7 +5,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 public record TraceScope(Kind kind, String value, byte[] network, int prefix) {
-    public enum Kind { ALL, CLIENT, USER, DATABASE, ADDRESS }
+    public enum Kind {
+        ALL,
+        CLIENT,
+        USER,
+        DATABASE,
+        ADDRESS
+    }
 
     public static final TraceScope ALL = new TraceScope(Kind.ALL, "", null, 0);
 
@@ -25,7 +31,9 @@ public record TraceScope(Kind kind, String value, byte[] network, int prefix) {
             case "database", "db" -> new TraceScope(Kind.DATABASE, v, null, 0);
             case "address", "addr" -> address(v);
             case "client" -> parse(v);
-            default -> throw new IllegalArgumentException("unknown trace scope \"" + key + "\": use user=, database= or address=");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown trace scope \"" + key + "\": use user=, database= or address=");
         };
     }
 
@@ -44,8 +52,8 @@ public record TraceScope(Kind kind, String value, byte[] network, int prefix) {
     }
 
     private static IllegalArgumentException badAddress(String cidr) {
-        return new IllegalArgumentException("address= must be an IP address or network like 10.0.0.0/8 or ::1/128 (got \""
-                + cidr + "\")");
+        return new IllegalArgumentException(
+                "address= must be an IP address or network like 10.0.0.0/8 or ::1/128 (got \"" + cidr + "\")");
     }
 
     /** Whether a session with this identity is covered; user and database may be "" before the startup packet. */

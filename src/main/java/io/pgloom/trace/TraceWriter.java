@@ -23,10 +23,11 @@ import java.util.concurrent.locks.LockSupport;
 import org.tinylog.Logger;
 
 final class TraceWriter implements Runnable {
-    static final String FILE_HEADER = "# pgloom trace: time trace client direction message len +ms_since_previous fields"
-            + " (direction: > from the client, < to the client, - about the session or trace)\n";
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    static final String FILE_HEADER =
+            "# pgloom trace: time trace client direction message len +ms_since_previous fields"
+                    + " (direction: > from the client, < to the client, - about the session or trace)\n";
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final TraceRegistry registry;
@@ -38,6 +39,7 @@ final class TraceWriter implements Runnable {
     private volatile boolean running = true;
     /** Wall time of the monotonic clock's zero, for line time stamps. */
     private volatile long baseMicros;
+
     private volatile long baseNanos;
 
     private final ResourceLock files = new ResourceLock();
@@ -78,12 +80,14 @@ final class TraceWriter implements Runnable {
             if (text == null || !text.path.equals(s.file())) {
                 closeQuietly(text);
                 text = null;
-                text = new RotatingFile(s.file(), s.maxFileBytes(), s.keepFiles(), FILE_HEADER.getBytes(StandardCharsets.UTF_8));
+                text = new RotatingFile(
+                        s.file(), s.maxFileBytes(), s.keepFiles(), FILE_HEADER.getBytes(StandardCharsets.UTF_8));
             }
             if (!Objects.equals(pcap == null ? null : pcap.path, s.pcapFile())) {
                 closeQuietly(pcap);
                 pcap = null;
-                if (s.pcapFile() != null) pcap = new RotatingFile(s.pcapFile(), s.maxFileBytes(), s.keepFiles(), PcapStream.globalHeader());
+                if (s.pcapFile() != null)
+                    pcap = new RotatingFile(s.pcapFile(), s.maxFileBytes(), s.keepFiles(), PcapStream.globalHeader());
             }
             writeFailed = false;
         }
@@ -104,7 +108,8 @@ final class TraceWriter implements Runnable {
                 continue;
             }
             if (!registry.active() && System.nanoTime() - idleSince > IDLE_CLOSE_NANOS) closeFiles();
-            LockSupport.parkNanos(registry.active() ? TimeUnit.MILLISECONDS.toNanos(5) : TimeUnit.MILLISECONDS.toNanos(100));
+            LockSupport.parkNanos(
+                    registry.active() ? TimeUnit.MILLISECONDS.toNanos(5) : TimeUnit.MILLISECONDS.toNanos(100));
         }
         closeFiles();
     }
@@ -131,7 +136,11 @@ final class TraceWriter implements Runnable {
                     if (text == null) open(registry.settings());
                     write(e);
                 } catch (IOException | RuntimeException ex) {
-                    if (!writeFailed) Logger.warn("event=trace_write_failed file={} error={}", text == null ? "" : text.path, ex.toString());
+                    if (!writeFailed)
+                        Logger.warn(
+                                "event=trace_write_failed file={} error={}",
+                                text == null ? "" : text.path,
+                                ex.toString());
                     writeFailed = true;
                 }
             }
@@ -175,8 +184,12 @@ final class TraceWriter implements Runnable {
                     + " level=" + p.level().word() + (p.values() ? " values=shown" : ""));
         }
         Redactor.Rendered r = Redactor.render(e, pcap != null);
-        StringBuilder sb = new StringBuilder(128).append(prefix(e)).append(e.fromClient() ? " > " : " < ").append(name(e))
-                .append(" len=").append(e.length())
+        StringBuilder sb = new StringBuilder(128)
+                .append(prefix(e))
+                .append(e.fromClient() ? " > " : " < ")
+                .append(name(e))
+                .append(" len=")
+                .append(e.length())
                 .append(String.format(java.util.Locale.ROOT, " +%.3fms", (e.nanos() - tap.lastNanos) / 1e6));
         if (e.fromProxy()) sb.append(" from=pgloom");
         if (r.cutShort()) sb.append(" truncated");
@@ -195,7 +208,9 @@ final class TraceWriter implements Runnable {
     private void pcapSegment(TraceEvent e, byte[] payload) throws IOException {
         WireTap tap = e.tap();
         long at = micros(e.nanos());
-        if (e.kind() == TraceEvent.Kind.PACKET && e.bytes().length >= 8 && FrameWriter.getInt(e.bytes(), 4) == MessageType.SSL_REQUEST) {
+        if (e.kind() == TraceEvent.Kind.PACKET
+                && e.bytes().length >= 8
+                && FrameWriter.getInt(e.bytes(), 4) == MessageType.SSL_REQUEST) {
             tap.heldSslRequest = payload;
             return;
         }
@@ -230,7 +245,8 @@ final class TraceWriter implements Runnable {
 
     private static String address(java.net.InetSocketAddress a) {
         if (a == null) return "?";
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        String host =
+                a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 

@@ -28,9 +28,11 @@ public final class WireTap {
     volatile TracePolicy policy;
     /** The session whose field holds this tap once it logged in; null during login. */
     volatile Traced session;
+
     private volatile LoginStreams login;
     /** Login events from before the startup packet said who this is (session thread only). */
     private List<TraceEvent> early;
+
     volatile boolean emitted;
     volatile boolean closed;
 
@@ -75,7 +77,8 @@ public final class WireTap {
         int have = (int) Math.min((long) len + 1, limit - p);
         int keep = pol != null && !pol.bodies() ? Math.min(have, MessageType.HEADER_LENGTH) : Math.min(have, MAX_COPY);
         byte[] copy = Arrays.copyOfRange(buf, p, p + keep);
-        queue(new TraceEvent(TraceEvent.Kind.MESSAGE, this, pol, System.nanoTime(), fromClient, fromProxy, len, copy, null));
+        queue(new TraceEvent(
+                TraceEvent.Kind.MESSAGE, this, pol, System.nanoTime(), fromClient, fromProxy, len, copy, null));
     }
 
     /** An untyped login packet (length first) or a one-byte SSL answer, from the login streams. */
@@ -111,9 +114,18 @@ public final class WireTap {
         TracePolicy pol = policy;
         if (before == null || pol == null) return;
         for (TraceEvent e : before) {
-            queue(new TraceEvent(e.kind(), this, pol, e.nanos(), e.fromClient(), e.fromProxy(), e.length(),
-                    pol.bodies() || e.kind() == TraceEvent.Kind.ANSWER ? e.bytes()
-                            : Arrays.copyOf(e.bytes(), Math.min(e.bytes().length, 4)), null));
+            queue(new TraceEvent(
+                    e.kind(),
+                    this,
+                    pol,
+                    e.nanos(),
+                    e.fromClient(),
+                    e.fromProxy(),
+                    e.length(),
+                    pol.bodies() || e.kind() == TraceEvent.Kind.ANSWER
+                            ? e.bytes()
+                            : Arrays.copyOf(e.bytes(), Math.min(e.bytes().length, 4)),
+                    null));
         }
     }
 
@@ -125,7 +137,8 @@ public final class WireTap {
         closed = true;
         endLogin();
         if (emitted && pol != null) {
-            registry.offer(new TraceEvent(TraceEvent.Kind.CLOSE, this, pol, System.nanoTime(), false, false, 0, null, reason));
+            registry.offer(
+                    new TraceEvent(TraceEvent.Kind.CLOSE, this, pol, System.nanoTime(), false, false, 0, null, reason));
         }
     }
 

@@ -42,14 +42,26 @@ public final class SafeLogging implements LoggingProvider {
     }
 
     @Override
-    public void log(int depth, String tag, Level level, Throwable exception, MessageFormatter formatter, Object obj,
+    public void log(
+            int depth,
+            String tag,
+            Level level,
+            Throwable exception,
+            MessageFormatter formatter,
+            Object obj,
             Object... arguments) {
         tinylog.log(depth + 1, tag, level, exception, FORMATTER, plain(obj, arguments), arguments);
     }
 
     @Override
-    public void log(String loggerClassName, String tag, Level level, Throwable exception, MessageFormatter formatter,
-            Object obj, Object... arguments) {
+    public void log(
+            String loggerClassName,
+            String tag,
+            Level level,
+            Throwable exception,
+            MessageFormatter formatter,
+            Object obj,
+            Object... arguments) {
         tinylog.log(loggerClassName, tag, level, exception, FORMATTER, plain(obj, arguments), arguments);
     }
 

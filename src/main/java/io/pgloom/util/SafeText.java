@@ -106,7 +106,12 @@ public final class SafeText {
         if (s.isEmpty()) return true;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == ' ' || c == '"' || c == '=' || c == '\\' || Character.isWhitespace(c) || Character.isSpaceChar(c)
+            if (c == ' '
+                    || c == '"'
+                    || c == '='
+                    || c == '\\'
+                    || Character.isWhitespace(c)
+                    || Character.isSpaceChar(c)
                     || escaped(c, i, s)) {
                 return true;
             }

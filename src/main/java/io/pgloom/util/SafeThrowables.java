@@ -16,7 +16,10 @@ public final class SafeThrowables implements ThrowableFilter {
     public ThrowableData filter(ThrowableData t) {
         if (t == null) return null;
         String m = t.getMessage();
-        return new ThrowableStore(t.getClassName(), m == null ? null : SafeText.terminal(SafeText.capped(m)),
-                t.getStackTrace(), filter(t.getCause()));
+        return new ThrowableStore(
+                t.getClassName(),
+                m == null ? null : SafeText.terminal(SafeText.capped(m)),
+                t.getStackTrace(),
+                filter(t.getCause()));
     }
 }

@@ -6,6 +6,7 @@ public final class ErrorResponses {
 
     /** Severity words as PostgreSQL sends them. */
     public static final String ERROR = "ERROR";
+
     public static final String FATAL = "FATAL";
     public static final String WARNING = "WARNING";
 
@@ -28,11 +29,16 @@ public final class ErrorResponses {
     }
 
     private static byte[] build(byte type, String severity, String sqlState, String message, String hint) {
-        FrameWriter w = new FrameWriter(64 + message.length()).begin(type)
-                .int8(MessageType.FIELD_SEVERITY).cstring(severity)
-                .int8(MessageType.FIELD_SEVERITY_NONLOCALIZED).cstring(severity)
-                .int8(MessageType.FIELD_SQLSTATE).cstring(sqlState)
-                .int8(MessageType.FIELD_MESSAGE).cstring(message);
+        FrameWriter w = new FrameWriter(64 + message.length())
+                .begin(type)
+                .int8(MessageType.FIELD_SEVERITY)
+                .cstring(severity)
+                .int8(MessageType.FIELD_SEVERITY_NONLOCALIZED)
+                .cstring(severity)
+                .int8(MessageType.FIELD_SQLSTATE)
+                .cstring(sqlState)
+                .int8(MessageType.FIELD_MESSAGE)
+                .cstring(message);
         if (hint != null) w.int8(MessageType.FIELD_HINT).cstring(hint);
         return w.int8(0).end().toByteArray();
     }
@@ -57,7 +63,7 @@ public final class ErrorResponses {
                 case MessageType.FIELD_SEVERITY -> localized = value;
                 case MessageType.FIELD_SQLSTATE -> code = value;
                 case MessageType.FIELD_MESSAGE -> message = value;
-                default -> { }
+                default -> {}
             }
         }
         return new Fields(severity != null ? severity : localized, code, message);

@@ -14,6 +14,7 @@ public final class FrameReader {
     private final int initialCapacity;
     /** Elastic readers: the small buffer read into while idle, and where full-size buffers come from (else null). */
     private final byte[] small;
+
     private final BufferPool pool;
     private byte[] buf;
     private int pos;
@@ -85,7 +86,8 @@ public final class FrameReader {
     /** Validates a message length field: at least 4 (itself), at most the cap. */
     public static void checkLength(int type, int len, int max) throws ProtocolException {
         if (len < 4) {
-            throw new ProtocolException("invalid message length " + len + " for message type " + MessageType.printable(type));
+            throw new ProtocolException(
+                    "invalid message length " + len + " for message type " + MessageType.printable(type));
         }
         if (len > max) {
             throw new ProtocolException("message of type " + MessageType.printable(type) + " is " + len

@@ -68,6 +68,7 @@ public final class MessageType {
     public static final int TLS_HANDSHAKE_RECORD = 0x16;
     /** Single-byte answers to SSLRequest / GSSENCRequest. */
     public static final byte TLS_ACCEPT = 'S';
+
     public static final byte TLS_REFUSE = 'N';
 
     // ReadyForQuery transaction status
@@ -97,8 +98,22 @@ public final class MessageType {
     private static final boolean[] FRONTEND = new boolean[256];
 
     static {
-        for (byte b : new byte[] {QUERY, PARSE, BIND, EXECUTE, DESCRIBE, CLOSE, SYNC, FLUSH, TERMINATE, FUNCTION_CALL,
-            COPY_FAIL, PASSWORD, COPY_DATA, COPY_DONE}) {
+        for (byte b : new byte[] {
+            QUERY,
+            PARSE,
+            BIND,
+            EXECUTE,
+            DESCRIBE,
+            CLOSE,
+            SYNC,
+            FLUSH,
+            TERMINATE,
+            FUNCTION_CALL,
+            COPY_FAIL,
+            PASSWORD,
+            COPY_DATA,
+            COPY_DONE
+        }) {
             FRONTEND[b & 0xff] = true;
         }
     }

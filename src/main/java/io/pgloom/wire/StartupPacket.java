@@ -56,7 +56,8 @@ public record StartupPacket(int code, Map<String, String> parameters, int cancel
             case MessageType.CANCEL_REQUEST -> {
                 int pid = c.int32();
                 // Protocol 3.2 allows secret keys of up to 256 bytes; 3.0 uses exactly 4.
-                if (c.remaining() < 4 || c.remaining() > 256) throw new ProtocolException("invalid cancel request length");
+                if (c.remaining() < 4 || c.remaining() > 256)
+                    throw new ProtocolException("invalid cancel request length");
                 return new StartupPacket(code, Map.of(), pid, c.rest());
             }
             default -> {
@@ -92,8 +93,13 @@ public record StartupPacket(int code, Map<String, String> parameters, int cancel
     }
 
     public static byte[] encodeCancel(int pid, byte[] secret) {
-        return new FrameWriter(16 + secret.length).beginUntyped().int32(MessageType.CANCEL_REQUEST).int32(pid)
-                .bytes(secret).end().toByteArray();
+        return new FrameWriter(16 + secret.length)
+                .beginUntyped()
+                .int32(MessageType.CANCEL_REQUEST)
+                .int32(pid)
+                .bytes(secret)
+                .end()
+                .toByteArray();
     }
 
     private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import java.net.URI;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class AdminAndHttpIT {
@@ -34,7 +34,8 @@ class AdminAndHttpIT {
 
     private static List<String> column(Connection c, String sql, String col) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) out.add(rs.getString(col));
         }
         return out;
@@ -44,13 +45,15 @@ class AdminAndHttpIT {
     void showCommandsLinkClientsToBackendPids() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
         try (ProxyHarness p = ProxyHarness.start(pg, "session");
-             Connection app = p.app(); Connection adm = admin(p)) {
+                Connection app = p.app();
+                Connection adm = admin(p)) {
             int pid;
             try (ResultSet rs = app.createStatement().executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 pid = rs.getInt(1);
             }
-            try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+            try (Statement st = adm.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
                 boolean found = false;
                 while (rs.next()) {
                     if (rs.getString("database").equals("app")) {
@@ -63,18 +66,27 @@ class AdminAndHttpIT {
                 assertTrue(found);
             }
             assertTrue(column(adm, "SHOW SERVERS", "backend_pid").contains(String.valueOf(pid)));
-            assertEquals(List.of("app"), column(adm, "SHOW POOLS", "database").stream().filter("app"::equals).toList());
+            assertEquals(
+                    List.of("app"),
+                    column(adm, "SHOW POOLS", "database").stream()
+                            .filter("app"::equals)
+                            .toList());
             assertTrue(column(adm, "SHOW DATABASES", "name").containsAll(List.of("app", "postgres")));
-            assertTrue(column(adm, "SHOW CONFIG", "key").containsAll(List.of("listen", "pool_mode", "default_pool_size")));
+            assertTrue(
+                    column(adm, "SHOW CONFIG", "key").containsAll(List.of("listen", "pool_mode", "default_pool_size")));
             assertTrue(column(adm, "SHOW VERSION", "version").get(0).startsWith("pgloom "));
             assertFalse(column(adm, "SHOW STATS", "database").isEmpty());
             assertFalse(column(adm, "SHOW STATE", "key").isEmpty());
             assertFalse(column(adm, "SHOW LISTS", "list").isEmpty());
-            SQLException unknown = assertThrows(SQLException.class, () -> adm.createStatement().execute("SHOW NONSENSE"));
+            SQLException unknown =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("SHOW NONSENSE"));
             assertEquals("42601", unknown.getSQLState());
 
             // KILL_CLIENT ends exactly that client.
-            String id = column(adm, "SHOW CLIENTS", "id").stream().filter(x -> true).toList().get(0);
+            String id = column(adm, "SHOW CLIENTS", "id").stream()
+                    .filter(x -> true)
+                    .toList()
+                    .get(0);
             String appId = null;
             try (ResultSet rs = adm.createStatement().executeQuery("SHOW CLIENTS")) {
                 while (rs.next()) if (rs.getString("database").equals("app")) appId = rs.getString("id");
@@ -89,7 +101,8 @@ class AdminAndHttpIT {
     @Test
     void aBackendKilledMidQueryLeavesAFlightRecorderDump() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        try (ProxyHarness p = ProxyHarness.start(pg, "session"); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(pg, "session");
+                Connection adm = admin(p)) {
             Connection c = p.app();
             int pid;
             try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
@@ -99,13 +112,18 @@ class AdminAndHttpIT {
             var ex = java.util.concurrent.Executors.newSingleThreadExecutor();
             try {
                 var f = ex.submit(() -> c.createStatement().execute("SELECT pg_sleep(20)"));
-                Await.until(() -> {
-                    try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
-                            "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'active'")) {
-                        rs.next();
-                        return rs.getInt(1) == 1;
-                    }
-                }, 10, "the query to run");
+                Await.until(
+                        () -> {
+                            try (Connection su = pg.superuser();
+                                    ResultSet rs = su.createStatement()
+                                            .executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid
+                                                    + " AND state = 'active'")) {
+                                rs.next();
+                                return rs.getInt(1) == 1;
+                            }
+                        },
+                        10,
+                        "the query to run");
                 try (Connection su = pg.superuser()) {
                     su.createStatement().execute("SELECT pg_terminate_backend(" + pid + ")");
                 }
@@ -128,19 +146,24 @@ class AdminAndHttpIT {
     @Test
     void onlyAdminUsersGetTheConsole() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session")) {
-            SQLException e = assertThrows(SQLException.class, () -> p.connect("pgloom", "app", "app").close());
+            SQLException e = assertThrows(
+                    SQLException.class, () -> p.connect("pgloom", "app", "app").close());
             assertEquals("42501", e.getSQLState());
-            SQLException wrong = assertThrows(SQLException.class, () -> p.connect("pgloom", "admin", "nope").close());
+            SQLException wrong = assertThrows(
+                    SQLException.class,
+                    () -> p.connect("pgloom", "admin", "nope").close());
             assertEquals("28P01", wrong.getSQLState());
         }
     }
 
     @Test
     void reloadRejectsABadFileWholeAndAppliesAGoodOne() throws Exception {
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session");
+                Connection adm = admin(p)) {
             String original = Files.readString(p.configFile());
             Files.writeString(p.configFile(), original.replace("default_pool_size = 10", "default_pool_size = 0"));
-            SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("RELOAD"));
+            SQLException e =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("RELOAD"));
             assertTrue(e.getMessage().contains("proxy.default_pool_size"), e.getMessage());
             assertTrue(column(adm, "SHOW CONFIG", "value").contains("10"), "the running config stays");
             Files.writeString(p.configFile(), original.replace("default_pool_size = 10", "default_pool_size = 7"));
@@ -156,28 +179,37 @@ class AdminAndHttpIT {
     @Test
     void httpEndpointsReportHealthReadinessAndMetrics() throws Exception {
         try (PostgresFixture pg = PostgresFixture.startNew();
-             ProxyHarness p = ProxyHarness.start(pg, "transaction", "", "", "127.0.0.1:0")) {
+                ProxyHarness p = ProxyHarness.start(pg, "transaction", "", "", "127.0.0.1:0")) {
             int http = p.pgloom().httpPort();
             HttpClient client = HttpClient.newHttpClient();
             assertEquals(200, get(client, http, "/healthz").statusCode());
-            try (Connection c = p.app(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+            try (Connection c = p.app();
+                    ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
                 assertTrue(rs.next());
             }
             HttpResponse<String> ready = get(client, http, "/readyz");
             assertEquals(200, ready.statusCode(), ready.body());
             assertTrue(ready.body().contains("backend:app: ok"), ready.body());
             String metrics = get(client, http, "/metrics").body();
-            for (String name : List.of("pgloom_build_info", "pgloom_pool_servers", "pgloom_pool_clients",
-                    "pgloom_client_maxwait_seconds", "pgloom_query_duration_seconds_count", "pgloom_client_connections_total",
-                    "pgloom_backend_version_info", "jvm_threads_current")) {
+            for (String name : List.of(
+                    "pgloom_build_info",
+                    "pgloom_pool_servers",
+                    "pgloom_pool_clients",
+                    "pgloom_client_maxwait_seconds",
+                    "pgloom_query_duration_seconds_count",
+                    "pgloom_client_connections_total",
+                    "pgloom_backend_version_info",
+                    "jvm_threads_current")) {
                 assertTrue(metrics.contains(name), "metrics have " + name);
             }
             assertTrue(get(client, http, "/status").body().contains("\"database\":\"app\""));
-            assertTrue(get(client, http, "/metrics?name[]=pgloom_clients").body().contains("pgloom_clients "),
+            assertTrue(
+                    get(client, http, "/metrics?name[]=pgloom_clients").body().contains("pgloom_clients "),
                     "a query string is not part of the path");
             // A mistyped probe fails: unknown paths, and known ones with a suffix, are 404 and name the real ones.
             // (/ is the live page, behind admin credentials: LivePageIT.)
-            for (String wrong : List.of("/healtz", "/live", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
+            for (String wrong :
+                    List.of("/healtz", "/live", "/metric", "/healthzz", "/metrics/x", "/readyz/", "/no?x=1")) {
                 HttpResponse<String> r = get(client, http, wrong);
                 assertEquals(404, r.statusCode(), wrong + " answered " + r.body());
                 assertTrue(r.body().contains("/healthz /readyz"), r.body());
@@ -185,7 +217,10 @@ class AdminAndHttpIT {
             }
 
             pg.stop();
-            Await.until(() -> get(client, http, "/readyz").statusCode() == 503, 20, "/readyz to fail while PostgreSQL is down");
+            Await.until(
+                    () -> get(client, http, "/readyz").statusCode() == 503,
+                    20,
+                    "/readyz to fail while PostgreSQL is down");
             assertTrue(get(client, http, "/readyz").body().contains("backend:app"), "the failing check is named");
             pg.start();
             Await.until(() -> get(client, http, "/readyz").statusCode() == 200, 30, "/readyz to recover");
@@ -194,7 +229,8 @@ class AdminAndHttpIT {
 
     @Test
     void setChangesRuntimeSettingsAndRefusesFixedOnes() throws Exception {
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session");
+                Connection adm = admin(p)) {
             adm.createStatement().execute("SET query_wait_timeout = 7.5");
             adm.createStatement().execute("SET default_pool_size TO 3");
             try (ResultSet rs = adm.createStatement().executeQuery("SHOW CONFIG")) {
@@ -203,34 +239,55 @@ class AdminAndHttpIT {
                 assertEquals("7.5", cfg.get("query_wait_timeout"));
                 assertEquals("3", cfg.get("default_pool_size"));
             }
-            assertEquals(java.time.Duration.ofMillis(7500), p.pgloom().runtime().config().proxy().queryWaitTimeout());
-            SQLException fixed = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET listen = '0.0.0.0:1'"));
+            assertEquals(
+                    java.time.Duration.ofMillis(7500),
+                    p.pgloom().runtime().config().proxy().queryWaitTimeout());
+            SQLException fixed =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("SET listen = '0.0.0.0:1'"));
             assertEquals("55P02", fixed.getSQLState());
             assertTrue(fixed.getMessage().contains("restart"), fixed.getMessage());
-            SQLException bad = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size = 0"));
+            SQLException bad =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size = 0"));
             assertEquals("22023", bad.getSQLState());
         }
     }
 
     @Test
     void setRefusesUnknownKeysAndWrongTypesInsteadOfChangingNothing() throws Exception {
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session"); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session");
+                Connection adm = admin(p)) {
             var before = p.pgloom().runtime().config().proxy();
             // A per-database key, a misspelling: PostgreSQL's "unrecognized configuration parameter", with a hint.
             for (String unknown : List.of("pool_size", "query_wait_timout", "nonsense")) {
-                SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET " + unknown + " = 40"));
+                SQLException e = assertThrows(
+                        SQLException.class, () -> adm.createStatement().execute("SET " + unknown + " = 40"));
                 assertEquals("42704", e.getSQLState(), unknown);
-                assertTrue(e.getMessage().contains("unrecognized configuration parameter \"" + unknown + "\""), e.getMessage());
-                assertTrue(e.getMessage().contains("SHOW CONFIG"), "the hint says where the settable keys are: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains("unrecognized configuration parameter \"" + unknown + "\""),
+                        e.getMessage());
+                assertTrue(
+                        e.getMessage().contains("SHOW CONFIG"),
+                        "the hint says where the settable keys are: " + e.getMessage());
             }
-            for (String wrong : List.of("default_pool_size = 'forty'", "default_pool_size = 2.5", "max_client_conn = 99999999999",
-                    "query_wait_timeout = soon", "query_wait_timeout = NaN", "query_wait_timeout = Infinity",
-                    "tcp_keepalive = maybe", "pool_mode = statement", "auth_type = password")) {
-                SQLException e = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET " + wrong));
+            for (String wrong : List.of(
+                    "default_pool_size = 'forty'",
+                    "default_pool_size = 2.5",
+                    "max_client_conn = 99999999999",
+                    "query_wait_timeout = soon",
+                    "query_wait_timeout = NaN",
+                    "query_wait_timeout = Infinity",
+                    "tcp_keepalive = maybe",
+                    "pool_mode = statement",
+                    "auth_type = password")) {
+                SQLException e = assertThrows(
+                        SQLException.class, () -> adm.createStatement().execute("SET " + wrong));
                 assertEquals("22023", e.getSQLState(), wrong + ": " + e.getMessage());
-                assertTrue(e.getMessage().contains(wrong.substring(0, wrong.indexOf(' '))), "names the key: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(wrong.substring(0, wrong.indexOf(' '))),
+                        "names the key: " + e.getMessage());
             }
-            SQLException noValue = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size"));
+            SQLException noValue =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("SET default_pool_size"));
             assertEquals("42601", noValue.getSQLState());
             assertEquals(before, p.pgloom().runtime().config().proxy(), "nothing changed");
             // What a driver or tool may send right after connecting is still accepted (and means nothing here).
@@ -243,7 +300,8 @@ class AdminAndHttpIT {
     @Test
     void pauseHoldsQueriesResumeReleasesThem() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction");
-             Connection app = p.app(); Connection adm = admin(p)) {
+                Connection app = p.app();
+                Connection adm = admin(p)) {
             app.createStatement().execute("SELECT 1");
             adm.createStatement().execute("PAUSE app");
             var ex = java.util.concurrent.Executors.newSingleThreadExecutor();
@@ -254,7 +312,8 @@ class AdminAndHttpIT {
                         return rs.getInt(1);
                     }
                 });
-                Await.until(() -> column(adm, "SHOW POOLS", "cl_waiting").contains("1"), 10, "the query to wait in line");
+                Await.until(
+                        () -> column(adm, "SHOW POOLS", "cl_waiting").contains("1"), 10, "the query to wait in line");
                 assertTrue(column(adm, "SHOW POOLS", "paused").contains("t"));
                 assertFalse(held.isDone(), "held while paused");
                 adm.createStatement().execute("RESUME app");
@@ -268,7 +327,8 @@ class AdminAndHttpIT {
     @Test
     void disableRefusesNewClientsOnly() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session");
-             Connection app = p.app(); Connection adm = admin(p)) {
+                Connection app = p.app();
+                Connection adm = admin(p)) {
             adm.createStatement().execute("DISABLE app");
             SQLException e = assertThrows(SQLException.class, () -> p.app().close());
             assertEquals("57P03", e.getSQLState());
@@ -281,7 +341,8 @@ class AdminAndHttpIT {
     @Test
     void reconnectReplacesServersAndKillDropsADatabase() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction");
-             Connection app = p.app(); Connection adm = admin(p)) {
+                Connection app = p.app();
+                Connection adm = admin(p)) {
             int before = pid(app);
             adm.createStatement().execute("RECONNECT app");
             adm.createStatement().execute("WAIT_CLOSE app");
@@ -305,8 +366,9 @@ class AdminAndHttpIT {
                     rs.next();
                     pid = rs.getInt(1);
                 }
-                try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
-                        "SELECT application_name FROM pg_stat_activity WHERE pid = " + pid)) {
+                try (Connection su = pg.superuser();
+                        ResultSet rs = su.createStatement()
+                                .executeQuery("SELECT application_name FROM pg_stat_activity WHERE pid = " + pid)) {
                     rs.next();
                     assertTrue(rs.getString(1).matches("billing - 127\\.0\\.0\\.1:\\d+"), rs.getString(1));
                 }
@@ -321,7 +383,8 @@ class AdminAndHttpIT {
             try (Connection c = billingClient(p)) {
                 assertEquals("billing", serverApplicationName(c));
                 String original = Files.readString(p.configFile());
-                Files.writeString(p.configFile(),
+                Files.writeString(
+                        p.configFile(),
                         original.replace("application_name_add_host = false", "application_name_add_host = true"));
                 assertEquals(null, p.pgloom().reload(), "RELOAD accepts the change");
                 String now = serverApplicationName(c);
@@ -351,10 +414,10 @@ class AdminAndHttpIT {
         }
     }
 
-
-
     private static HttpResponse<String> get(HttpClient c, int port, String path) throws Exception {
-        return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return c.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

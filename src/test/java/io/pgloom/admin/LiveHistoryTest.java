@@ -71,6 +71,8 @@ class LiveHistoryTest {
         assertEquals(LiveHistory.CAPACITY - 1, points.size());
         long newest = first + (LiveHistory.CAPACITY * 3 - 1) * LiveHistory.PERIOD_MILLIS;
         assertEquals(newest, points.get(points.size() - 1).atMillis());
-        assertEquals(newest - (LiveHistory.CAPACITY - 2) * LiveHistory.PERIOD_MILLIS, points.get(0).atMillis());
+        assertEquals(
+                newest - (LiveHistory.CAPACITY - 2) * LiveHistory.PERIOD_MILLIS,
+                points.get(0).atMillis());
     }
 }

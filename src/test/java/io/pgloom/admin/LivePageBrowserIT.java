@@ -62,19 +62,28 @@ class LivePageBrowserIT {
     private static ChromeDriver chromium() {
         Path browser = executable("PGLOOM_CHROMIUM", "chromium", "chromium-browser", "google-chrome");
         Path driver = executable("PGLOOM_CHROMEDRIVER", "chromedriver");
-        Assumptions.assumeTrue(browser != null,
-                "chromium is not installed (scripts/install-test-tools.sh installs it)");
-        Assumptions.assumeTrue(driver != null,
+        Assumptions.assumeTrue(
+                browser != null, "chromium is not installed (scripts/install-test-tools.sh installs it)");
+        Assumptions.assumeTrue(
+                driver != null,
                 "chromedriver is not installed (Debian package chromium-driver; scripts/install-test-tools.sh)");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(browser.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,1100", "--no-first-run", "--disable-extensions");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--window-size=1400,1100",
+                "--no-first-run",
+                "--disable-extensions");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 
@@ -91,7 +100,9 @@ class LivePageBrowserIT {
 
     private static List<String> severe(ChromeDriver browser) {
         return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::toString).toList();
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::toString)
+                .toList();
     }
 
     private static String text(ChromeDriver browser, String id) {
@@ -108,7 +119,8 @@ class LivePageBrowserIT {
     void showsTheFlowLiveInARealBrowser() throws Exception {
         ChromeDriver browser = chromium();
         try (PostgresFixture pg = PostgresFixture.startNew();
-             ProxyHarness proxy = ProxyHarness.start(pg, "transaction", "query_wait_timeout = 120", """
+                ProxyHarness proxy = ProxyHarness.start(
+                        pg, "transaction", "query_wait_timeout = 120", """
                      [failover]
                      health_check_user = "app"
                      health_check_period = 0.2
@@ -130,7 +142,10 @@ class LivePageBrowserIT {
                 if (credentials != null) get.header("Authorization", basic(credentials));
                 HttpResponse<String> refused = http.send(get.build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(401, refused.statusCode(), "credentials " + credentials);
-                assertTrue(refused.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic "));
+                assertTrue(refused.headers()
+                        .firstValue("WWW-Authenticate")
+                        .orElse("")
+                        .startsWith("Basic "));
                 authorization(browser, credentials);
                 browser.get(base + "/");
                 assertTrue(browser.findElements(By.id("clients-total")).isEmpty(), "no page for " + credentials);
@@ -162,16 +177,22 @@ class LivePageBrowserIT {
                         }
                     }));
                 }
-                Await.until(() -> text(browser, "clients-waiting").equals(String.valueOf(WAITING))
-                        && text(browser, "clients-total").equals(String.valueOf(CLIENTS)), 20,
+                Await.until(
+                        () -> text(browser, "clients-waiting").equals(String.valueOf(WAITING))
+                                && text(browser, "clients-total").equals(String.valueOf(CLIENTS)),
+                        20,
                         "the page showing " + CLIENTS + " clients and " + WAITING + " waiting");
                 WebElement row = browser.findElement(By.cssSelector("#pools tr[data-pool='flow/app']"));
                 String cells = row.getText();
                 assertTrue(cells.contains(POOL + " / " + POOL), "servers in use / pool size: " + cells);
-                assertEquals(String.valueOf(WAITING), row.findElements(By.tagName("td")).get(6).getText());
+                assertEquals(
+                        String.valueOf(WAITING),
+                        row.findElements(By.tagName("td")).get(6).getText());
                 assertEquals(String.valueOf(POOL), text(browser, "clients-idle-in-transaction"));
-                Await.until(() -> attentionLinks(browser).stream().anyMatch(h -> h.endsWith(
-                        "#" + LiveState.RB_SATURATION)), 10, "the saturated pool under needs attention");
+                Await.until(
+                        () -> attentionLinks(browser).stream().anyMatch(h -> h.endsWith("#" + LiveState.RB_SATURATION)),
+                        10,
+                        "the saturated pool under needs attention");
                 screenshot(browser, "live-page.png");
 
                 for (int i = 0; i < POOL; i++) clients.get(i).commit();
@@ -186,14 +207,21 @@ class LivePageBrowserIT {
             String host = "127.0.0.1:" + pg.port();
             String hostRow = "#backends tr[data-database='flow'][data-host='" + host + "']";
             pg.stop();
-            Await.until(() -> "down".equals(browser.findElement(By.cssSelector(hostRow)).getAttribute("data-state")),
-                    30, "the host shown down");
+            Await.until(
+                    () -> "down"
+                            .equals(browser.findElement(By.cssSelector(hostRow)).getAttribute("data-state")),
+                    30,
+                    "the host shown down");
             assertTrue(browser.findElement(By.cssSelector(hostRow)).getText().contains("down"), "down in words too");
             String backendEntry = "#" + LiveState.RB_BACKEND_DOWN;
-            Await.until(() -> attentionLinks(browser).stream().anyMatch(h -> h.endsWith(backendEntry)), 10,
+            Await.until(
+                    () -> attentionLinks(browser).stream().anyMatch(h -> h.endsWith(backendEntry)),
+                    10,
                     "a backend-down item linking to the runbook");
             screenshot(browser, "live-page-backend-down.png");
-            String link = attentionLinks(browser).stream().filter(h -> h.endsWith(backendEntry)).findFirst()
+            String link = attentionLinks(browser).stream()
+                    .filter(h -> h.endsWith(backendEntry))
+                    .findFirst()
                     .orElseThrow();
             browser.get(link);
             WebElement heading = browser.findElement(By.id(LiveState.RB_BACKEND_DOWN));
@@ -201,9 +229,14 @@ class LivePageBrowserIT {
             browser.navigate().back();
 
             pg.start();
-            Await.until(() -> "up".equals(browser.findElement(By.cssSelector(hostRow)).getAttribute("data-state")),
-                    60, "the host shown up again");
-            Await.until(() -> attentionLinks(browser).stream().noneMatch(h -> h.endsWith(backendEntry)), 10,
+            Await.until(
+                    () -> "up"
+                            .equals(browser.findElement(By.cssSelector(hostRow)).getAttribute("data-state")),
+                    60,
+                    "the host shown up again");
+            Await.until(
+                    () -> attentionLinks(browser).stream().noneMatch(h -> h.endsWith(backendEntry)),
+                    10,
                     "the backend item gone from needs attention");
 
             assertEquals(List.of(), severe(browser), "JavaScript errors or failed loads in the browser log");

@@ -20,8 +20,8 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class LivePageIT {
-    private static final String ADMIN = "Basic " + Base64.getEncoder().encodeToString(
-            "admin:admin".getBytes(StandardCharsets.UTF_8));
+    private static final String ADMIN =
+            "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static String config(PostgresFixture pg, boolean livePage) {
@@ -47,7 +47,8 @@ class LivePageIT {
     }
 
     private HttpResponse<String> get(ProxyHarness p, String path, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.pgloom().httpPort() + path));
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + p.pgloom().httpPort() + path));
         if (authorization != null) b.header("Authorization", authorization);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -56,20 +57,27 @@ class LivePageIT {
     void servesThePageToAdminsOnly() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
         try (ProxyHarness p = ProxyHarness.startOwn(config(pg, true), "");
-             Connection c1 = p.connect("app", "app", "app"); Connection c2 = p.connect("app", "app", "app")) {
+                Connection c1 = p.connect("app", "app", "app");
+                Connection c2 = p.connect("app", "app", "app")) {
             String wrong = "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(StandardCharsets.UTF_8));
             for (String path : new String[] {"/", "/live/state.json", "/live/live.js", "/live/runbook"}) {
                 for (String auth : new String[] {null, wrong, "Basic !!not base64"}) {
                     HttpResponse<String> r = get(p, path, auth);
                     assertEquals(401, r.statusCode(), path + " with " + auth);
-                    assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic realm="));
+                    assertTrue(r.headers()
+                            .firstValue("WWW-Authenticate")
+                            .orElse("")
+                            .startsWith("Basic realm="));
                     assertTrue(!r.body().contains("pgloom live") && !r.body().contains("\"clients\""), r.body());
                 }
             }
             HttpResponse<String> page = get(p, "/", ADMIN);
             assertEquals(200, page.statusCode());
             assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
-            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'none'"));
+            assertTrue(page.headers()
+                    .firstValue("Content-Security-Policy")
+                    .orElse("")
+                    .contains("default-src 'none'"));
             assertTrue(page.body().contains("<script src=\"/live/live.js\""), "the script is the page's own file");
             assertTrue(!page.body().matches("(?s).*(src|href)=\"(https?:)?//.*"), "no external assets");
             String state = get(p, "/live/state.json", ADMIN).body();
@@ -77,9 +85,13 @@ class LivePageIT {
             assertTrue(state.contains("\"database\":\"app\",\"user\":\"app\",\"mode\":\"transaction\""), state);
             assertTrue(get(p, "/live/runbook", ADMIN).body().contains("id=\"instant-diagnostics\""));
             assertEquals(200, get(p, "/live/live.css", ADMIN).statusCode());
-            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + p.pgloom().httpPort() + "/live/state.json")).header("Authorization", ADMIN)
-                    .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> post = http.send(
+                    HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + p.pgloom().httpPort() + "/live/state.json"))
+                            .header("Authorization", ADMIN)
+                            .POST(HttpRequest.BodyPublishers.ofString("x"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(405, post.statusCode());
             assertEquals("GET", post.headers().firstValue("Allow").orElse(""));
             assertEquals(404, get(p, "/nonsense", ADMIN).statusCode());

@@ -22,14 +22,16 @@ class RunbookHtmlTest {
 
     @Test
     void anchorsAsGitHubSpellsThem() {
-        assertEquals("backend-down-every-new-client-fails-with-08006",
+        assertEquals(
+                "backend-down-every-new-client-fails-with-08006",
                 RunbookHtml.anchor("### Backend down: every new client fails with 08006"));
         assertEquals("log-dictionary-reason-values", RunbookHtml.anchor("## Log dictionary (`reason=` values)"));
     }
 
     @Test
     void escapesTextAndKeepsBlocks() {
-        String html = RunbookHtml.render("# T\n\nsee <script>x</script> & \"q\"\n\n```sh\necho '<b>'\n```\n| a | b |\n");
+        String html =
+                RunbookHtml.render("# T\n\nsee <script>x</script> & \"q\"\n\n```sh\necho '<b>'\n```\n| a | b |\n");
         assertFalse(html.contains("<script>"));
         assertTrue(html.contains("see &lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;"));
         assertTrue(html.contains("<pre>echo '&lt;b&gt;'\n</pre>"));

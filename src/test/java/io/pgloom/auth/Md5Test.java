@@ -41,21 +41,26 @@ class Md5Test {
 
     @Test
     void knownSaltedResponse() {
-        // md5(hex("md53175...") part + salt) computed by hand: echo -n '3175bce1d3201d16594cebf9d7eb3f9d' + bytes 01 02 03 04.
-        assertEquals("md5" + hexMd5("3175bce1d3201d16594cebf9d7eb3f9d\u0001\u0002\u0003\u0004"),
+        // md5(hex("md53175...") part + salt) computed by hand: echo -n '3175bce1d3201d16594cebf9d7eb3f9d' + bytes 01 02
+        // 03 04.
+        assertEquals(
+                "md5" + hexMd5("3175bce1d3201d16594cebf9d7eb3f9d\u0001\u0002\u0003\u0004"),
                 Md5.saltedResponse("md53175bce1d3201d16594cebf9d7eb3f9d", new byte[] {1, 2, 3, 4}));
     }
 
     @Test
     void refusesWhatIsNotAHashOrASalt() {
         assertThrows(IllegalArgumentException.class, () -> Md5.saltedResponse("plain", new byte[4]));
-        assertThrows(IllegalArgumentException.class, () -> Md5.saltedResponse("md53175bce1d3201d16594cebf9d7eb3f9d", new byte[3]));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Md5.saltedResponse("md53175bce1d3201d16594cebf9d7eb3f9d", new byte[3]));
     }
 
     private static String hexMd5(String ascii) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
-                    .digest(ascii.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("MD5")
+                            .digest(ascii.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

@@ -25,13 +25,15 @@ class ScramChannelBindingTest {
     @Test
     void offersPlusFirstOnTls() {
         assertEquals(List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"), server().offered());
-        assertEquals(List.of("SCRAM-SHA-256"), ScramServer.forPassword("u", "pw").offered());
+        assertEquals(
+                List.of("SCRAM-SHA-256"), ScramServer.forPassword("u", "pw").offered());
     }
 
     @Test
     void wrongBindingDataIsRefused() throws Exception {
         ScramServer s = server();
-        String first = new String(s.handleClientFirst("SCRAM-SHA-256-PLUS", b("p=tls-server-end-point,,n=,r=clientnonce")),
+        String first = new String(
+                s.handleClientFirst("SCRAM-SHA-256-PLUS", b("p=tls-server-end-point,,n=,r=clientnonce")),
                 StandardCharsets.UTF_8);
         String nonce = first.substring(2, first.indexOf(','));
         byte[] wrong = b("p=tls-server-end-point,,");
@@ -45,12 +47,22 @@ class ScramChannelBindingTest {
 
     @Test
     void downgradeAndMismatchedFlagsAreRefused() {
-        assertEquals(AuthFailure.Reason.BAD_MESSAGE, assertThrows(AuthFailure.class,
-                () -> server().handleClientFirst("SCRAM-SHA-256", b("y,,n=,r=abc"))).reason());
-        assertEquals(AuthFailure.Reason.BAD_MESSAGE, assertThrows(AuthFailure.class,
-                () -> server().handleClientFirst("SCRAM-SHA-256-PLUS", b("n,,n=,r=abc"))).reason());
-        assertEquals(AuthFailure.Reason.BAD_MESSAGE, assertThrows(AuthFailure.class,
-                () -> server().handleClientFirst("SCRAM-SHA-256-PLUS", b("p=tls-unique,,n=,r=abc"))).reason());
+        assertEquals(
+                AuthFailure.Reason.BAD_MESSAGE,
+                assertThrows(AuthFailure.class, () -> server().handleClientFirst("SCRAM-SHA-256", b("y,,n=,r=abc")))
+                        .reason());
+        assertEquals(
+                AuthFailure.Reason.BAD_MESSAGE,
+                assertThrows(
+                                AuthFailure.class,
+                                () -> server().handleClientFirst("SCRAM-SHA-256-PLUS", b("n,,n=,r=abc")))
+                        .reason());
+        assertEquals(
+                AuthFailure.Reason.BAD_MESSAGE,
+                assertThrows(
+                                AuthFailure.class,
+                                () -> server().handleClientFirst("SCRAM-SHA-256-PLUS", b("p=tls-unique,,n=,r=abc")))
+                        .reason());
     }
 
     @Test

@@ -62,7 +62,8 @@ class ScramExchangeTest {
         front.handleClientFinal(user.clientFinal(front.handleClientFirst(MECH, user.clientFirst())));
         byte[] clientKey = front.clientKey();
 
-        for (ScramClient passThrough : List.of(ScramClient.withClientKey(clientKey, v.serverKey()),
+        for (ScramClient passThrough : List.of(
+                ScramClient.withClientKey(clientKey, v.serverKey()),
                 ScramClient.withClientKey(clientKey, front.verifier()))) {
             ScramServer backend = new ScramServer(v);
             byte[] serverFirst = backend.handleClientFirst(MECH, passThrough.clientFirst());
@@ -123,7 +124,8 @@ class ScramExchangeTest {
         assertNotEquals(s1, s3, "users sharing a password must not share a salt");
         ScramServer server = ScramServer.forPassword("alice", "shared pw");
         ScramClient client = new ScramClient("shared pw");
-        client.verifyServerFinal(server.handleClientFinal(client.clientFinal(server.handleClientFirst(MECH, client.clientFirst()))));
+        client.verifyServerFinal(
+                server.handleClientFinal(client.clientFinal(server.handleClientFirst(MECH, client.clientFirst()))));
     }
 
     private static String salt(byte[] serverFirst) {
@@ -136,11 +138,14 @@ class ScramExchangeTest {
     void tamperedServerSignatureIsRejected() throws Exception {
         ScramServer server = new ScramServer(PW);
         ScramClient client = new ScramClient("pw");
-        byte[] serverFinal = server.handleClientFinal(client.clientFinal(server.handleClientFirst(MECH, client.clientFirst())));
+        byte[] serverFinal =
+                server.handleClientFinal(client.clientFinal(server.handleClientFirst(MECH, client.clientFirst())));
         byte[] sig = java.util.Base64.getDecoder().decode(s(serverFinal).substring(2));
         sig[7] ^= 1;
-        AuthFailure e = assertThrows(AuthFailure.class,
-                () -> client.verifyServerFinal(b("v=" + java.util.Base64.getEncoder().encodeToString(sig))));
+        AuthFailure e = assertThrows(
+                AuthFailure.class,
+                () -> client.verifyServerFinal(
+                        b("v=" + java.util.Base64.getEncoder().encodeToString(sig))));
         assertEquals(Reason.BAD_SERVER_SIGNATURE, e.reason());
         assertFalse(client.succeeded());
     }
@@ -151,7 +156,8 @@ class ScramExchangeTest {
         ScramClient client = new ScramClient("pw");
         byte[] clientFinal = client.clientFinal(impostor.handleClientFirst(MECH, client.clientFirst()));
         // The impostor cannot verify the proof, but it can still send some signature.
-        assertEquals(Reason.BAD_SERVER_SIGNATURE,
+        assertEquals(
+                Reason.BAD_SERVER_SIGNATURE,
                 reason(() -> client.verifyServerFinal(b("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="))));
         assertEquals(Reason.BAD_PROOF, reason(() -> impostor.handleClientFinal(clientFinal)));
     }
@@ -176,44 +182,95 @@ class ScramExchangeTest {
     void unsupportedMechanismIsNamedAsSuch() {
         assertEquals(List.of("SCRAM-SHA-256"), ScramServer.mechanisms());
         for (String m : List.of("SCRAM-SHA-1", "SCRAM-SHA-256-PLUS", "scram-sha-256", "")) {
-            assertEquals(Reason.UNSUPPORTED_MECHANISM, reason(() -> new ScramServer(PW).handleClientFirst(m, b("n,,n=,r=abc"))));
+            assertEquals(
+                    Reason.UNSUPPORTED_MECHANISM,
+                    reason(() -> new ScramServer(PW).handleClientFirst(m, b("n,,n=,r=abc"))));
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "garbage", "n,", "n,,", "x,,n=,r=abc", "p,,n=,r=abc", "p=,,n=,r=abc", "p=tls-server-end-point,,n=,r=abc",
-        "p=bad name,,n=,r=abc", "n,a=admin,n=,r=abc", "n,junk,n=,r=abc", "n,,r=abc", "n,,n=,", "n,,n=,r=", "n,,n=,r=a b",
-        "n,,n=,r=ab\u00e9", "n,,n=,r=abc,", "n,,n=,r=abc,x", "n,,n=,r=abc,1=ext", "n,,n=,r=abc,x=", "n,,m=must,n=,r=abc",
-        "n,,n=us=er,r=abc", "n,,n=,s=salt,r=abc", "n,,r=abc,n=", "N,,n=,r=abc", "n,,n=,r=abc\u0000"})
+    @ValueSource(
+            strings = {
+                "",
+                "garbage",
+                "n,",
+                "n,,",
+                "x,,n=,r=abc",
+                "p,,n=,r=abc",
+                "p=,,n=,r=abc",
+                "p=tls-server-end-point,,n=,r=abc",
+                "p=bad name,,n=,r=abc",
+                "n,a=admin,n=,r=abc",
+                "n,junk,n=,r=abc",
+                "n,,r=abc",
+                "n,,n=,",
+                "n,,n=,r=",
+                "n,,n=,r=a b",
+                "n,,n=,r=ab\u00e9",
+                "n,,n=,r=abc,",
+                "n,,n=,r=abc,x",
+                "n,,n=,r=abc,1=ext",
+                "n,,n=,r=abc,x=",
+                "n,,m=must,n=,r=abc",
+                "n,,n=us=er,r=abc",
+                "n,,n=,s=salt,r=abc",
+                "n,,r=abc,n=",
+                "N,,n=,r=abc",
+                "n,,n=,r=abc\u0000"
+            })
     void malformedClientFirstIsABadMessage(String message) {
         ScramServer server = new ScramServer(PW);
         AuthFailure e = assertThrows(AuthFailure.class, () -> server.handleClientFirst(MECH, b(message)));
         assertEquals(Reason.BAD_MESSAGE, e.reason(), message);
-        assertEquals(Reason.BAD_MESSAGE, reason(() -> server.handleClientFirst(MECH, b("n,,n=,r=abc"))), "one message per state");
+        assertEquals(
+                Reason.BAD_MESSAGE,
+                reason(() -> server.handleClientFirst(MECH, b("n,,n=,r=abc"))),
+                "one message per state");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"n,,n=,r=abc", "y,,n=,r=abc", "n,,n=user=2Cname=3D,r=abc", "n,,n=üser,r=a!~", "n,,n=,r=abc,x=ext,y=é"})
+    @ValueSource(
+            strings = {
+                "n,,n=,r=abc",
+                "y,,n=,r=abc",
+                "n,,n=user=2Cname=3D,r=abc",
+                "n,,n=üser,r=a!~",
+                "n,,n=,r=abc,x=ext,y=é"
+            })
     void wellFormedClientFirstIsAccepted(String message) throws Exception {
-        assertTrue(s(new ScramServer(PW, "S").handleClientFirst(MECH, b(message))).startsWith("r="));
+        assertTrue(
+                s(new ScramServer(PW, "S").handleClientFirst(MECH, b(message))).startsWith("r="));
     }
 
     @Test
     void invalidUtf8IsABadMessage() {
-        assertEquals(Reason.BAD_MESSAGE, reason(() -> new ScramServer(PW).handleClientFirst(MECH,
-                new byte[] {'n', ',', ',', 'n', '=', (byte) 0xC3, ',', 'r', '=', 'a'})));
+        assertEquals(
+                Reason.BAD_MESSAGE,
+                reason(() -> new ScramServer(PW)
+                        .handleClientFirst(
+                                MECH, new byte[] {'n', ',', ',', 'n', '=', (byte) 0xC3, ',', 'r', '=', 'a'})));
         assertEquals(Reason.BAD_MESSAGE, reason(() -> new ScramServer(PW).handleClientFirst(MECH, null)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "c=biws,r=abcXYZ", "c=biws,r=abcXYZ,p=", "c=biws,r=abcXYZ,p=AAAA", "c=biws,r=abcXYZ,p=not base64!",
-        "c=biws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ", "c=eSws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-        "c=biws,r=abcXY,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", "c=biws,r=abc,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-        "r=abcXYZ,c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", "c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-        "c=biws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=,x=after", "c=biws,r=abcXYZ,,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-        "c=biw,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", "c=,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="})
+    @ValueSource(
+            strings = {
+                "",
+                "c=biws,r=abcXYZ",
+                "c=biws,r=abcXYZ,p=",
+                "c=biws,r=abcXYZ,p=AAAA",
+                "c=biws,r=abcXYZ,p=not base64!",
+                "c=biws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ",
+                "c=eSws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=biws,r=abcXY,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=biws,r=abc,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "r=abcXYZ,c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=biws,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=,x=after",
+                "c=biws,r=abcXYZ,,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=biw,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                "c=,r=abcXYZ,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+            })
     void malformedClientFinalIsABadMessage(String message) throws Exception {
         ScramServer server = afterFirst();
         assertEquals(Reason.BAD_MESSAGE, reason(() -> server.handleClientFinal(b(message))), message);
@@ -221,8 +278,10 @@ class ScramExchangeTest {
 
     @Test
     void wellFormedClientFinalWithAWrongProofIsABadProof() throws Exception {
-        assertEquals(Reason.BAD_PROOF, reason(() -> afterFirst().handleClientFinal(
-                b("c=biws,r=abcXYZ,x=ext,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))));
+        assertEquals(
+                Reason.BAD_PROOF,
+                reason(() -> afterFirst()
+                        .handleClientFinal(b("c=biws,r=abcXYZ,x=ext,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))));
     }
 
     @Test
@@ -236,13 +295,31 @@ class ScramExchangeTest {
 
     /** server-first-message texts a client must refuse; %s is the client's nonce. */
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "r=%sS", "r=%sS,s=c2FsdA==", "r=%sS,s=c2FsdA==,i=", "r=%sS,s=c2FsdA==,i=0", "r=%sS,s=c2FsdA==,i=-1",
-        "r=%sS,s=c2FsdA==,i=04096", "r=%sS,s=c2FsdA==,i=+4096", "r=%sS,s=c2FsdA==,i=4096x", "r=%sS,s=c2FsdA==,i=10000001",
-        "r=%sS,s=c2FsdA==,i=99999999999999999999", "r=%s,s=c2FsdA==,i=4096", "r=other,s=c2FsdA==,i=4096",
-        "r=%sS S,s=c2FsdA==,i=4096", "r=%sS,s=,i=4096", "r=%sS,s=c2FsdA=,i=4096", "r=%sS,s=c2FsdA,i=4096",
-        "s=c2FsdA==,r=%sS,i=4096", "m=ext,r=%sS,s=c2FsdA==,i=4096", "r=%sS,s=c2FsdA==,i=4096,", "r=%sS,s=c2FsdA==,i=4096,e",
-        "e=other-error"})
+    @ValueSource(
+            strings = {
+                "",
+                "r=%sS",
+                "r=%sS,s=c2FsdA==",
+                "r=%sS,s=c2FsdA==,i=",
+                "r=%sS,s=c2FsdA==,i=0",
+                "r=%sS,s=c2FsdA==,i=-1",
+                "r=%sS,s=c2FsdA==,i=04096",
+                "r=%sS,s=c2FsdA==,i=+4096",
+                "r=%sS,s=c2FsdA==,i=4096x",
+                "r=%sS,s=c2FsdA==,i=10000001",
+                "r=%sS,s=c2FsdA==,i=99999999999999999999",
+                "r=%s,s=c2FsdA==,i=4096",
+                "r=other,s=c2FsdA==,i=4096",
+                "r=%sS S,s=c2FsdA==,i=4096",
+                "r=%sS,s=,i=4096",
+                "r=%sS,s=c2FsdA=,i=4096",
+                "r=%sS,s=c2FsdA,i=4096",
+                "s=c2FsdA==,r=%sS,i=4096",
+                "m=ext,r=%sS,s=c2FsdA==,i=4096",
+                "r=%sS,s=c2FsdA==,i=4096,",
+                "r=%sS,s=c2FsdA==,i=4096,e",
+                "e=other-error"
+            })
     void malformedServerFirstIsRefused(String template) {
         ScramClient client = new ScramClient("user", "pw", "clientnonce", new ScramVerifierCache(4));
         client.clientFirst();
@@ -258,7 +335,8 @@ class ScramExchangeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "v=", "v=AAAA=", "x=abc", "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,", "m=x,v=AAAA"})
+    @ValueSource(
+            strings = {"", "v=", "v=AAAA=", "x=abc", "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,", "m=x,v=AAAA"})
     void malformedServerFinalIsABadMessage(String message) throws Exception {
         ScramServer server = new ScramServer(PW);
         ScramClient client = new ScramClient("pw");
@@ -269,7 +347,8 @@ class ScramExchangeTest {
     @Test
     void failureMessagesNeverCarryTheMessage() throws Exception {
         String secretish = "n,,m=hunter2,n=hunter2,r=abc";
-        AuthFailure e = assertThrows(AuthFailure.class, () -> new ScramServer(PW).handleClientFirst(MECH, b(secretish)));
+        AuthFailure e =
+                assertThrows(AuthFailure.class, () -> new ScramServer(PW).handleClientFirst(MECH, b(secretish)));
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
     }
 }

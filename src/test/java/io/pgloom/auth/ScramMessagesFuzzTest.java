@@ -67,13 +67,18 @@ class ScramMessagesFuzzTest {
         byte[] clientFinal = client.clientFinal(serverFirst);
         byte[] serverFinal = server.handleClientFinal(clientFinal);
         byte[] plusFirst = ("p=tls-server-end-point,,n=,r=" + CLIENT_NONCE).getBytes(StandardCharsets.UTF_8);
-        byte[] plusFinal = ("c=" + java.util.Base64.getEncoder().encodeToString(concat(Arrays.copyOf(plusFirst, 24), ENDPOINT))
-                + ",r=" + CLIENT_NONCE + SERVER_NONCE + ",p=" + "A".repeat(43) + "=").getBytes(StandardCharsets.UTF_8);
+        byte[] plusFinal = ("c="
+                        + java.util.Base64.getEncoder().encodeToString(concat(Arrays.copyOf(plusFirst, 24), ENDPOINT))
+                        + ",r=" + CLIENT_NONCE + SERVER_NONCE + ",p=" + "A".repeat(43) + "=")
+                .getBytes(StandardCharsets.UTF_8);
         byte[] error = "e=invalid-proof".getBytes(StandardCharsets.UTF_8);
-        FuzzSeeds.write(ScramMessagesFuzzTest.class, "scramMessages", List.of(
-                concat(one(0), u16(clientFirst.length), clientFirst, clientFinal),
-                concat(one(1), u16(plusFirst.length), plusFirst, plusFinal),
-                concat(one(2), u16(serverFirst.length), serverFirst, serverFinal),
-                concat(one(2), u16(serverFirst.length), serverFirst, error)));
+        FuzzSeeds.write(
+                ScramMessagesFuzzTest.class,
+                "scramMessages",
+                List.of(
+                        concat(one(0), u16(clientFirst.length), clientFirst, clientFinal),
+                        concat(one(1), u16(plusFirst.length), plusFirst, plusFinal),
+                        concat(one(2), u16(serverFirst.length), serverFirst, serverFinal),
+                        concat(one(2), u16(serverFirst.length), serverFirst, error)));
     }
 }

@@ -1,4 +1,5 @@
-// RFC 7677 section 3's SCRAM-SHA-256 example (user "user", password "pencil") reproduced byte for byte, client and server.
+// RFC 7677 section 3's SCRAM-SHA-256 example (user "user", password "pencil") reproduced byte for byte, client and
+// server.
 package io.pgloom.auth;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -19,7 +20,8 @@ class ScramRfc7677Test {
     static final String CLIENT_NONCE = "rOprNGfwEbeRWgbNEkqO";
     static final String SERVER_NONCE = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
     static final String CLIENT_FIRST = "n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
-    static final String SERVER_FIRST = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    static final String SERVER_FIRST =
+            "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
     static final String CLIENT_FINAL = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
             + "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
     static final String SERVER_FINAL = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
@@ -64,7 +66,8 @@ class ScramRfc7677Test {
 
     static byte[] saltedPassword(String password, byte[] salt, int iterations) throws Exception {
         SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
-        return f.generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+        return f.generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256))
+                .getEncoded();
     }
 
     static byte[] hmac(byte[] key, String data) throws Exception {

@@ -64,27 +64,34 @@ class ScramVerifierTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "", "secret", "md53175bce1d3201d16594cebf9d7eb3f9d", "SCRAM-SHA-256$", "SCRAM-SHA-1$4096:c2FsdA==$K:K",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=",
-        "SCRAM-SHA-256$0:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$-1:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$99999999999:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$4096:$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0h==:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbd=",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=:",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=$",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==:x$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        " SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
-        "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc= "})
+    @ValueSource(
+            strings = {
+                "",
+                "secret",
+                "md53175bce1d3201d16594cebf9d7eb3f9d",
+                "SCRAM-SHA-256$",
+                "SCRAM-SHA-1$4096:c2FsdA==$K:K",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=",
+                "SCRAM-SHA-256$0:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$-1:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$99999999999:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$4096:$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0h==:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbd=",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=:",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=$",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==:x$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                " SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc=",
+                "SCRAM-SHA-256$4096:9v4MZ1WNnic4pQ2K79vbrA==$gG3RIIyejkUM9SXxAV8e2xzMxdKINdDkIT7KS0db0hU=:a5Hdn/i9nAjF6AUprP+py1q/j9WpTokt71bqWp/5zbc= "
+            })
     void malformedTextIsRefusedWithoutRepeatingIt(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScramVerifier.parse(text));
         assertTrue(e.getMessage().startsWith("not a valid SCRAM-SHA-256 verifier"), e.getMessage());
         for (String part : text.split("[$:]")) {
-            if (part.length() > 8 && !part.contains("SCRAM-SHA")) assertFalse(e.getMessage().contains(part), e.getMessage());
+            if (part.length() > 8 && !part.contains("SCRAM-SHA"))
+                assertFalse(e.getMessage().contains(part), e.getMessage());
         }
     }
 
@@ -99,11 +106,14 @@ class ScramVerifierTest {
         ScramVerifier v = cache.verifier("alice", "pw");
         assertSame(v, cache.verifier("alice", "pw"));
         assertNotSame(v, cache.verifier("alice", "pw2"));
-        assertNotEquals(Base64.getEncoder().encodeToString(v.salt()),
+        assertNotEquals(
+                Base64.getEncoder().encodeToString(v.salt()),
                 Base64.getEncoder().encodeToString(cache.verifier("bob", "pw").salt()));
         // The cached verifier is a genuine one for the password.
         assertEquals(v, ScramVerifier.fromPassword("pw", v.salt(), v.iterations()));
-        assertSame(ScramVerifierCache.forPassword("alice", "shared-cache pw"), ScramVerifierCache.forPassword("alice", "shared-cache pw"));
+        assertSame(
+                ScramVerifierCache.forPassword("alice", "shared-cache pw"),
+                ScramVerifierCache.forPassword("alice", "shared-cache pw"));
     }
 
     @Test

@@ -80,7 +80,8 @@ class BackendRoutingIT {
 
     /** {port, in recovery} of the server a query through pgloom ran on. */
     static Object[] where(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
             rs.next();
             return new Object[] {rs.getInt(1), rs.getBoolean(2)};
         }
@@ -97,8 +98,12 @@ class BackendRoutingIT {
     }
 
     private static String http(String path) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + proxy.pgloom().httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + proxy.pgloom().httpPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + "\n" + r.body();
     }
 
@@ -109,7 +114,8 @@ class BackendRoutingIT {
 
     static Map<String, Map<String, String>> showBackends(ProxyHarness proxy) throws SQLException {
         Map<String, Map<String, String>> out = new ConcurrentHashMap<>();
-        try (Connection a = admin(proxy); ResultSet rs = a.createStatement().executeQuery("SHOW BACKENDS")) {
+        try (Connection a = admin(proxy);
+                ResultSet rs = a.createStatement().executeQuery("SHOW BACKENDS")) {
             while (rs.next()) {
                 Map<String, String> row = new ConcurrentHashMap<>();
                 for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
@@ -131,7 +137,8 @@ class BackendRoutingIT {
         try (Connection ro = proxy.connect("ro", "app", "app")) {
             assertEquals(standbyPort, where(ro)[0]);
             assertEquals(true, where(ro)[1], "target standby: pg_is_in_recovery() is true");
-            SQLException e = assertThrows(SQLException.class, () -> ro.createStatement().execute("CREATE TABLE nope (v int)"));
+            SQLException e =
+                    assertThrows(SQLException.class, () -> ro.createStatement().execute("CREATE TABLE nope (v int)"));
             assertEquals("25006", e.getSQLState(), "a standby refuses writes itself");
         }
         try (Connection pref = proxy.connect("pref", "app", "app")) {
@@ -144,11 +151,15 @@ class BackendRoutingIT {
         assertEquals("t", rows.get("rw/" + standbyPort).get("up"));
         assertEquals("0", rows.get("rw/" + standbyPort).get("consecutive_failures"));
         String metrics = http("/metrics");
-        assertTrue(metrics.contains("pgloom_backend_up{database=\"rw\",host=\"127.0.0.1:" + standbyPort + "\",} 1.0"), metrics);
-        assertTrue(metrics.contains("pgloom_backend_role{database=\"rw\",host=\"127.0.0.1:" + primaryPort + "\",role=\"primary\",} 1.0"));
+        assertTrue(
+                metrics.contains("pgloom_backend_up{database=\"rw\",host=\"127.0.0.1:" + standbyPort + "\",} 1.0"),
+                metrics);
+        assertTrue(metrics.contains(
+                "pgloom_backend_role{database=\"rw\",host=\"127.0.0.1:" + primaryPort + "\",role=\"primary\",} 1.0"));
         assertTrue(metrics.contains("pgloom_backend_failovers_total{database=\"rw\",} 0.0"));
         String ready = http("/readyz");
-        assertTrue(ready.startsWith("200") && ready.contains("backend:rw: ok") && ready.contains("backend:ro: ok"), ready);
+        assertTrue(
+                ready.startsWith("200") && ready.contains("backend:rw: ok") && ready.contains("backend:ro: ok"), ready);
     }
 
     @Test
@@ -171,7 +182,8 @@ class BackendRoutingIT {
     @Test
     void drainMovesFiftyBusyClientsOffAHostWithoutAFailedTransaction() throws Exception {
         // Its own pgloom: DRAIN acts on every database listing the host, and "ro" above has no other standby.
-        try (ProxyHarness own = ProxyHarness.start(cluster.primary(), "transaction", "", """
+        try (ProxyHarness own =
+                ProxyHarness.start(cluster.primary(), "transaction", "", """
                 [failover]
                 health_check_user = "app"
                 health_check_period = 0.2
@@ -205,7 +217,9 @@ class BackendRoutingIT {
                             st.execute("SELECT pg_sleep(0.002)");
                             c.commit();
                             done.incrementAndGet();
-                            if (countFromNow.get()) perPort.computeIfAbsent(port, k -> new AtomicInteger()).incrementAndGet();
+                            if (countFromNow.get())
+                                perPort.computeIfAbsent(port, k -> new AtomicInteger())
+                                        .incrementAndGet();
                         } catch (SQLException e) {
                             failed.incrementAndGet();
                             firstFailure.compareAndSet(null, e);
@@ -229,7 +243,8 @@ class BackendRoutingIT {
                 int before = done.get();
                 Await.until(() -> done.get() > before + 500, 30, "transactions while drained");
                 assertFalse(perPort.containsKey(standbyPort), "no transaction on the drained host: " + perPort);
-                // UNDRAIN makes the host eligible for new server connections; RECONNECT replaces the pooled ones (all on
+                // UNDRAIN makes the host eligible for new server connections; RECONNECT replaces the pooled ones (all
+                // on
                 // the primary now) as they come back, and least-connections puts the new ones on the standby.
                 a.createStatement().execute("UNDRAIN " + standby);
                 a.createStatement().execute("RECONNECT busy");
@@ -247,8 +262,8 @@ class BackendRoutingIT {
     void switchoverToAHostThatDoesNotFitRollsBack() throws Exception {
         try (Connection a = admin()) {
             long t0 = System.nanoTime();
-            SQLException e = assertThrows(SQLException.class,
-                    () -> a.createStatement().execute("SWITCHOVER rw TO 127.0.0.1:" + standbyPort));
+            SQLException e = assertThrows(
+                    SQLException.class, () -> a.createStatement().execute("SWITCHOVER rw TO 127.0.0.1:" + standbyPort));
             assertTrue(e.getMessage().contains("rolled back") && e.getMessage().contains("standby"), e.getMessage());
             assertTrue(System.nanoTime() - t0 >= 2_500_000_000L, "waited drain_timeout for the host to fit");
             a.createStatement().execute("SWITCHOVER rw TO 127.0.0.1:" + primaryPort); // already the primary: passes
@@ -258,7 +273,8 @@ class BackendRoutingIT {
             rw.createStatement().execute("CREATE TABLE IF NOT EXISTS routed (v int)");
         }
         try (Connection a = admin()) {
-            SQLException e = assertThrows(SQLException.class, () -> a.createStatement().execute("DRAIN 127.0.0.1:" + primaryPort));
+            SQLException e = assertThrows(
+                    SQLException.class, () -> a.createStatement().execute("DRAIN 127.0.0.1:" + primaryPort));
             assertTrue(e.getMessage().contains("refused"), "draining the only primary is refused: " + e.getMessage());
             e = assertThrows(SQLException.class, () -> a.createStatement().execute("DRAIN 10.9.9.9:5432"));
             assertTrue(e.getMessage().contains("no backend host"), e.getMessage());

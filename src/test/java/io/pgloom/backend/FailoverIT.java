@@ -42,17 +42,21 @@ class FailoverIT {
     }
 
     static void createTable(PostgresCluster c) throws SQLException {
-        try (Connection app = c.primary().connect("app", "app", "app"); Statement st = app.createStatement()) {
+        try (Connection app = c.primary().connect("app", "app", "app");
+                Statement st = app.createStatement()) {
             st.execute("CREATE TABLE writes (id bigserial PRIMARY KEY, who text)");
         }
         // Replication is asynchronous (and the fixture runs synchronous_commit = off): wait until the standby has it.
         try {
-            Await.until(() -> {
-                try (Connection s = c.standby(0).connect("app", "app", "app");
-                     var rs = s.createStatement().executeQuery("SELECT to_regclass('writes') IS NOT NULL")) {
-                    return rs.next() && rs.getBoolean(1);
-                }
-            }, 20, "the table to reach the standby");
+            Await.until(
+                    () -> {
+                        try (Connection s = c.standby(0).connect("app", "app", "app");
+                                var rs = s.createStatement().executeQuery("SELECT to_regclass('writes') IS NOT NULL")) {
+                            return rs.next() && rs.getBoolean(1);
+                        }
+                    },
+                    20,
+                    "the table to reach the standby");
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -76,19 +80,22 @@ class FailoverIT {
         AtomicInteger inRecovery = new AtomicInteger();
         AtomicReference<String> lastError = new AtomicReference<>();
         try {
-            Await.until(() -> {
-                attempts.incrementAndGet();
-                try (Connection w = proxy.connect(database, "app", "app", quick())) {
-                    Object[] where = BackendRoutingIT.where(w);
-                    w.createStatement().execute("INSERT INTO writes (who) VALUES ('after failover')");
-                    if ((Boolean) where[1]) inRecovery.incrementAndGet();
-                    return (Integer) where[0] == port && !(Boolean) where[1];
-                } catch (SQLException e) {
-                    if ("25006".equals(e.getSQLState())) readOnlyErrors.incrementAndGet();
-                    lastError.set(e.getSQLState() + " " + e.getMessage());
-                    throw e;
-                }
-            }, 30, "a write through pgloom to reach the promoted host");
+            Await.until(
+                    () -> {
+                        attempts.incrementAndGet();
+                        try (Connection w = proxy.connect(database, "app", "app", quick())) {
+                            Object[] where = BackendRoutingIT.where(w);
+                            w.createStatement().execute("INSERT INTO writes (who) VALUES ('after failover')");
+                            if ((Boolean) where[1]) inRecovery.incrementAndGet();
+                            return (Integer) where[0] == port && !(Boolean) where[1];
+                        } catch (SQLException e) {
+                            if ("25006".equals(e.getSQLState())) readOnlyErrors.incrementAndGet();
+                            lastError.set(e.getSQLState() + " " + e.getMessage());
+                            throw e;
+                        }
+                    },
+                    30,
+                    "a write through pgloom to reach the promoted host");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; last error: " + lastError.get(), e);
         }
@@ -98,7 +105,8 @@ class FailoverIT {
     @Test
     void deadPrimaryIsReplacedByThePromotedStandby() throws Exception {
         try (PostgresCluster c = PostgresCluster.start(1);
-             ProxyHarness proxy = ProxyHarness.start(c.primary(), "transaction", "server_login_retry = 5", failoverTables(c))) {
+                ProxyHarness proxy =
+                        ProxyHarness.start(c.primary(), "transaction", "server_login_retry = 5", failoverTables(c))) {
             createTable(c);
             int promotedPort = c.standby(0).port();
             Connection inTx = proxy.connect("rw", "app", "app");
@@ -120,19 +128,28 @@ class FailoverIT {
                 }
             });
 
-            SQLException lost = assertThrows(SQLException.class, () -> inTx.createStatement().execute("INSERT INTO writes (who) VALUES ('x')"));
-            assertTrue(lost.getSQLState().startsWith("08"), "the transaction on the dead host gets 08xxx: " + lost.getSQLState() + " " + lost.getMessage());
+            SQLException lost = assertThrows(
+                    SQLException.class, () -> inTx.createStatement().execute("INSERT INTO writes (who) VALUES ('x')"));
+            assertTrue(
+                    lost.getSQLState().startsWith("08"),
+                    "the transaction on the dead host gets 08xxx: " + lost.getSQLState() + " " + lost.getMessage());
             inTx.close();
 
             Retries seen = writeUntilOn(proxy, "rw", promotedPort);
             long recovered = System.nanoTime();
             promoter.join();
-            System.out.printf("failover: time to recover %d ms after the crash (%d ms after the promotion began), %d attempts%n",
+            System.out.printf(
+                    "failover: time to recover %d ms after the crash (%d ms after the promotion began), %d attempts%n",
                     (recovered - crashedAt) / 1_000_000, (recovered - promotedAt.get()) / 1_000_000, seen.attempts());
             assertEquals(0, seen.readOnlyErrors(), "no write was sent to a host in recovery");
             assertEquals(0, seen.writesInRecovery(), "no write ran on a host in recovery");
 
-            Await.until(() -> "f".equals(BackendRoutingIT.showBackends(proxy).get("rw/" + c.primary().port()).get("up")), 10,
+            Await.until(
+                    () -> "f"
+                            .equals(BackendRoutingIT.showBackends(proxy)
+                                    .get("rw/" + c.primary().port())
+                                    .get("up")),
+                    10,
                     "the dead host to be marked down after failover_threshold failed checks");
             var rows = BackendRoutingIT.showBackends(proxy);
             assertEquals("t", rows.get("rw/" + promotedPort).get("current"));
@@ -146,7 +163,7 @@ class FailoverIT {
     @Test
     void plannedSwitchoverUnderLoadFailsNoTransaction() throws Exception {
         try (PostgresCluster c = PostgresCluster.start(1);
-             ProxyHarness proxy = ProxyHarness.start(c.primary(), "transaction", "", failoverTables(c))) {
+                ProxyHarness proxy = ProxyHarness.start(c.primary(), "transaction", "", failoverTables(c))) {
             createTable(c);
             int newPort = c.standby(0).port();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -182,7 +199,7 @@ class FailoverIT {
                 Properties simple = new Properties();
                 simple.setProperty("preferQueryMode", "simple");
                 try (Connection admin = proxy.connect("pgloom", "admin", "admin", simple);
-                     Connection oldPrimary = c.primary().superuser()) {
+                        Connection oldPrimary = c.primary().superuser()) {
                     try {
                         admin.createStatement().execute("PAUSE rw"); // returns once no transaction is running
                     } catch (SQLException e) {
@@ -190,7 +207,8 @@ class FailoverIT {
                             try (var rs = admin.createStatement().executeQuery(q)) {
                                 while (rs.next()) {
                                     StringBuilder sb = new StringBuilder(q + ": ");
-                                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) sb.append(rs.getString(i)).append('|');
+                                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++)
+                                        sb.append(rs.getString(i)).append('|');
                                     System.out.println(sb);
                                 }
                             }
@@ -206,7 +224,8 @@ class FailoverIT {
                 ports.clear();
                 int before = committed.get();
                 Await.until(() -> committed.get() > before + 200, 30, "the load to run on the new primary");
-                assertEquals(java.util.Set.of(newPort), ports, "every transaction after SWITCHOVER ran on the new primary");
+                assertEquals(
+                        java.util.Set.of(newPort), ports, "every transaction after SWITCHOVER ran on the new primary");
             } finally {
                 running.set(false);
                 for (Thread t : clients) t.join();

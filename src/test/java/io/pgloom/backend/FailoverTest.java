@@ -21,8 +21,11 @@ class FailoverTest {
     private Failover failover(Backends.Target target, String... hosts) {
         List<Backends.Host> list = new ArrayList<>();
         for (String h : hosts) list.add(Backends.Host.parse(h, 5432));
-        Backends cfg = new Backends(list, target, true, new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2,
-                Duration.ofSeconds(1), ""));
+        Backends cfg = new Backends(
+                list,
+                target,
+                true,
+                new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2, Duration.ofSeconds(1), ""));
         return new Failover("db", cfg, Clock.SYSTEM, new Failover.Events() {
             @Override
             public void hostDown(Backend b) {
@@ -30,8 +33,7 @@ class FailoverTest {
             }
 
             @Override
-            public void routingChanged(String database) {
-            }
+            public void routingChanged(String database) {}
         });
     }
 
@@ -111,7 +113,8 @@ class FailoverTest {
         Backend a = f.backends().get(0), b = f.backends().get(1);
         f.checkBlocked(a, "password authentication failed for user \"monitor\"");
         assertTrue(f.uncheckable());
-        assertTrue(f.readiness().startsWith("health checks cannot run on a:5432: password authentication failed"),
+        assertTrue(
+                f.readiness().startsWith("health checks cannot run on a:5432: password authentication failed"),
                 f.readiness());
         f.checkPassed(b, BackendRole.PRIMARY);
         for (int i = 0; i < 5; i++) f.checkBlocked(b, "database \"x\" does not exist");

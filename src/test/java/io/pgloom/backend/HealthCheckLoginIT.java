@@ -63,17 +63,21 @@ class HealthCheckLoginIT {
     @Test
     void perClientUsersAloneLetPgloomFollowAPromotionWithNoWriteOnAStandby() throws Exception {
         try (PostgresCluster c = PostgresCluster.start(1);
-             ProxyHarness proxy = ProxyHarness.startOwn("pool_mode = \"transaction\"\nserver_login_retry = 1",
-                     databases(c) + CLIENT_USERS)) {
+                ProxyHarness proxy = ProxyHarness.startOwn(
+                        "pool_mode = \"transaction\"\nserver_login_retry = 1", databases(c) + CLIENT_USERS)) {
             FailoverIT.createTable(c);
             int primaryPort = c.primary().port();
             int standbyPort = c.standby(0).port();
-            Await.until(() -> {
-                var rows = BackendRoutingIT.showBackends(proxy);
-                return "primary".equals(rows.get("rw/" + primaryPort).get("role"))
-                        && "standby".equals(rows.get("rw/" + standbyPort).get("role"))
-                        && "t".equals(rows.get("rw/" + standbyPort).get("up"));
-            }, 20, "the health checks, logged in as the only client user, to find the primary and the standby");
+            Await.until(
+                    () -> {
+                        var rows = BackendRoutingIT.showBackends(proxy);
+                        return "primary".equals(rows.get("rw/" + primaryPort).get("role"))
+                                && "standby"
+                                        .equals(rows.get("rw/" + standbyPort).get("role"))
+                                && "t".equals(rows.get("rw/" + standbyPort).get("up"));
+                    },
+                    20,
+                    "the health checks, logged in as the only client user, to find the primary and the standby");
             try (Connection ro = proxy.connect("ro", "app", "app")) {
                 assertEquals(standbyPort, BackendRoutingIT.where(ro)[0], "target = standby reads from the standby");
             }
@@ -83,7 +87,8 @@ class HealthCheckLoginIT {
             long promotedAt = System.nanoTime();
             c.standby(0).promote();
             FailoverIT.Retries seen = FailoverIT.writeUntilOn(proxy, "rw", standbyPort);
-            System.out.printf("health check login: writes reached the promoted host %d ms after pg_promote()%n",
+            System.out.printf(
+                    "health check login: writes reached the promoted host %d ms after pg_promote()%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt));
             assertEquals(0, seen.readOnlyErrors(), "writes refused by a host in recovery (25006)");
             assertEquals(0, seen.writesInRecovery(), "writes that ran on a host in recovery");
@@ -161,7 +166,9 @@ class HealthCheckLoginIT {
         String user = PostgresFixture.MD5_USER;
         String wrong = tables.formatted(user, pg.port(), user, "not-its-password");
         try (ProxyHarness proxy = ProxyHarness.startOwn("", wrong)) {
-            Await.until(() -> metric(proxy, "pgloom_backend_uncheckable_databases") == 1, 20,
+            Await.until(
+                    () -> metric(proxy, "pgloom_backend_uncheckable_databases") == 1,
+                    20,
                     "pgloom_backend_uncheckable_databases to count the database whose check login is refused");
             String[] ready = http(proxy, "/readyz");
             assertEquals("503", ready[0], ready[1]);
@@ -169,10 +176,14 @@ class HealthCheckLoginIT {
             assertTrue(ready[1].contains(reason), ready[1]);
             assertTrue(ready[1].contains(user), "the reason names the user the check logged in as: " + ready[1]);
 
-            Files.writeString(proxy.configFile(), Files.readString(proxy.configFile())
-                    .replace("\"not-its-password\"", "\"" + PostgresFixture.MD5_PASS + "\""));
+            Files.writeString(
+                    proxy.configFile(),
+                    Files.readString(proxy.configFile())
+                            .replace("\"not-its-password\"", "\"" + PostgresFixture.MD5_PASS + "\""));
             assertEquals(null, proxy.pgloom().reload());
-            Await.until(() -> metric(proxy, "pgloom_backend_uncheckable_databases") == 0, 20,
+            Await.until(
+                    () -> metric(proxy, "pgloom_backend_uncheckable_databases") == 0,
+                    20,
                     "the count to drop once the reloaded password works");
             Await.until(() -> http(proxy, "/readyz")[0].equals("200"), 20, "/readyz to pass again");
             try (Connection c = proxy.connect("guarded", "app", "app")) {
@@ -183,15 +194,16 @@ class HealthCheckLoginIT {
 
     private static String[] http(ProxyHarness proxy, String path) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + proxy.pgloom().httpPort() + path);
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
         return new String[] {String.valueOf(r.statusCode()), r.body()};
     }
 
     /** A label-less sample from a live GET /metrics; fails when the metric is not exported. */
     private static double metric(ProxyHarness proxy, String name) throws Exception {
         for (String line : http(proxy, "/metrics")[1].split("\n")) {
-            if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1).strip());
+            if (line.startsWith(name + " "))
+                return Double.parseDouble(line.substring(name.length() + 1).strip());
         }
         throw new AssertionError(name + " is not on /metrics");
     }

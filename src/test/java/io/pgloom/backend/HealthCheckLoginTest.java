@@ -69,10 +69,12 @@ class HealthCheckLoginTest {
                 [failover]
                 health_check_user = "reporting"
                 """;
-        assertEquals(new HealthCheckLogin.Choice("owner", HealthCheckLogin.Source.DATABASE_USER),
+        assertEquals(
+                new HealthCheckLogin.Choice("owner", HealthCheckLogin.Source.DATABASE_USER),
                 choice(load("user = \"owner\"\npassword = \"owner-pw\"", all)));
         assertEquals(new HealthCheckLogin.Choice("app", HealthCheckLogin.Source.AUTH_USER), choice(load("", all)));
-        assertEquals(new HealthCheckLogin.Choice("reporting", HealthCheckLogin.Source.HEALTH_CHECK_USER),
+        assertEquals(
+                new HealthCheckLogin.Choice("reporting", HealthCheckLogin.Source.HEALTH_CHECK_USER),
                 choice(load("", TWO_USERS + "[failover]\nhealth_check_user = \"reporting\"\n")));
         // An auth_user pgloom cannot log in as (a SCRAM verifier) is passed over for the next choice.
         String scramAuthUser = TWO_USERS + """
@@ -83,7 +85,9 @@ class HealthCheckLoginTest {
                 [failover]
                 health_check_user = "reporting"
                 """.formatted(SCRAM);
-        assertEquals(HealthCheckLogin.Source.HEALTH_CHECK_USER, choice(load("", scramAuthUser)).source());
+        assertEquals(
+                HealthCheckLogin.Source.HEALTH_CHECK_USER,
+                choice(load("", scramAuthUser)).source());
     }
 
     @Test
@@ -114,13 +118,13 @@ class HealthCheckLoginTest {
                 [[hba]]
                 method = "scram-sha-256"
                 """.formatted(SCRAM);
-        assertEquals(new HealthCheckLogin.Choice("app", HealthCheckLogin.Source.ONLY_USER),
-                choice(load("", users)));
+        assertEquals(new HealthCheckLogin.Choice("app", HealthCheckLogin.Source.ONLY_USER), choice(load("", users)));
         ProxyConfig none = load("", "[users.scrammed]\npassword = \"" + SCRAM + "\"\n");
-        assertEquals(List.of(), HealthCheckLogin.candidates(none, none.database("rw").orElseThrow()));
+        assertEquals(
+                List.of(), HealthCheckLogin.candidates(none, none.database("rw").orElseThrow()));
         ConfigError e = assertThrows(ConfigError.class, () -> HealthCheckLogin.validate(none));
-        assertTrue(e.getMessage().contains("no [users.NAME] table has a password pgloom can log in with"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("no [users.NAME] table has a password pgloom can log in with"), e.getMessage());
     }
 
     @Test
@@ -136,8 +140,8 @@ class HealthCheckLoginTest {
                 [[hba]]
                 method = "md5"
                 """;
-        assertEquals(new HealthCheckLogin.Choice("reporting", HealthCheckLogin.Source.ONLY_USER),
-                choice(load("", users)));
+        assertEquals(
+                new HealthCheckLogin.Choice("reporting", HealthCheckLogin.Source.ONLY_USER), choice(load("", users)));
     }
 
     @Test
@@ -164,11 +168,13 @@ class HealthCheckLoginTest {
     void healthCheckUserMustHaveAUsablePassword() {
         String key = "[failover]\nhealth_check_user = \"monitor\"\n";
         ConfigError missing = assertThrows(ConfigError.class, () -> load("", key));
-        assertTrue(missing.getMessage().contains("health_check_user: \"monitor\" has no [users.monitor] table"),
+        assertTrue(
+                missing.getMessage().contains("health_check_user: \"monitor\" has no [users.monitor] table"),
                 missing.getMessage());
-        ConfigError scram = assertThrows(ConfigError.class,
-                () -> load("", key + "[users.monitor]\npassword = \"" + SCRAM + "\"\n"));
-        assertTrue(scram.getMessage().contains("health_check_user: [users.monitor] needs a password pgloom can log in"),
+        ConfigError scram = assertThrows(
+                ConfigError.class, () -> load("", key + "[users.monitor]\npassword = \"" + SCRAM + "\"\n"));
+        assertTrue(
+                scram.getMessage().contains("health_check_user: [users.monitor] needs a password pgloom can log in"),
                 scram.getMessage());
     }
 }

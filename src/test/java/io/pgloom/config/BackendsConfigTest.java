@@ -35,7 +35,8 @@ class BackendsConfigTest {
         assertEquals(new Backends.Host("fd00::2", 5432, 1), Backends.Host.parse("[fd00::2]", 5432));
         assertEquals("[::1]:5433", Backends.Host.parse("[::1]:5433", 5432).name());
         assertEquals("pg2:5432", Backends.Host.parse("pg2:5432?weight=2", 1).name());
-        for (String bad : List.of("::1", "[::1", "pg:0", "pg:x", "pg?weight=0", "pg?weight=1001", "pg?w=2", ":5432", "[::1]x")) {
+        for (String bad :
+                List.of("::1", "[::1", "pg:0", "pg:x", "pg?weight=0", "pg?weight=1001", "pg?w=2", ":5432", "[::1]x")) {
             assertThrows(IllegalArgumentException.class, () -> Backends.Host.parse(bad, 5432), bad);
         }
     }
@@ -66,20 +67,31 @@ class BackendsConfigTest {
         assertEquals(5, many.failover().failoverThreshold());
         assertEquals(2, many.failover().recoveryThreshold());
         assertEquals(Duration.ofSeconds(30), many.failover().drainTimeout());
-        assertTrue(load("[databases.t]\nhost = \"db\"\ntarget = \"primary\"\n").database("t").orElseThrow().backends().checked(),
+        assertTrue(
+                load("[databases.t]\nhost = \"db\"\ntarget = \"primary\"\n")
+                        .database("t")
+                        .orElseThrow()
+                        .backends()
+                        .checked(),
                 "a target on one host turns its checks on");
     }
 
     @Test
     void mistakesNameTheKey() {
-        assertTrue(error("[databases.x]\nhosts = [\"a\", \"a:5432\"]\n").contains("databases.x.hosts: a:5432 is listed twice"));
-        assertTrue(error("[databases.x]\nhosts = [\"::1\"]\n").contains("databases.x.hosts: \"::1\": write an IPv6 address in brackets"));
+        assertTrue(error("[databases.x]\nhosts = [\"a\", \"a:5432\"]\n")
+                .contains("databases.x.hosts: a:5432 is listed twice"));
+        assertTrue(error("[databases.x]\nhosts = [\"::1\"]\n")
+                .contains("databases.x.hosts: \"::1\": write an IPv6 address in brackets"));
         assertTrue(error("[databases.x]\nhosts = []\n").contains("databases.x.hosts: needs at least one"));
-        assertTrue(error("[databases.x]\nhost = \"a\"\nhosts = [\"b\"]\n").contains("databases.x.hosts: give either host"));
-        assertTrue(error("[databases.x]\nhosts = [\"a\"]\ntarget = \"writer\"\n").contains("databases.x.target: must be primary, standby"));
+        assertTrue(error("[databases.x]\nhost = \"a\"\nhosts = [\"b\"]\n")
+                .contains("databases.x.hosts: give either host"));
+        assertTrue(error("[databases.x]\nhosts = [\"a\"]\ntarget = \"writer\"\n")
+                .contains("databases.x.target: must be primary, standby"));
         assertTrue(error("[databases.x]\n").contains("databases.x.host: is required"));
-        assertTrue(error("[failover]\nhealth_check_period = 0\n").contains("failover.health_check_period: must be more than 0"));
-        assertTrue(error("[failover]\nfailover_threshold = 0\n").contains("failover.failover_threshold: must be between 1"));
+        assertTrue(error("[failover]\nhealth_check_period = 0\n")
+                .contains("failover.health_check_period: must be more than 0"));
+        assertTrue(error("[failover]\nfailover_threshold = 0\n")
+                .contains("failover.failover_threshold: must be between 1"));
         assertTrue(error("[failover]\nhealthcheck = 1\n").contains("failover.healthcheck: unknown key"));
     }
 }

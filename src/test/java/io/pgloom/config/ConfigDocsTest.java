@@ -17,11 +17,14 @@ class ConfigDocsTest {
     void everyAcceptedKeyIsDocumented() throws Exception {
         String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"));
         String docs = Files.readString(Path.of("conf/proxy.toml"));
-        Matcher m = Pattern.compile("t\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"").matcher(loader);
+        Matcher m = Pattern.compile(
+                        "t\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
+                .matcher(loader);
         List<String> missing = new ArrayList<>();
         while (m.find()) {
             String key = m.group(1);
-            if (!Pattern.compile("(?m)^#?\\s*" + key + "\\s*=").matcher(docs).find() && !docs.contains("[" + key)
+            if (!Pattern.compile("(?m)^#?\\s*" + key + "\\s*=").matcher(docs).find()
+                    && !docs.contains("[" + key)
                     && !docs.contains("." + key + "]")) {
                 missing.add(key);
             }

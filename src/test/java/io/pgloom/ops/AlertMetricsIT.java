@@ -66,19 +66,28 @@ class AlertMetricsIT {
                 """.formatted(certs.serverCertPem, certs.serverKeyPem, pg.port());
         try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", tables, "127.0.0.1:0")) {
             workload(p, certs);
-            String page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + p.pgloom().httpPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String page = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(
+                                            "http://127.0.0.1:" + p.pgloom().httpPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             List<String> missing = new ArrayList<>();
             for (String name : names) {
-                if (page.lines().noneMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " "))) missing.add(name);
+                if (page.lines().noneMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " ")))
+                    missing.add(name);
             }
-            assertEquals(List.of(), missing, "metrics named in " + AlertRules.RULES + " but without a sample on /metrics");
+            assertEquals(
+                    List.of(), missing, "metrics named in " + AlertRules.RULES + " but without a sample on /metrics");
             Map<String, String> missingPanels = new TreeMap<>(panels);
-            missingPanels.keySet().removeIf(name -> page.lines().anyMatch(l -> l.startsWith(name + "{")
-                    || l.startsWith(name + " ")));
-            assertEquals(Map.of(), missingPanels, "metrics (→ panel) " + GrafanaDashboard.FILE
-                    + " queries but /metrics has no sample of");
+            missingPanels
+                    .keySet()
+                    .removeIf(name -> page.lines().anyMatch(l -> l.startsWith(name + "{") || l.startsWith(name + " ")));
+            assertEquals(
+                    Map.of(),
+                    missingPanels,
+                    "metrics (→ panel) " + GrafanaDashboard.FILE + " queries but /metrics has no sample of");
             // The check itself sees a name that is not there.
             assertFalse(page.lines().anyMatch(l -> l.startsWith("pgloom_session_state_violations{")));
         }
@@ -87,7 +96,8 @@ class AlertMetricsIT {
     /** What a day of an application looks like, in small: the samples the alerts read come from real traffic. */
     private static void workload(ProxyHarness p, TestCertificates certs) throws Exception {
         for (int i = 0; i < 3; i++) {
-            try (Connection c = p.app(); Statement st = c.createStatement()) {
+            try (Connection c = p.app();
+                    Statement st = c.createStatement()) {
                 c.setAutoCommit(false);
                 try (ResultSet rs = st.executeQuery("SELECT " + i)) {
                     assertTrue(rs.next());
@@ -97,36 +107,44 @@ class AlertMetricsIT {
                 st.execute("LISTEN alert_metrics_it"); // session state in transaction mode: counted
             }
         }
-        try (Connection c = p.connect("checked", "app", "app"); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+        try (Connection c = p.connect("checked", "app", "app");
+                ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next());
         }
         cancelRunningQuery(p);
-        SQLException wrong = assertThrows(SQLException.class, () -> p.connect("app", "app", "wrong").close());
+        SQLException wrong = assertThrows(
+                SQLException.class, () -> p.connect("app", "app", "wrong").close());
         assertEquals("28P01", wrong.getSQLState());
         Properties ssl = new Properties();
         ssl.setProperty("sslmode", "verify-ca");
         ssl.setProperty("sslrootcert", certs.caPem.toString());
-        try (Connection c = p.connect("app", "app", "app", ssl); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+        try (Connection c = p.connect("app", "app", "app", ssl);
+                ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next());
         }
     }
 
     /** A cancel request forwarded to a query that is running: pgloom_cancel_requests_total gets its sample. */
     private static void cancelRunningQuery(ProxyHarness p) throws Exception {
-        try (Connection c = p.app(); Statement st = c.createStatement();
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Connection c = p.app();
+                Statement st = c.createStatement();
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> sleeping = pool.submit(() -> st.execute("SELECT pg_sleep(30)"));
-            try (Connection su = PostgresFixture.shared().superuser(); Statement q = su.createStatement()) {
-                Await.until(() -> {
-                    try (ResultSet rs = q.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE query = "
-                            + "'SELECT pg_sleep(30)' AND state = 'active'")) {
-                        return rs.next() && rs.getInt(1) > 0;
-                    }
-                }, 20, "the query to cancel running");
+            try (Connection su = PostgresFixture.shared().superuser();
+                    Statement q = su.createStatement()) {
+                Await.until(
+                        () -> {
+                            try (ResultSet rs = q.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE query = "
+                                    + "'SELECT pg_sleep(30)' AND state = 'active'")) {
+                                return rs.next() && rs.getInt(1) > 0;
+                            }
+                        },
+                        20,
+                        "the query to cancel running");
             }
             st.cancel();
-            ExecutionException canceled = assertThrows(ExecutionException.class,
-                    () -> sleeping.get(20, TimeUnit.SECONDS));
+            ExecutionException canceled =
+                    assertThrows(ExecutionException.class, () -> sleeping.get(20, TimeUnit.SECONDS));
             assertEquals("57014", ((SQLException) canceled.getCause()).getSQLState());
         }
     }

@@ -19,6 +19,7 @@ final class AlertRules {
 
     /** A metric pgloom exports: its own, the JVM's and the process's (simpleclient_hotspot). */
     private static final Pattern METRIC = Pattern.compile("\\b(?:pgloom|process|jvm)_[a-zA-Z0-9_]*[a-zA-Z0-9]\\b");
+
     private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'");
     private static final Pattern KEY = Pattern.compile("^(\\s*)(?:- )?(alert|expr):\\s*(.*)$");
 
@@ -44,15 +45,21 @@ final class AlertRules {
             if (value.startsWith("|") || value.startsWith(">")) {
                 int keyIndent = m.group(1).length();
                 StringBuilder block = new StringBuilder();
-                while (i + 1 < lines.size() && (lines.get(i + 1).isBlank()
-                        || lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length() > keyIndent)) {
+                while (i + 1 < lines.size()
+                        && (lines.get(i + 1).isBlank()
+                                || lines.get(i + 1).length()
+                                                - lines.get(i + 1)
+                                                        .stripLeading()
+                                                        .length()
+                                        > keyIndent)) {
                     block.append(lines.get(++i).strip()).append('\n');
                 }
                 value = block.toString().strip();
             } else {
                 value = unquote(value);
             }
-            if (out.put(alert, value) != null) throw new IllegalStateException(rules + ": two expressions for " + alert);
+            if (out.put(alert, value) != null)
+                throw new IllegalStateException(rules + ": two expressions for " + alert);
             alert = null;
         }
         return out;

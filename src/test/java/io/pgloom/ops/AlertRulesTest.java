@@ -37,21 +37,31 @@ class AlertRulesTest {
     @Test
     void everyAlertHasAnExpressionNamingMetrics() throws Exception {
         Map<String, String> rules = AlertRules.expressions(AlertRules.RULES);
-        long alerts = Files.readAllLines(AlertRules.RULES).stream().filter(l -> l.strip().startsWith("- alert:")).count();
+        long alerts = Files.readAllLines(AlertRules.RULES).stream()
+                .filter(l -> l.strip().startsWith("- alert:"))
+                .count();
         assertEquals(alerts, rules.size(), "one expression per alert: " + rules.keySet());
-        assertEquals(List.of("pgloom_session_state_violations_total"),
+        assertEquals(
+                List.of("pgloom_session_state_violations_total"),
                 List.copyOf(AlertRules.metricNames(rules.get("PgloomSessionStateInTransactionMode"))));
-        assertEquals(List.of("jvm_memory_bytes_max", "jvm_memory_bytes_used"),
+        assertEquals(
+                List.of("jvm_memory_bytes_max", "jvm_memory_bytes_used"),
                 List.copyOf(AlertRules.metricNames(rules.get("PgloomHeapHigh"))));
-        assertEquals(List.of(), List.copyOf(AlertRules.metricNames("up{job=\"pgloom_x\"} == 0")), "label values are no names");
+        assertEquals(
+                List.of(),
+                List.copyOf(AlertRules.metricNames("up{job=\"pgloom_x\"} == 0")),
+                "label values are no names");
     }
 
     @Test
     void everyAlertHasAPromtoolUnitTest() throws Exception {
         String tests = Files.readString(AlertRules.RULE_TESTS);
         for (String alert : AlertRules.expressions(AlertRules.RULES).keySet()) {
-            assertTrue(Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts:\\s*\\n\\s*- exp_labels:")
-                    .matcher(tests).find(), AlertRules.RULE_TESTS + " has a case where " + alert + " fires");
+            assertTrue(
+                    Pattern.compile("alertname: " + alert + "\\s*\\n\\s*exp_alerts:\\s*\\n\\s*- exp_labels:")
+                            .matcher(tests)
+                            .find(),
+                    AlertRules.RULE_TESTS + " has a case where " + alert + " fires");
         }
     }
 
@@ -68,9 +78,12 @@ class AlertRulesTest {
     /** Runs promtool; "" when it exits 0, else its output. Skips the test when promtool is not installed. */
     private static String promtool(String... args) throws Exception {
         String path = System.getenv("PATH");
-        boolean present = path != null && Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "promtool")));
-        Assumptions.assumeTrue(present, "promtool is not installed (apt-get install prometheus, or "
-                + "scripts/install-client-libs.sh); the alert rules are not checked by it");
+        boolean present = path != null
+                && Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "promtool")));
+        Assumptions.assumeTrue(
+                present,
+                "promtool is not installed (apt-get install prometheus, or "
+                        + "scripts/install-client-libs.sh); the alert rules are not checked by it");
         String[] cmd = new String[args.length + 1];
         cmd[0] = "promtool";
         System.arraycopy(args, 0, cmd, 1, args.length);

@@ -50,14 +50,18 @@ class DeployFilesTest {
         // The ConfigMap's proxy.toml loads, and the grace period covers its shutdown_timeout.
         Matcher m = Pattern.compile("(?s)proxy\\.toml: \\|\\n(.*?)\\n---").matcher(y);
         assertTrue(m.find());
-        String toml = m.group(1).lines().map(l -> l.length() >= 4 ? l.substring(4) : l.strip()).reduce("", (a, b) -> a + b + "\n");
+        String toml = m.group(1)
+                .lines()
+                .map(l -> l.length() >= 4 ? l.substring(4) : l.strip())
+                .reduce("", (a, b) -> a + b + "\n");
         Path f = Files.createTempFile("pgloom-k8s", ".toml");
         Files.writeString(f, toml);
         ProxyConfig c = ConfigLoader.load(f, SECRETS);
         Files.delete(f);
         Matcher grace = Pattern.compile("terminationGracePeriodSeconds: (\\d+)").matcher(y);
         assertTrue(grace.find());
-        assertTrue(Integer.parseInt(grace.group(1)) >= c.proxy().shutdownTimeout().toSeconds() + 5,
+        assertTrue(
+                Integer.parseInt(grace.group(1)) >= c.proxy().shutdownTimeout().toSeconds() + 5,
                 "terminationGracePeriodSeconds covers shutdown_timeout plus the preStop pause");
     }
 
@@ -65,15 +69,21 @@ class DeployFilesTest {
     void imageBuildsWhereADockerEngineRuns() throws Exception {
         boolean engine;
         try {
-            Process p = new ProcessBuilder("docker", "info").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("docker", "info")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             engine = p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (java.io.IOException e) {
             engine = false;
         }
-        Assumptions.assumeTrue(engine, "no Docker engine answers here: the image was not built (the Dockerfile's "
-                + "structure is checked above)");
-        Process b = new ProcessBuilder("docker", "build", "-q", "-t", "pgloom:test", ".").redirectErrorStream(true).start();
+        Assumptions.assumeTrue(
+                engine,
+                "no Docker engine answers here: the image was not built (the Dockerfile's "
+                        + "structure is checked above)");
+        Process b = new ProcessBuilder("docker", "build", "-q", "-t", "pgloom:test", ".")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(b.getInputStream().readAllBytes());
         assertTrue(b.waitFor(15, TimeUnit.MINUTES));
         assertEquals(0, b.exitValue(), out);

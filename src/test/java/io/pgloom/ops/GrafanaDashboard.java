@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 final class GrafanaDashboard {
     static final Path FILE = Path.of("deploy/grafana/pgloom.json");
     /** PromQL words that are neither functions (followed by "(") nor metrics. */
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-            "and", "or", "unless", "bool", "offset");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset");
+
     private static final Pattern IDENT = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
     record Expr(String panel, String expr) {}

@@ -18,15 +18,21 @@ import org.junit.jupiter.api.Test;
 class GrafanaDashboardTest {
     @Test
     void extractsTheMetricNamesOfAnExpression() {
-        assertEquals(Set.of("pgloom_client_wait_seconds_bucket"), GrafanaDashboard.metricNames(
-                "histogram_quantile(0.99, sum by (le, database) (rate(pgloom_client_wait_seconds_bucket"
-                        + "{instance=~\"$instance\",database=~\"a|b\"}[$__rate_interval])))"));
-        assertEquals(Set.of("pgloom_tls_cert_not_after_seconds"), GrafanaDashboard.metricNames(
-                "(min by (cert) (pgloom_tls_cert_not_after_seconds) - time()) / 86400"));
-        assertEquals(Set.of("pgloom_clients", "pgloom_max_client_conn"),
+        assertEquals(
+                Set.of("pgloom_client_wait_seconds_bucket"),
+                GrafanaDashboard.metricNames(
+                        "histogram_quantile(0.99, sum by (le, database) (rate(pgloom_client_wait_seconds_bucket"
+                                + "{instance=~\"$instance\",database=~\"a|b\"}[$__rate_interval])))"));
+        assertEquals(
+                Set.of("pgloom_tls_cert_not_after_seconds"),
+                GrafanaDashboard.metricNames("(min by (cert) (pgloom_tls_cert_not_after_seconds) - time()) / 86400"));
+        assertEquals(
+                Set.of("pgloom_clients", "pgloom_max_client_conn"),
                 GrafanaDashboard.metricNames("pgloom_clients / on (instance) pgloom_max_client_conn > 0.8"));
-        assertEquals(Set.of("pgloom_backend_role"), GrafanaDashboard.metricNames(
-                "max by (database, host) (pgloom_backend_role{role=\"primary\"} offset 5m) == 1"));
+        assertEquals(
+                Set.of("pgloom_backend_role"),
+                GrafanaDashboard.metricNames(
+                        "max by (database, host) (pgloom_backend_role{role=\"primary\"} offset 5m) == 1"));
     }
 
     @Test
@@ -54,8 +60,8 @@ class GrafanaDashboardTest {
         int n = 0;
         while (m.find()) {
             n++;
-            assertTrue(ids.contains(Integer.parseInt(m.group(1))),
-                    "deploy/grafana/pgloom.json has panel " + m.group(1));
+            assertTrue(
+                    ids.contains(Integer.parseInt(m.group(1))), "deploy/grafana/pgloom.json has panel " + m.group(1));
         }
         assertTrue(n > 0, "some alerts link to a panel");
     }

@@ -6,11 +6,10 @@ package io.pgloom.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,14 +18,14 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import io.pgloom.testkit.Await;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class RunbookIT {
     private static boolean onPath(String tool) {
         String path = System.getenv("PATH");
-        return path != null && java.util.Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+        return path != null
+                && java.util.Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 
     private static int freePort() throws IOException {
@@ -40,7 +39,8 @@ class RunbookIT {
         for (String tool : List.of("bash", "psql", "curl", "pg_isready")) {
             Assumptions.assumeTrue(onPath(tool), tool + " is not installed; the runbook commands need it");
         }
-        // A primary and a streaming standby of its own: the "Controlled failover" section drains, promotes, switches over.
+        // A primary and a streaming standby of its own: the "Controlled failover" section drains, promotes, switches
+        // over.
         try (io.pgloom.testkit.PostgresCluster cluster = io.pgloom.testkit.PostgresCluster.start(1)) {
             runEveryBlock(cluster.primary(), cluster.standby(0));
         }
@@ -70,26 +70,48 @@ class RunbookIT {
                 [users.admin]
                 password = "admin"
                 """.formatted(port, http, pg.port(), standby.port()));
-        String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar")).toAbsolutePath().toString();
+        String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar"))
+                .toAbsolutePath()
+                .toString();
         String java = ProcessHandle.current().info().command().orElse("java");
         Process proxy = new ProcessBuilder(java, "-jar", jar, conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             // Some history for the log-reading commands: a working client and a failed login.
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=app")) {
+            try (Connection c =
+                    DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=app")) {
                 c.createStatement().execute("SELECT 1");
             }
             try {
-                DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=wrong").close();
+                DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app?user=app&password=wrong")
+                        .close();
             } catch (SQLException expected) {
                 // the failed login is what we wanted in the log
             }
             Map<String, String> env = new java.util.HashMap<>(Map.of(
-                    "PGLOOM_HOST", "127.0.0.1", "PGLOOM_PORT", String.valueOf(port), "PGLOOM_HTTP", "127.0.0.1:" + http,
-                    "PGLOOM_CONF", conf.toString(), "PGLOOM_LOG", log.toString(), "PGLOOM_JAR", jar,
-                    "PGLOOM_ADMIN", "admin", "PGLOOM_ADMIN_PASSWORD", "admin",
-                    "DB_HOST", "127.0.0.1", "DB_PORT", String.valueOf(pg.port())));
+                    "PGLOOM_HOST",
+                    "127.0.0.1",
+                    "PGLOOM_PORT",
+                    String.valueOf(port),
+                    "PGLOOM_HTTP",
+                    "127.0.0.1:" + http,
+                    "PGLOOM_CONF",
+                    conf.toString(),
+                    "PGLOOM_LOG",
+                    log.toString(),
+                    "PGLOOM_JAR",
+                    jar,
+                    "PGLOOM_ADMIN",
+                    "admin",
+                    "PGLOOM_ADMIN_PASSWORD",
+                    "admin",
+                    "DB_HOST",
+                    "127.0.0.1",
+                    "DB_PORT",
+                    String.valueOf(pg.port())));
             env.put("DB_STANDBY_HOST", "127.0.0.1");
             env.put("DB_STANDBY_PORT", String.valueOf(standby.port()));
             // psql exits 0 after an SQL error unless ON_ERROR_STOP is set: make a failing admin command fail the block.
@@ -106,11 +128,13 @@ class RunbookIT {
                 Process p = pb.start();
                 String out = new String(p.getInputStream().readAllBytes());
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "runbook.md line " + b.line() + " finished");
-                assertEquals(0, p.exitValue(), "runbook.md line " + b.line() + " failed:\n" + b.script() + "\n---\n" + out);
+                assertEquals(
+                        0, p.exitValue(), "runbook.md line " + b.line() + " failed:\n" + b.script() + "\n---\n" + out);
                 if (b.sampleFirstLine() != null) {
-                    assertTrue(RunbookBlocks.fold(out).contains(RunbookBlocks.fold(b.sampleFirstLine())),
-                            "runbook.md line " + b.line() + ": output has the shape shown (" + b.sampleFirstLine().strip()
-                                    + "):\n" + out);
+                    assertTrue(
+                            RunbookBlocks.fold(out).contains(RunbookBlocks.fold(b.sampleFirstLine())),
+                            "runbook.md line " + b.line() + ": output has the shape shown ("
+                                    + b.sampleFirstLine().strip() + "):\n" + out);
                 }
             }
             // The last block stops pgloom gracefully.
@@ -120,7 +144,4 @@ class RunbookIT {
             proxy.destroyForcibly();
         }
     }
-
-
-
 }

@@ -29,6 +29,7 @@ class ServerLifetimeJitterTest {
     private long offset;
     /** When the last server opened (ServerConn.unauthenticated stamps System.nanoTime()): shares count from here. */
     private long opened;
+
     private final Clock clock = new Clock() {
         @Override
         public long nanoTime() {
@@ -55,17 +56,31 @@ class ServerLifetimeJitterTest {
     }
 
     private ServerPool pool(int size) {
-        PoolSettings s = new PoolSettings(size, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ZERO,
-                LIFETIME, Duration.ofSeconds(1), Duration.ZERO, "");
-        return new ServerPool(key, s, k -> {
-            try {
-                Socket socket = new Socket(backend.getInetAddress(), backend.getLocalPort());
-                sockets.add(socket);
-                return ServerConn.unauthenticated(k, socket);
-            } catch (IOException e) {
-                throw new ServerLoginException("server_unreachable", SqlState.CONNECTION_FAILURE, e.getMessage(), e);
-            }
-        }, clock);
+        PoolSettings s = new PoolSettings(
+                size,
+                0,
+                0,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                Duration.ZERO,
+                LIFETIME,
+                Duration.ofSeconds(1),
+                Duration.ZERO,
+                "");
+        return new ServerPool(
+                key,
+                s,
+                k -> {
+                    try {
+                        Socket socket = new Socket(backend.getInetAddress(), backend.getLocalPort());
+                        sockets.add(socket);
+                        return ServerConn.unauthenticated(k, socket);
+                    } catch (IOException e) {
+                        throw new ServerLoginException(
+                                "server_unreachable", SqlState.CONNECTION_FAILURE, e.getMessage(), e);
+                    }
+                },
+                clock);
     }
 
     /** Opens n servers at once and puts them back idle. */
@@ -94,7 +109,8 @@ class ServerLifetimeJitterTest {
         assertEquals(3, pool.servers().size(), "nobody is retired before 85 % of server_lifetime");
         at(0.86);
         pool.janitor();
-        assertEquals(List.of(servers.get(1), servers.get(2)), sorted(pool.servers(), servers), "the 85 % one went first");
+        assertEquals(
+                List.of(servers.get(1), servers.get(2)), sorted(pool.servers(), servers), "the 85 % one went first");
         at(0.95);
         pool.janitor();
         assertEquals(List.of(servers.get(2)), pool.servers());

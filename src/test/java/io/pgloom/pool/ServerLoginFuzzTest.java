@@ -39,10 +39,14 @@ class ServerLoginFuzzTest {
         if (input.length == 0) return;
         ServerCredentials creds = CREDENTIALS[(input[0] & 0xff) % CREDENTIALS.length];
         byte[] server = Arrays.copyOfRange(input, 1, input.length);
-        FuzzChecks.run(16L * MAX_MESSAGE + (4 << 20) + 1024L * input.length, t -> t instanceof IOException || t instanceof AuthFailure, () -> {
-            ServerConn conn = new ServerConn(KEY, "127.0.0.1", 5432, new MemorySocket(server), ServerLogin.BUFFER_SIZE, MAX_MESSAGE, 0);
-            ServerLogin.authenticate(conn, creds);
-        });
+        FuzzChecks.run(
+                16L * MAX_MESSAGE + (4 << 20) + 1024L * input.length,
+                t -> t instanceof IOException || t instanceof AuthFailure,
+                () -> {
+                    ServerConn conn = new ServerConn(
+                            KEY, "127.0.0.1", 5432, new MemorySocket(server), ServerLogin.BUFFER_SIZE, MAX_MESSAGE, 0);
+                    ServerLogin.authenticate(conn, creds);
+                });
     }
 
     private static byte[] auth(int code, byte[] data) {
@@ -51,22 +55,50 @@ class ServerLoginFuzzTest {
 
     public static void main(String[] args) throws Exception {
         byte[] ok = auth(MessageType.AUTH_OK, new byte[0]);
-        byte[] welcome = concat(Messages.parameterStatus("server_version", "17.5"), Messages.parameterStatus("TimeZone", "UTC"),
-                Messages.backendKeyData(4242, 77), Messages.READY_IDLE);
-        FuzzSeeds.write(ServerLoginFuzzTest.class, "serverLogin", List.of(
-                concat(one(0), ok, welcome),
-                concat(one(0), auth(MessageType.AUTH_CLEARTEXT, new byte[0]), ok, welcome),
-                concat(one(1), auth(MessageType.AUTH_MD5, new byte[] {1, 2, 3, 4}), ok, welcome),
-                concat(one(0), Messages.authSasl(List.of("SCRAM-SHA-256")),
-                        Messages.authSaslContinue(Messages.utf8("r=clientnonceservernonce,s=QSXCR+Q6sek8bf92,i=4096")),
-                        Messages.authSaslFinal(Messages.utf8("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")), ok, welcome),
-                concat(one(0), Messages.authSasl(List.of("SCRAM-SHA-256-PLUS", "OAUTHBEARER"))),
-                concat(one(2), auth(MessageType.AUTH_MD5, new byte[] {9, 9, 9, 9})),
-                concat(one(0), auth(MessageType.AUTH_GSS, new byte[0])),
-                concat(one(0), ErrorResponses.fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"app\"")),
-                concat(one(0), msg(MessageType.NOTICE_RESPONSE, w -> w.int8('S').cstring("WARNING").int8(0)),
-                        msg(MessageType.NEGOTIATE_PROTOCOL_VERSION, w -> w.int32(0).int32(0)), ok, welcome),
-                concat(one(0), ok, Messages.parameterStatus("a", "b"), msg(MessageType.BACKEND_KEY_DATA, w -> w.int32(1).bytes(new byte[32])),
-                        Messages.readyForQuery(MessageType.TX_IN_BLOCK))));
+        byte[] welcome = concat(
+                Messages.parameterStatus("server_version", "17.5"),
+                Messages.parameterStatus("TimeZone", "UTC"),
+                Messages.backendKeyData(4242, 77),
+                Messages.READY_IDLE);
+        FuzzSeeds.write(
+                ServerLoginFuzzTest.class,
+                "serverLogin",
+                List.of(
+                        concat(one(0), ok, welcome),
+                        concat(one(0), auth(MessageType.AUTH_CLEARTEXT, new byte[0]), ok, welcome),
+                        concat(one(1), auth(MessageType.AUTH_MD5, new byte[] {1, 2, 3, 4}), ok, welcome),
+                        concat(
+                                one(0),
+                                Messages.authSasl(List.of("SCRAM-SHA-256")),
+                                Messages.authSaslContinue(
+                                        Messages.utf8("r=clientnonceservernonce,s=QSXCR+Q6sek8bf92,i=4096")),
+                                Messages.authSaslFinal(Messages.utf8("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")),
+                                ok,
+                                welcome),
+                        concat(one(0), Messages.authSasl(List.of("SCRAM-SHA-256-PLUS", "OAUTHBEARER"))),
+                        concat(one(2), auth(MessageType.AUTH_MD5, new byte[] {9, 9, 9, 9})),
+                        concat(one(0), auth(MessageType.AUTH_GSS, new byte[0])),
+                        concat(
+                                one(0),
+                                ErrorResponses.fatal(
+                                        SqlState.INVALID_PASSWORD, "password authentication failed for user \"app\"")),
+                        concat(
+                                one(0),
+                                msg(
+                                        MessageType.NOTICE_RESPONSE,
+                                        w -> w.int8('S').cstring("WARNING").int8(0)),
+                                msg(
+                                        MessageType.NEGOTIATE_PROTOCOL_VERSION,
+                                        w -> w.int32(0).int32(0)),
+                                ok,
+                                welcome),
+                        concat(
+                                one(0),
+                                ok,
+                                Messages.parameterStatus("a", "b"),
+                                msg(
+                                        MessageType.BACKEND_KEY_DATA,
+                                        w -> w.int32(1).bytes(new byte[32])),
+                                Messages.readyForQuery(MessageType.TX_IN_BLOCK))));
     }
 }

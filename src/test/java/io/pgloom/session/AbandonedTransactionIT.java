@@ -28,7 +28,8 @@ class AbandonedTransactionIT {
                 dbname = "app"
                 pool_size = 1
                 """.formatted(pg.port()));
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect("app", "app", "app");
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS abandoned_t (v text)");
         }
     }
@@ -53,16 +54,21 @@ class AbandonedTransactionIT {
             a.exchange(WireClient.query("INSERT INTO abandoned_t VALUES ('abandoned')"));
             pid = Integer.parseInt(onlyRow(a.exchange(WireClient.query("SELECT pg_backend_pid()"))));
         }
-        Await.until(() -> abandoned.labels("reused").get() == reused + 1, 10, "the server to be rolled back and reused");
+        Await.until(
+                () -> abandoned.labels("reused").get() == reused + 1, 10, "the server to be rolled back and reused");
         try (WireClient a = WireClient.connect(proxy.port(), "app", "one")) {
             a.exchange(WireClient.query("BEGIN"));
             a.exchange(WireClient.query("SELECT 1/0")); // a failed transaction is rolled back the same way
         }
         Await.until(() -> abandoned.labels("reused").get() == reused + 2, 10, "the failed transaction's server reused");
         try (WireClient b = WireClient.connect(proxy.port(), "app", "one")) {
-            assertEquals(String.valueOf(pid), onlyRow(b.exchange(WireClient.query("SELECT pg_backend_pid()"))),
+            assertEquals(
+                    String.valueOf(pid),
+                    onlyRow(b.exchange(WireClient.query("SELECT pg_backend_pid()"))),
                     "the one server of the pool was kept");
-            assertEquals("0", onlyRow(b.exchange(WireClient.query("SELECT count(*) FROM abandoned_t WHERE v = 'abandoned'"))));
+            assertEquals(
+                    "0",
+                    onlyRow(b.exchange(WireClient.query("SELECT count(*) FROM abandoned_t WHERE v = 'abandoned'"))));
             assertEquals("Z I", b.exchange(WireClient.query("SELECT 1")).getLast(), "not inside anyone's transaction");
         }
     }

@@ -28,14 +28,18 @@ class AuthQueryIT {
                     """)) {
                 for (int i = 0; i < 3; i++) {
                     try (Connection c = p.connect("app", "dyn_user", "dyn_pw");
-                         ResultSet rs = c.createStatement().executeQuery("SELECT current_user")) {
+                            ResultSet rs = c.createStatement().executeQuery("SELECT current_user")) {
                         rs.next();
                         assertEquals("dyn_user", rs.getString(1), mode);
                     }
                 }
-                SQLException wrong = assertThrows(SQLException.class, () -> p.connect("app", "dyn_user", "nope").close());
+                SQLException wrong = assertThrows(
+                        SQLException.class,
+                        () -> p.connect("app", "dyn_user", "nope").close());
                 assertEquals("28P01", wrong.getSQLState());
-                SQLException unknown = assertThrows(SQLException.class, () -> p.connect("app", "no_such_role", "x").close());
+                SQLException unknown = assertThrows(
+                        SQLException.class,
+                        () -> p.connect("app", "no_such_role", "x").close());
                 assertEquals("28P01", unknown.getSQLState());
             }
         }

@@ -34,14 +34,16 @@ class BackendKillIT {
 
     @BeforeAll
     static void table() throws SQLException {
-        try (Connection su = PG.superuser(); Statement st = su.createStatement()) {
+        try (Connection su = PG.superuser();
+                Statement st = su.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS kill_t (marker text)");
             st.execute("GRANT ALL ON kill_t TO app");
         }
     }
 
     private static int count(String sql) throws SQLException {
-        try (Connection su = PG.superuser(); ResultSet rs = su.createStatement().executeQuery(sql)) {
+        try (Connection su = PG.superuser();
+                ResultSet rs = su.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         }
@@ -49,8 +51,10 @@ class BackendKillIT {
 
     /** The pid of the backend running a statement that contains {@code marker}, or 0. */
     private static int backendRunning(String marker) throws SQLException {
-        try (Connection su = PG.superuser(); ResultSet rs = su.createStatement().executeQuery(
-                "SELECT pid FROM pg_stat_activity WHERE query LIKE '%" + marker + "%' AND pid <> pg_backend_pid()")) {
+        try (Connection su = PG.superuser();
+                ResultSet rs = su.createStatement()
+                        .executeQuery("SELECT pid FROM pg_stat_activity WHERE query LIKE '%" + marker
+                                + "%' AND pid <> pg_backend_pid()")) {
             return rs.next() ? rs.getInt(1) : 0;
         }
     }
@@ -59,7 +63,10 @@ class BackendKillIT {
         try (Connection su = PG.superuser()) {
             su.createStatement().execute("SELECT pg_terminate_backend(" + pid + ")");
         }
-        Await.until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0, 20, "backend " + pid + " to exit");
+        Await.until(
+                () -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0,
+                20,
+                "backend " + pid + " to exit");
     }
 
     private static void assertKilled(SQLException e) {
@@ -70,17 +77,21 @@ class BackendKillIT {
     /** The next client gets a live, clean server; pgloom keeps no thread, session or server of the dead link. */
     private static void assertNextClientServedCleanly(ProxyHarness p, int deadPid, int threadsBefore) throws Exception {
         Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 20, "the killed client's session to end");
-        assertTrue(p.pgloom().runtime().serverRows().stream().noneMatch(r -> r.backendPid() == deadPid),
+        assertTrue(
+                p.pgloom().runtime().serverRows().stream().noneMatch(r -> r.backendPid() == deadPid),
                 "the dead server is not in SHOW SERVERS");
         try (Connection next = p.connect("postgres", "app", "app");
-             ResultSet rs = next.createStatement().executeQuery("SELECT pg_backend_pid(), "
-                     + "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND state LIKE 'idle in transaction%')")) {
+                ResultSet rs = next.createStatement()
+                        .executeQuery(
+                                "SELECT pg_backend_pid(), "
+                                        + "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND state LIKE 'idle in transaction%')")) {
             rs.next();
             assertNotEquals(deadPid, rs.getInt(1), "never the dead server");
             assertEquals(0, rs.getInt(2), "no server left idle in transaction");
         }
         p.pgloom().runtime().pools.snapshots().forEach(s -> assertTrue(s.total() <= s.size(), "no leaked servers"));
-        Await.until(() -> ProcessCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
+        Await.until(
+                () -> ProcessCensus.pgloomThreads() <= threadsBefore, 20, "pgloom's threads back to " + threadsBefore);
     }
 
     @Test
@@ -96,9 +107,13 @@ class BackendKillIT {
                     pid = rs.getInt(1);
                 }
                 kill(pid);
-                assertKilled(assertThrows(SQLException.class, () -> c.createStatement().execute("INSERT INTO kill_t VALUES ('after')")));
+                assertKilled(assertThrows(
+                        SQLException.class, () -> c.createStatement().execute("INSERT INTO kill_t VALUES ('after')")));
             }
-            assertEquals(0, count("SELECT count(*) FROM kill_t WHERE marker IN ('mid_transaction', 'after')"), "rolled back");
+            assertEquals(
+                    0,
+                    count("SELECT count(*) FROM kill_t WHERE marker IN ('mid_transaction', 'after')"),
+                    "rolled back");
             assertNextClientServedCleanly(p, pid, threadsBefore);
         }
     }
@@ -138,9 +153,13 @@ class BackendKillIT {
             int threadsBefore = ProcessCensus.pgloomThreads();
             int[] pid = {0};
             SQLException e = killMidCopy(p.connect("postgres", "app", "app"), pid);
-            assertEquals(direct.getSQLState(), e.getSQLState(), "as without pgloom: " + direct.getMessage() + " / " + e.getMessage());
+            assertEquals(
+                    direct.getSQLState(),
+                    e.getSQLState(),
+                    "as without pgloom: " + direct.getMessage() + " / " + e.getMessage());
             assertTrue(e.getSQLState().equals("08006") || e.getSQLState().equals(KILLED), e.getMessage());
-            assertEquals(0, count("SELECT count(*) FROM kill_t WHERE marker = 'mid_copy'"), "no row of the COPY arrived");
+            assertEquals(
+                    0, count("SELECT count(*) FROM kill_t WHERE marker = 'mid_copy'"), "no row of the COPY arrived");
             assertNextClientServedCleanly(p, pid[0], threadsBefore);
         }
     }
@@ -148,15 +167,16 @@ class BackendKillIT {
     @Test
     void killedMidLargeResultTheClientGetsPostgresFatal() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PG, "transaction");
-             ExecutorService ex = Executors.newSingleThreadExecutor()) {
+                ExecutorService ex = Executors.newSingleThreadExecutor()) {
             int threadsBefore = ProcessCensus.pgloomThreads();
             int pid;
             try (Connection c = p.connect("postgres", "app", "app")) {
                 // Rows come slowly (PostgreSQL flushes every 8 KB), so the kill lands while the result is streaming.
                 Future<Integer> rows = ex.submit(() -> {
                     int n = 0;
-                    try (ResultSet rs = c.createStatement().executeQuery(
-                            "SELECT g, pg_sleep(0.0005) FROM generate_series(1, 100000) AS g -- mid_result")) {
+                    try (ResultSet rs = c.createStatement()
+                            .executeQuery(
+                                    "SELECT g, pg_sleep(0.0005) FROM generate_series(1, 100000) AS g -- mid_result")) {
                         while (rs.next()) n++;
                     }
                     return n;
@@ -164,8 +184,16 @@ class BackendKillIT {
                 int[] found = {0};
                 Await.until(() -> (found[0] = backendRunning("-- mid_result")) != 0, 20, "the query to run");
                 pid = found[0];
-                Await.until(() -> p.pgloom().runtime().metrics.bytes.labels("postgres", "app", "server_to_client").get() > 8192,
-                        20, "rows to be flowing to the client");
+                Await.until(
+                        () -> p.pgloom()
+                                        .runtime()
+                                        .metrics
+                                        .bytes
+                                        .labels("postgres", "app", "server_to_client")
+                                        .get()
+                                > 8192,
+                        20,
+                        "rows to be flowing to the client");
                 kill(pid);
                 ExecutionException e = assertThrows(ExecutionException.class, () -> rows.get(30, TimeUnit.SECONDS));
                 assertKilled((SQLException) e.getCause());

@@ -45,7 +45,10 @@ class BadStartupIT {
             int type = in.read();
             assertEquals('E', type, "an ErrorResponse comes back");
             byte[] lenBytes = in.readNBytes(4);
-            int len = ((lenBytes[0] & 0xff) << 24) | ((lenBytes[1] & 0xff) << 16) | ((lenBytes[2] & 0xff) << 8) | (lenBytes[3] & 0xff);
+            int len = ((lenBytes[0] & 0xff) << 24)
+                    | ((lenBytes[1] & 0xff) << 16)
+                    | ((lenBytes[2] & 0xff) << 8)
+                    | (lenBytes[3] & 0xff);
             assertTrue(len > 4 && len < 10_000);
             byte[] body = in.readNBytes(len - 4);
             String code = null, message = null;
@@ -133,11 +136,14 @@ class BadStartupIT {
     }
 
     private static void assertStillServing() throws Exception {
-        try (Statement st = bystander.createStatement(); ResultSet rs = st.executeQuery("SELECT 'alive'")) {
+        try (Statement st = bystander.createStatement();
+                ResultSet rs = st.executeQuery("SELECT 'alive'")) {
             rs.next();
             assertEquals("alive", rs.getString(1));
         }
-        try (Connection c = proxy.app(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT 1")) {
             assertTrue(rs.next());
         }
     }

@@ -42,8 +42,17 @@ class ClientMessagesFuzzTest {
     }
 
     static byte[] bind(String portal, String stmt) {
-        return msg(MessageType.BIND, w -> w.cstring(portal).cstring(stmt).int16(1).int16(0).int16(1).int32(1).int8('7')
-                .int16(1).int16(0));
+        return msg(
+                MessageType.BIND,
+                w -> w.cstring(portal)
+                        .cstring(stmt)
+                        .int16(1)
+                        .int16(0)
+                        .int16(1)
+                        .int32(1)
+                        .int8('7')
+                        .int16(1)
+                        .int16(0));
     }
 
     static byte[] describe(byte target, String name) {
@@ -60,27 +69,64 @@ class ClientMessagesFuzzTest {
 
     /** A named statement's whole life, as pgjdbc sends it once prepareThreshold is reached. */
     static byte[] namedStatement() {
-        return concat(parse("S_1", "SELECT $1"), bind("", "S_1"), describe(MessageType.TARGET_PORTAL, ""), execute(""),
-                Messages.SYNC, bind("C_1", "S_1"), describe(MessageType.TARGET_STATEMENT, "S_1"), execute("C_1"),
-                close(MessageType.TARGET_PORTAL, "C_1"), close(MessageType.TARGET_STATEMENT, "S_1"), Messages.SYNC);
+        return concat(
+                parse("S_1", "SELECT $1"),
+                bind("", "S_1"),
+                describe(MessageType.TARGET_PORTAL, ""),
+                execute(""),
+                Messages.SYNC,
+                bind("C_1", "S_1"),
+                describe(MessageType.TARGET_STATEMENT, "S_1"),
+                execute("C_1"),
+                close(MessageType.TARGET_PORTAL, "C_1"),
+                close(MessageType.TARGET_STATEMENT, "S_1"),
+                Messages.SYNC);
     }
 
     public static void main(String[] args) throws Exception {
         byte[] big = Messages.query("SELECT '" + "x".repeat(20_000) + "'");
         byte[] bigParse = parse("S_big", "SELECT '" + "y".repeat(12_000) + "'");
-        FuzzSeeds.write(ClientMessagesFuzzTest.class, "clientMessages", List.of(
-                concat(one(0), Messages.query("SELECT 1"), Messages.TERMINATE),
-                concat(one(0), namedStatement()),
-                concat(one(1), namedStatement(), parse("S_2", "SELECT 2"), parse("S_3", "SELECT 3"), bind("", "S_2"), Messages.SYNC),
-                concat(one(2), namedStatement()),
-                concat(one(0), parse("", "SELECT 1"), bind("", ""), execute(""), msg(MessageType.FLUSH, w -> { }), Messages.SYNC),
-                concat(one(0), Messages.query("BEGIN"), Messages.query("SET search_path = x"), Messages.query("LISTEN ch"),
-                        Messages.query("SELECT pg_advisory_lock(1)"), Messages.query("COMMIT")),
-                concat(one(0), Messages.query("COPY t FROM STDIN"), msg(MessageType.COPY_DATA, w -> w.bytes(Messages.utf8("1\n"))),
-                        msg(MessageType.COPY_DONE, w -> { }), msg(MessageType.COPY_FAIL, w -> w.cstring("no"))),
-                concat(one(0), msg(MessageType.FUNCTION_CALL, w -> w.int32(1598).int16(0).int16(0).int16(0))),
-                concat(one(0), big, Messages.SYNC),
-                concat(one(0), bigParse, Messages.SYNC),
-                concat(one(2), big, Messages.TERMINATE)));
+        FuzzSeeds.write(
+                ClientMessagesFuzzTest.class,
+                "clientMessages",
+                List.of(
+                        concat(one(0), Messages.query("SELECT 1"), Messages.TERMINATE),
+                        concat(one(0), namedStatement()),
+                        concat(
+                                one(1),
+                                namedStatement(),
+                                parse("S_2", "SELECT 2"),
+                                parse("S_3", "SELECT 3"),
+                                bind("", "S_2"),
+                                Messages.SYNC),
+                        concat(one(2), namedStatement()),
+                        concat(
+                                one(0),
+                                parse("", "SELECT 1"),
+                                bind("", ""),
+                                execute(""),
+                                msg(MessageType.FLUSH, w -> {}),
+                                Messages.SYNC),
+                        concat(
+                                one(0),
+                                Messages.query("BEGIN"),
+                                Messages.query("SET search_path = x"),
+                                Messages.query("LISTEN ch"),
+                                Messages.query("SELECT pg_advisory_lock(1)"),
+                                Messages.query("COMMIT")),
+                        concat(
+                                one(0),
+                                Messages.query("COPY t FROM STDIN"),
+                                msg(MessageType.COPY_DATA, w -> w.bytes(Messages.utf8("1\n"))),
+                                msg(MessageType.COPY_DONE, w -> {}),
+                                msg(MessageType.COPY_FAIL, w -> w.cstring("no"))),
+                        concat(
+                                one(0),
+                                msg(
+                                        MessageType.FUNCTION_CALL,
+                                        w -> w.int32(1598).int16(0).int16(0).int16(0))),
+                        concat(one(0), big, Messages.SYNC),
+                        concat(one(0), bigParse, Messages.SYNC),
+                        concat(one(2), big, Messages.TERMINATE)));
     }
 }

@@ -43,8 +43,12 @@ class ClientScriptsIT {
     @AfterEach
     void nothingLeftBehind() throws Exception {
         Await.until(() -> proxy.pgloom().runtime().sessionCount() == 0, 30, "every client session to end");
-        proxy.pgloom().runtime().pools.snapshots().forEach(s ->
-                assertTrue(s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
+        proxy.pgloom()
+                .runtime()
+                .pools
+                .snapshots()
+                .forEach(s -> assertTrue(
+                        s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
     }
 
     @Test
@@ -61,7 +65,8 @@ class ClientScriptsIT {
     void nodePostgres() throws Exception {
         String node = onPath("node");
         assumeTrue(node != null, "node is not installed" + INSTALL_HINT);
-        assumeTrue(exitCode(SCRIPTS, node, "-e", "require('pg')") == 0,
+        assumeTrue(
+                exitCode(SCRIPTS, node, "-e", "require('pg')") == 0,
                 "node-postgres (npm pg) is not installed in scripts/clients/node_modules" + INSTALL_HINT);
         run(node, "node_pg_check.js");
     }
@@ -87,8 +92,11 @@ class ClientScriptsIT {
     }
 
     private static int exitCode(Path dir, String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return -1;
@@ -100,8 +108,10 @@ class ClientScriptsIT {
     private static void run(String interpreter, String script) throws Exception {
         Path log = Files.createTempFile("pgloom-client-", ".log");
         try {
-            ProcessBuilder pb = new ProcessBuilder(interpreter, script).directory(SCRIPTS.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb = new ProcessBuilder(interpreter, script)
+                    .directory(SCRIPTS.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
             Map<String, String> env = pb.environment();
             env.put("PGHOST", "127.0.0.1");
             env.put("PGPORT", String.valueOf(proxy.port()));

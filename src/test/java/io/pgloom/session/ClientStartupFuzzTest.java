@@ -56,22 +56,53 @@ class ClientStartupFuzzTest {
         byte[] gss = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x30};
         byte[] v32 = app.clone();
         v32[7] = 2; // protocol 3.2
-        FuzzSeeds.write(ClientStartupFuzzTest.class, "startupAndLogin", List.of(
-                concat(one(2), app, Messages.query("SELECT 1"), Messages.TERMINATE),
-                concat(one(2), ssl, app, Messages.query("BEGIN")),
-                concat(one(2), gss, ssl, startup("user", "app", "database", "app", "options", "-c statement_timeout=5", "_pq_.x", "1")),
-                concat(one(2), v32),
-                concat(one(2), startup("user", "app", "database", "pgloom")),
-                concat(one(2), startup("user", "app", "replication", "database")),
-                concat(one(2), startup("user", "nobody", "database", "app")),
-                concat(one(2), startup("database", "app")),
-                concat(one(0), app, Messages.saslInitialResponse("SCRAM-SHA-256", Messages.utf8("n,,n=,r=rOprNGfwEbeRWgbNEkqO")),
-                        Messages.saslResponse(Messages.utf8("c=biws,r=rOprNGfwEbeRWgbNEkqOserver,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))),
-                concat(one(0), app, Messages.saslInitialResponse("SCRAM-SHA-256-PLUS", Messages.utf8("p=tls-server-end-point,,n=,r=abc"))),
-                concat(one(0), startup("user", "ghost", "database", "app"), Messages.saslInitialResponse("SCRAM-SHA-256", Messages.utf8("y,,n=ghost,r=abc"))),
-                concat(one(1), app, Messages.password("md5" + "0".repeat(32))),
-                concat(one(1), startup("user", "app", "database", "nodb"), Messages.password("md5" + "f".repeat(32))),
-                concat(one(0), StartupPacket.encodeCancel(1234, new byte[] {1, 2, 3, 4})),
-                concat(one(0), new byte[] {0x16, 3, 1, 0, 5})));
+        FuzzSeeds.write(
+                ClientStartupFuzzTest.class,
+                "startupAndLogin",
+                List.of(
+                        concat(one(2), app, Messages.query("SELECT 1"), Messages.TERMINATE),
+                        concat(one(2), ssl, app, Messages.query("BEGIN")),
+                        concat(
+                                one(2),
+                                gss,
+                                ssl,
+                                startup(
+                                        "user",
+                                        "app",
+                                        "database",
+                                        "app",
+                                        "options",
+                                        "-c statement_timeout=5",
+                                        "_pq_.x",
+                                        "1")),
+                        concat(one(2), v32),
+                        concat(one(2), startup("user", "app", "database", "pgloom")),
+                        concat(one(2), startup("user", "app", "replication", "database")),
+                        concat(one(2), startup("user", "nobody", "database", "app")),
+                        concat(one(2), startup("database", "app")),
+                        concat(
+                                one(0),
+                                app,
+                                Messages.saslInitialResponse(
+                                        "SCRAM-SHA-256", Messages.utf8("n,,n=,r=rOprNGfwEbeRWgbNEkqO")),
+                                Messages.saslResponse(
+                                        Messages.utf8(
+                                                "c=biws,r=rOprNGfwEbeRWgbNEkqOserver,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))),
+                        concat(
+                                one(0),
+                                app,
+                                Messages.saslInitialResponse(
+                                        "SCRAM-SHA-256-PLUS", Messages.utf8("p=tls-server-end-point,,n=,r=abc"))),
+                        concat(
+                                one(0),
+                                startup("user", "ghost", "database", "app"),
+                                Messages.saslInitialResponse("SCRAM-SHA-256", Messages.utf8("y,,n=ghost,r=abc"))),
+                        concat(one(1), app, Messages.password("md5" + "0".repeat(32))),
+                        concat(
+                                one(1),
+                                startup("user", "app", "database", "nodb"),
+                                Messages.password("md5" + "f".repeat(32))),
+                        concat(one(0), StartupPacket.encodeCancel(1234, new byte[] {1, 2, 3, 4})),
+                        concat(one(0), new byte[] {0x16, 3, 1, 0, 5})));
     }
 }

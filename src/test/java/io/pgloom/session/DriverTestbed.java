@@ -15,13 +15,17 @@ final class DriverTestbed {
     private DriverTestbed() {}
 
     static ProxyHarness start() {
-        return ProxyHarness.start(PostgresFixture.shared(), "transaction", "default_pool_size = " + SERVERS
-                + "\nmax_prepared_statements = 5\nquery_wait_timeout = 60", "");
+        return ProxyHarness.start(
+                PostgresFixture.shared(),
+                "transaction",
+                "default_pool_size = " + SERVERS + "\nmax_prepared_statements = 5\nquery_wait_timeout = 60",
+                "");
     }
 
     /** (Re)creates table (client int, n int, note text) directly on PostgreSQL. */
     static void freshTable(String table) throws SQLException {
-        try (Connection c = PostgresFixture.shared().connect("app", "app", "app"); Statement st = c.createStatement()) {
+        try (Connection c = PostgresFixture.shared().connect("app", "app", "app");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + table);
             st.execute("CREATE TABLE " + table + " (client int, n int, note text)");
         }

@@ -16,14 +16,14 @@ import java.net.Socket;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class FaultsIT {
     private static int count(PostgresFixture pg, String sql) throws SQLException {
-        try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(sql)) {
+        try (Connection su = pg.superuser();
+                ResultSet rs = su.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         }
@@ -42,19 +42,26 @@ class FaultsIT {
     @Test
     void postgresRestartedPoolsRecoverWithoutRestartingPgloom() throws Exception {
         try (PostgresFixture pg = PostgresFixture.startNew();
-             ProxyHarness p = ProxyHarness.start(pg, "transaction")) {
+                ProxyHarness p = ProxyHarness.start(pg, "transaction")) {
             Connection c = p.app();
             c.createStatement().execute("SELECT 1");
             pg.stop();
-            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
-            assertTrue(e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57"), e.getSQLState() + " " + e.getMessage());
+            SQLException e =
+                    assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+            assertTrue(
+                    e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57"),
+                    e.getSQLState() + " " + e.getMessage());
             c.close();
             pg.start();
-            Await.until(() -> {
-                try (Connection again = p.app(); ResultSet rs = again.createStatement().executeQuery("SELECT 2")) {
-                    return rs.next() && rs.getInt(1) == 2;
-                }
-            }, 30, "pgloom to serve again after PostgreSQL came back");
+            Await.until(
+                    () -> {
+                        try (Connection again = p.app();
+                                ResultSet rs = again.createStatement().executeQuery("SELECT 2")) {
+                            return rs.next() && rs.getInt(1) == 2;
+                        }
+                    },
+                    30,
+                    "pgloom to serve again after PostgreSQL came back");
         }
     }
 
@@ -66,11 +73,15 @@ class FaultsIT {
                 SQLException e = assertThrows(SQLException.class, () -> p.app().close());
                 assertEquals("08006", e.getSQLState());
                 pg.start();
-                Await.until(() -> {
-                    try (Connection c = p.app(); ResultSet rs = c.createStatement().executeQuery("SELECT 3")) {
-                        return rs.next();
-                    }
-                }, 30, "the first client to be served");
+                Await.until(
+                        () -> {
+                            try (Connection c = p.app();
+                                    ResultSet rs = c.createStatement().executeQuery("SELECT 3")) {
+                                return rs.next();
+                            }
+                        },
+                        30,
+                        "the first client to be served");
             }
         }
     }
@@ -93,11 +104,16 @@ class FaultsIT {
             }
             c.abort(Executors.newSingleThreadExecutor()); // the socket just goes away
             // pgloom rolls the transaction back itself and keeps the server (AbandonedTransactionIT counts it).
-            Await.until(() -> count(pg, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid
-                    + " AND state = 'idle'") == 1, 20, "the server rolled back and idle in the pool");
+            Await.until(
+                    () -> count(pg, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'idle'")
+                            == 1,
+                    20,
+                    "the server rolled back and idle in the pool");
             assertEquals(0, count(pg, "SELECT count(*) FROM vanish_t WHERE marker = 'vanished'"), "rolled back");
-            try (Connection next = p.connect("postgres", "app", "app"); ResultSet rs = next.createStatement().executeQuery(
-                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND usename = 'app'")) {
+            try (Connection next = p.connect("postgres", "app", "app");
+                    ResultSet rs = next.createStatement()
+                            .executeQuery(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND usename = 'app'")) {
                 rs.next();
                 assertEquals(0, rs.getInt(1), "no server is left idle in transaction");
             }
@@ -108,25 +124,36 @@ class FaultsIT {
     void blackHoledNetworkHitsTheTimeoutsAndRecovers() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
         try (FaultProxy relay = new FaultProxy(pg.port());
-             ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_timeout = 2\nserver_connect_timeout = 2\nserver_login_retry = 0",
-                     dbTable(relay.port()))) {
+                ProxyHarness p = ProxyHarness.start(
+                        pg,
+                        "transaction",
+                        "query_timeout = 2\nserver_connect_timeout = 2\nserver_login_retry = 0",
+                        dbTable(relay.port()))) {
             Connection c = p.connect("relay", "app", "app");
             c.createStatement().execute("SELECT 1");
             relay.mode(FaultProxy.Mode.BLACK_HOLE);
             long t0 = System.nanoTime();
-            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+            SQLException e =
+                    assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            // Either the linked server stops answering (query_timeout) or a new one cannot log in (server_connect_timeout).
-            assertTrue(e.getSQLState().equals("57014") && e.getMessage().contains("query_timeout")
-                    || e.getSQLState().equals("08006") && e.getMessage().contains("timed out"), e.getSQLState() + " " + e.getMessage());
+            // Either the linked server stops answering (query_timeout) or a new one cannot log in
+            // (server_connect_timeout).
+            assertTrue(
+                    e.getSQLState().equals("57014") && e.getMessage().contains("query_timeout")
+                            || e.getSQLState().equals("08006") && e.getMessage().contains("timed out"),
+                    e.getSQLState() + " " + e.getMessage());
             assertTrue(ms >= 1500 && ms < 15_000, "after about the timeout (2 s): " + ms + " ms");
             relay.cutAll();
             relay.mode(FaultProxy.Mode.PASS);
-            Await.until(() -> {
-                try (Connection again = p.connect("relay", "app", "app"); ResultSet rs = again.createStatement().executeQuery("SELECT 5")) {
-                    return rs.next() && rs.getInt(1) == 5;
-                }
-            }, 30, "service to resume once the network is back");
+            Await.until(
+                    () -> {
+                        try (Connection again = p.connect("relay", "app", "app");
+                                ResultSet rs = again.createStatement().executeQuery("SELECT 5")) {
+                            return rs.next() && rs.getInt(1) == 5;
+                        }
+                    },
+                    30,
+                    "service to resume once the network is back");
             Await.until(() -> p.pgloom().runtime().sessionCount() == 0, 10, "no client session left behind");
             p.pgloom().runtime().pools.snapshots().forEach(s -> assertTrue(s.total() <= s.size(), "no leaked servers"));
         }
@@ -140,10 +167,12 @@ class FaultsIT {
     @Test
     void queryTimeoutCancelsALongQueryOnAServerFreshFromLogin() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_timeout = 4\nserver_connect_timeout = 1", "");
-             Connection c = p.connect("app", "app", "app")) {
+        try (ProxyHarness p =
+                        ProxyHarness.start(pg, "transaction", "query_timeout = 4\nserver_connect_timeout = 1", "");
+                Connection c = p.connect("app", "app", "app")) {
             long t0 = System.nanoTime();
-            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT pg_sleep(30)"));
+            SQLException e =
+                    assertThrows(SQLException.class, () -> c.createStatement().execute("SELECT pg_sleep(30)"));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertEquals("57014", e.getSQLState(), e.getMessage());
             assertTrue(e.getMessage().contains("query_timeout"), e.getMessage());
@@ -160,7 +189,7 @@ class FaultsIT {
             su.createStatement().execute("DELETE FROM lost_t");
         }
         try (FaultProxy relay = new FaultProxy(pg.port());
-             ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_timeout = 2", dbTable(relay.port()))) {
+                ProxyHarness p = ProxyHarness.start(pg, "transaction", "query_timeout = 2", dbTable(relay.port()))) {
             Connection c = p.connect("relay", "app", "app");
             c.setAutoCommit(false);
             c.createStatement().execute("INSERT INTO lost_t VALUES ('once')");
@@ -169,7 +198,8 @@ class FaultsIT {
             assertEquals("57014", e.getSQLState());
             assertTrue(e.getMessage().contains("may or may not have run"), e.getMessage());
             relay.mode(FaultProxy.Mode.PASS);
-            Await.until(() -> count(pg, "SELECT count(*) FROM lost_t") == 1, 10, "the COMMIT to be visible exactly once");
+            Await.until(
+                    () -> count(pg, "SELECT count(*) FROM lost_t") == 1, 10, "the COMMIT to be visible exactly once");
             assertEquals(1, count(pg, "SELECT count(*) FROM lost_t"), "never replayed on another server");
         }
     }
@@ -177,7 +207,7 @@ class FaultsIT {
     @Test
     void aClientThatNeverLogsInIsClosedAfterClientLoginTimeout() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "client_login_timeout = 1", "");
-             Socket s = new Socket("127.0.0.1", p.port())) {
+                Socket s = new Socket("127.0.0.1", p.port())) {
             s.setSoTimeout(15_000);
             long t0 = System.nanoTime();
             InputStream in = s.getInputStream();

@@ -31,6 +31,7 @@ final class FuzzRig {
     static long allocationCap(byte[] input) {
         return 16L * MAX_PACKET_SIZE + (4 << 20) + 1024L * input.length;
     }
+
     static final PoolKey KEY = new PoolKey("app", "app");
 
     /** For harnesses that start after login (trust): transaction mode with 200 or 2 prepared statements per
@@ -76,20 +77,27 @@ final class FuzzRig {
             throw new IllegalStateException(e);
         }
         // Registered before any session asks, so runtime.pool(KEY) hands out in-memory servers.
-        runtime.pools.get(KEY, k -> new ServerPool(k, io.pgloom.runtime.ServerConnector.poolSettings(runtime.config(), k), key -> {
-            try {
-                return ServerConn.unauthenticated(key, new MemorySocket(serverBytes));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Clock.SYSTEM));
+        runtime.pools.get(
+                KEY,
+                k -> new ServerPool(
+                        k,
+                        io.pgloom.runtime.ServerConnector.poolSettings(runtime.config(), k),
+                        key -> {
+                            try {
+                                return ServerConn.unauthenticated(key, new MemorySocket(serverBytes));
+                            } catch (IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        Clock.SYSTEM));
         // Transaction mode welcomes from the pool's cached parameters, so a login needs no server.
-        runtime.pool(KEY).welcome(new ServerPool.Welcome(Map.of("server_version", "17.0", "TimeZone", "UTC"), Map.of()));
+        runtime.pool(KEY)
+                .welcome(new ServerPool.Welcome(Map.of("server_version", "17.0", "TimeZone", "UTC"), Map.of()));
     }
 
     /** A fresh session whose client sends {@code clientBytes}. */
     ClientSession session(byte[] clientBytes) throws IOException {
-        return new ClientSession(runtime, new MemorySocket(clientBytes), () -> { });
+        return new ClientSession(runtime, new MemorySocket(clientBytes), () -> {});
     }
 
     /** The state ClientLogin leaves behind, without the exchange (for harnesses that start after login). */

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class GarbageClientsIT {
@@ -29,7 +28,7 @@ class GarbageClientsIT {
     @Test
     void anUnknownMessageTypeAfterLoginIsAProtocolViolation() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "auth_type = \"trust\"", "");
-             Socket s = new Socket("127.0.0.1", p.port())) {
+                Socket s = new Socket("127.0.0.1", p.port())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(StartupPacket.encodeStartup(Map.of("user", "app", "database", "app")));
             java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
@@ -50,8 +49,12 @@ class GarbageClientsIT {
 
     @Test
     void garbageNeverHurtsOtherClients() throws Exception {
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "client_login_timeout = 2\nauth_type = \"trust\"", "");
-             Connection bystander = p.app()) {
+        try (ProxyHarness p = ProxyHarness.start(
+                        PostgresFixture.shared(),
+                        "transaction",
+                        "client_login_timeout = 2\nauth_type = \"trust\"",
+                        "");
+                Connection bystander = p.app()) {
             Random seeds = new Random(Long.getLong("pgloom.fuzz.seed", 20261124L));
             int clients = 300;
             try (ExecutorService ex = Executors.newFixedThreadPool(16)) {

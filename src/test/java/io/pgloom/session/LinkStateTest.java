@@ -123,7 +123,8 @@ class LinkStateTest {
 
     @Test
     void severUnlinksOnlyTheServerItNames() throws Exception {
-        try (Socket other = new Socket(listen.getInetAddress(), listen.getLocalPort()); Socket otherPeer = listen.accept()) {
+        try (Socket other = new Socket(listen.getInetAddress(), listen.getLocalPort());
+                Socket otherPeer = listen.accept()) {
             ServerConn stranger = ServerConn.unauthenticated(new PoolKey("db", "u"), other);
             assertFalse(link.sever(stranger));
             assertSame(server, link.server());

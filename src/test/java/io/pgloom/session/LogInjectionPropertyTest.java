@@ -49,20 +49,33 @@ class LogInjectionPropertyTest {
 
     /** Each event's keys, in order: a client's text must never add, drop or reorder one. */
     private static final Map<String, List<String>> KEYS = Map.ofEntries(
-            Map.entry("client_login", List.of("event", "client", "user", "database", "application_name", "remote",
-                    "tls", "auth_method", "pool_mode")),
-            Map.entry("client_disconnect", List.of("event", "client", "user", "database", "remote", "duration_ms",
-                    "reason", "detail")),
-            Map.entry("auth_failed", List.of("event", "client", "user", "database", "remote", "failures_from_address",
-                    "detail")),
+            Map.entry(
+                    "client_login",
+                    List.of(
+                            "event",
+                            "client",
+                            "user",
+                            "database",
+                            "application_name",
+                            "remote",
+                            "tls",
+                            "auth_method",
+                            "pool_mode")),
+            Map.entry(
+                    "client_disconnect",
+                    List.of("event", "client", "user", "database", "remote", "duration_ms", "reason", "detail")),
+            Map.entry(
+                    "auth_failed",
+                    List.of("event", "client", "user", "database", "remote", "failures_from_address", "detail")),
             Map.entry("client_authenticated", List.of("event", "client", "method")),
             Map.entry("admin_login", List.of("event", "client", "user", "remote")),
             Map.entry("admin_command", List.of("event", "client", "user", "command")),
             Map.entry("flight_recorder", List.of("event", "client", "user", "database", "reason", "messages")),
             Map.entry("server_connect_failed", List.of("event", "pool", "reason", "error")),
             Map.entry("backend_check_error", List.of("event", "database", "host", "error")),
-            Map.entry("backend_check_failed", List.of("event", "database", "host", "consecutive_failures",
-                    "failover_threshold", "error")),
+            Map.entry(
+                    "backend_check_failed",
+                    List.of("event", "database", "host", "consecutive_failures", "failover_threshold", "error")),
             Map.entry("backend_down", List.of("event", "database", "host", "role", "consecutive_failures", "error")));
 
     private static ServerSocket errorServer;
@@ -116,10 +129,19 @@ class LogInjectionPropertyTest {
             try (Socket s = errorServer.accept()) {
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 in.readFully(new byte[in.readInt() - 4]);
-                s.getOutputStream().write(new FrameWriter(256).begin(MessageType.ERROR_RESPONSE)
-                        .int8(MessageType.FIELD_SEVERITY).cstring("FATAL")
-                        .int8(MessageType.FIELD_SQLSTATE).cstring("28000").int8(MessageType.FIELD_MESSAGE)
-                        .bytes(errorText).int8(0).int8(0).end().toByteArray());
+                s.getOutputStream()
+                        .write(new FrameWriter(256)
+                                .begin(MessageType.ERROR_RESPONSE)
+                                .int8(MessageType.FIELD_SEVERITY)
+                                .cstring("FATAL")
+                                .int8(MessageType.FIELD_SQLSTATE)
+                                .cstring("28000")
+                                .int8(MessageType.FIELD_MESSAGE)
+                                .bytes(errorText)
+                                .int8(0)
+                                .int8(0)
+                                .end()
+                                .toByteArray());
             } catch (IOException e) {
                 // closed at the end, or a client that left
             }
@@ -156,10 +178,18 @@ class LogInjectionPropertyTest {
             fields.put("application_name", hostile(r));
             s = session(concat(startup(fields), query(sql)), where);
             check(s, where);
-            List<String> commands = Arrays.stream(new String(sql, StandardCharsets.UTF_8).split(";")).map(String::strip)
-                    .filter(c -> !c.isEmpty()).map(SafeText::capped).toList();
-            assertEquals(commands, lines.stream().filter(e -> e.contains(" event=admin_command "))
-                    .map(e -> LogLine.parse(e).get("command")).toList(), where + ": each statement its own command=");
+            List<String> commands = Arrays.stream(new String(sql, StandardCharsets.UTF_8).split(";"))
+                    .map(String::strip)
+                    .filter(c -> !c.isEmpty())
+                    .map(SafeText::capped)
+                    .toList();
+            assertEquals(
+                    commands,
+                    lines.stream()
+                            .filter(e -> e.contains(" event=admin_command "))
+                            .map(e -> LogLine.parse(e).get("command"))
+                            .toList(),
+                    where + ": each statement its own command=");
             // 4. An error text from PostgreSQL: the server login fails, the client's detail carries it.
             errorText = hostile(r);
             fields = new LinkedHashMap<>();
@@ -168,7 +198,10 @@ class LogInjectionPropertyTest {
             s = session(startup(fields), where);
             String sent = new String(errorText, StandardCharsets.UTF_8);
             check(s, where, "detail", sent, "error", sent);
-            assertEquals(SafeText.capped(sent), LogLine.parse(only("client_disconnect", where)).get("detail"), where);
+            assertEquals(
+                    SafeText.capped(sent),
+                    LogLine.parse(only("client_disconnect", where)).get("detail"),
+                    where);
         }
     }
 
@@ -178,11 +211,15 @@ class LogInjectionPropertyTest {
     private ClientSession session(byte[] client, String where) throws Exception {
         byte[] input = concat(client, Messages.TERMINATE);
         try (LogCapture.Capture c = LogCapture.start()) {
-            ClientSession s = new ClientSession(runtime, new MemorySocket(input), () -> { });
+            ClientSession s = new ClientSession(runtime, new MemorySocket(input), () -> {});
             s.run(); // after a good login the session goes on on a thread of its own
-            Await.until(() -> !c.containing(" event=client_disconnect client=" + s + " ").isEmpty(), 10,
+            Await.until(
+                    () -> !c.containing(" event=client_disconnect client=" + s + " ")
+                            .isEmpty(),
+                    10,
                     "the session's end in the log, " + where);
-            lines = c.entries().stream().filter(e -> e.contains("client=" + s + " ") || !e.contains(" client="))
+            lines = c.entries().stream()
+                    .filter(e -> e.contains("client=" + s + " ") || !e.contains(" client="))
                     .toList();
             return s;
         }
@@ -194,8 +231,8 @@ class LogInjectionPropertyTest {
      */
     private void check(ClientSession s, String where, String... expected) {
         for (String entry : lines) {
-            assertTrue(entry.endsWith("\n") && entry.indexOf('\n') == entry.length() - 1,
-                    where + ": one line: " + entry);
+            assertTrue(
+                    entry.endsWith("\n") && entry.indexOf('\n') == entry.length() - 1, where + ": one line: " + entry);
             LogLine l;
             try {
                 l = LogLine.parse(entry);
@@ -212,21 +249,48 @@ class LogInjectionPropertyTest {
                 assertEquals(SafeText.capped(expected[i + 1]), v, where + ": " + expected[i] + " in\n" + entry);
             }
         }
-        assertEquals(1, lines.stream().filter(e -> e.contains(" event=client_disconnect ")).count(),
+        assertEquals(
+                1,
+                lines.stream()
+                        .filter(e -> e.contains(" event=client_disconnect "))
+                        .count(),
                 where + ": one client_disconnect for the session:\n" + lines);
     }
 
     private String only(String event, String where) {
-        List<String> found = lines.stream().filter(e -> e.contains(" event=" + event + " ")).toList();
+        List<String> found =
+                lines.stream().filter(e -> e.contains(" event=" + event + " ")).toList();
         assertEquals(1, found.size(), where + ": one " + event + ":\n" + lines);
         return found.get(0);
     }
 
     /** Bytes a hostile client might send in a string field: never NUL, the rest fair game. */
     private static byte[] hostile(Random r) {
-        String[] pieces = {"\n", "\r\n", "\"", "=", " ", "\\", "\\n", "\t", "event=admin_command command=\"SHUTDOWN",
-            "\nFAKE-LINE event=auth_ok user=root", "é", "日本", "😀", "\u2028", "\u202e", "\u0085", "\u009b",
-            "\u001b[31m", "{}", "'", ";", "user=", "a"};
+        String[] pieces = {
+            "\n",
+            "\r\n",
+            "\"",
+            "=",
+            " ",
+            "\\",
+            "\\n",
+            "\t",
+            "event=admin_command command=\"SHUTDOWN",
+            "\nFAKE-LINE event=auth_ok user=root",
+            "é",
+            "日本",
+            "😀",
+            "\u2028",
+            "\u202e",
+            "\u0085",
+            "\u009b",
+            "\u001b[31m",
+            "{}",
+            "'",
+            ";",
+            "user=",
+            "a"
+        };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int n = r.nextInt(12);
         for (int i = 0; i < n; i++) {
@@ -248,12 +312,21 @@ class LogInjectionPropertyTest {
             body.write(0);
         }
         body.write(0);
-        return new FrameWriter(body.size() + 8).beginUntyped().int32(MessageType.PROTOCOL_3_0).bytes(body.toByteArray())
-                .end().toByteArray();
+        return new FrameWriter(body.size() + 8)
+                .beginUntyped()
+                .int32(MessageType.PROTOCOL_3_0)
+                .bytes(body.toByteArray())
+                .end()
+                .toByteArray();
     }
 
     private static byte[] query(byte[] sql) {
-        return new FrameWriter(sql.length + 6).begin(MessageType.QUERY).bytes(sql).int8(0).end().toByteArray();
+        return new FrameWriter(sql.length + 6)
+                .begin(MessageType.QUERY)
+                .bytes(sql)
+                .int8(0)
+                .end()
+                .toByteArray();
     }
 
     private static byte[] utf8(String s) {

@@ -38,13 +38,14 @@ class ParameterSyncTest {
     @Test
     void theBatchSetsWhatDiffersAndResetsWhatAnotherClientSet() throws Exception {
         try (ServerSocket listen = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             Socket socket = new Socket(listen.getInetAddress(), listen.getLocalPort());
-             Socket ignored = listen.accept()) {
+                Socket socket = new Socket(listen.getInetAddress(), listen.getLocalPort());
+                Socket ignored = listen.accept()) {
             ServerConn server = ServerConn.unauthenticated(new PoolKey("db", "u"), socket);
             server.parameters.put("TimeZone", "UTC");
             server.unreportedSets.put("statement_timeout", "1s");
             Map<String, String> wanted = ParameterSync.interned(Map.of("TimeZone", "Europe/Paris"));
-            assertEquals("SELECT set_config('TimeZone', 'Europe/Paris', false);RESET statement_timeout;",
+            assertEquals(
+                    "SELECT set_config('TimeZone', 'Europe/Paris', false);RESET statement_timeout;",
                     ParameterSync.diff(wanted, server));
             server.parameters.put("TimeZone", "Europe/Paris");
             server.unreportedSets.clear();

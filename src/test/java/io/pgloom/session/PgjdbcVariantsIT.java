@@ -77,8 +77,9 @@ class PgjdbcVariantsIT {
         concurrently(id -> {
             try (Connection c = connect("prepareThreshold", "-1")) {
                 for (int k = 0; k < 10; k++) {
-                    try (PreparedStatement ps = c.prepareStatement("SELECT ?::int8 * 3, ?::numeric + 1, ?::timestamptz, "
-                            + "?::date, ?::uuid, ?::bytea, ARRAY[?::int4, ?::int4], ?::text || '!'")) {
+                    try (PreparedStatement ps =
+                            c.prepareStatement("SELECT ?::int8 * 3, ?::numeric + 1, ?::timestamptz, "
+                                    + "?::date, ?::uuid, ?::bytea, ARRAY[?::int4, ?::int4], ?::text || '!'")) {
                         long big = 1_000_000_000L * id + k;
                         OffsetDateTime at = OffsetDateTime.of(2024, 1 + k, 1 + id, 12, 30, 0, 0, ZoneOffset.UTC);
                         UUID u = new UUID(id, k);
@@ -96,11 +97,14 @@ class PgjdbcVariantsIT {
                             rs.next();
                             assertEquals(big * 3, rs.getLong(1));
                             assertEquals(new BigDecimal("13.345"), rs.getBigDecimal(2));
-                            assertEquals(at.toInstant(), rs.getObject(3, OffsetDateTime.class).toInstant());
+                            assertEquals(
+                                    at.toInstant(),
+                                    rs.getObject(3, OffsetDateTime.class).toInstant());
                             assertEquals(LocalDate.of(2000 + id, 1 + k, 28), rs.getObject(4, LocalDate.class));
                             assertEquals(u, rs.getObject(5, UUID.class));
                             assertArrayEquals(bytes, rs.getBytes(6));
-                            assertArrayEquals(new Integer[] {id, k}, (Integer[]) rs.getArray(7).getArray());
+                            assertArrayEquals(new Integer[] {id, k}, (Integer[])
+                                    rs.getArray(7).getArray());
                             assertEquals("c" + id + "!", rs.getString(8));
                         }
                     }
@@ -118,7 +122,8 @@ class PgjdbcVariantsIT {
                 // Batch sizes 1..17: pgjdbc rewrites each into multi-row INSERTs of different shapes.
                 for (int size = 1; size <= 17; size++) {
                     c.setAutoCommit(size % 2 == 0);
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO jdbc_v (client, n, note) VALUES (?, ?, ?)")) {
+                    try (PreparedStatement ps =
+                            c.prepareStatement("INSERT INTO jdbc_v (client, n, note) VALUES (?, ?, ?)")) {
                         for (int i = 0; i < size; i++, n++) {
                             ps.setInt(1, client);
                             ps.setInt(2, n);
@@ -153,7 +158,8 @@ class PgjdbcVariantsIT {
             try (Connection c = connect("autosave", "always", "prepareThreshold", "1")) {
                 c.setAutoCommit(false);
                 for (int k = 0; k < 5; k++) {
-                    try (PreparedStatement ins = c.prepareStatement("INSERT INTO jdbc_v (client, n, note) VALUES (?, ?, 'kept')")) {
+                    try (PreparedStatement ins =
+                            c.prepareStatement("INSERT INTO jdbc_v (client, n, note) VALUES (?, ?, 'kept')")) {
                         ins.setInt(1, client);
                         ins.setInt(2, k);
                         ins.executeUpdate();
@@ -161,12 +167,14 @@ class PgjdbcVariantsIT {
                     // A failing statement: pgjdbc rolls back to its automatic savepoint, the transaction lives on.
                     try (PreparedStatement bad = c.prepareStatement("SELECT 1 / ?")) {
                         bad.setInt(1, 0);
-                        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, bad::executeQuery);
+                        SQLException e =
+                                org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, bad::executeQuery);
                         assertEquals("22012", e.getSQLState());
                     }
                 }
                 c.commit();
-                try (PreparedStatement q = c.prepareStatement("SELECT count(*) FROM jdbc_v WHERE client = ? AND note = 'kept'")) {
+                try (PreparedStatement q =
+                        c.prepareStatement("SELECT count(*) FROM jdbc_v WHERE client = ? AND note = 'kept'")) {
                     q.setInt(1, client);
                     try (ResultSet rs = q.executeQuery()) {
                         rs.next();
@@ -180,7 +188,8 @@ class PgjdbcVariantsIT {
 
     @Test
     void schemaChangeUnderACachedPlanIsRetriedByAutosave() throws Exception {
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect("app", "app", "app");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS jdbc_shape");
             st.execute("CREATE TABLE jdbc_shape (a int)");
             st.execute("INSERT INTO jdbc_shape VALUES (1)");
@@ -189,7 +198,8 @@ class PgjdbcVariantsIT {
         try {
             for (int i = 0; i < 4; i++) clients.add(connect("autosave", "conservative", "prepareThreshold", "1"));
             for (Connection c : clients) assertEquals(1, columns(c), "before the change");
-            try (Connection owner = pg.connect("app", "app", "app"); Statement st = owner.createStatement()) {
+            try (Connection owner = pg.connect("app", "app", "app");
+                    Statement st = owner.createStatement()) {
                 st.execute("ALTER TABLE jdbc_shape ADD COLUMN b int DEFAULT 7");
             }
             // PostgreSQL refuses the old plan (0A000 cached plan must not change result type); pgjdbc re-prepares.
@@ -221,7 +231,8 @@ class PgjdbcVariantsIT {
             try (Connection c = connect("prepareThreshold", "1", "defaultRowFetchSize", "7")) {
                 c.setAutoCommit(false);
                 for (int round = 0; round < 3; round++) {
-                    try (PreparedStatement ps = c.prepareStatement("SELECT g, ?::int * g FROM generate_series(1, 100) g")) {
+                    try (PreparedStatement ps =
+                            c.prepareStatement("SELECT g, ?::int * g FROM generate_series(1, 100) g")) {
                         ps.setInt(1, id + round);
                         try (ResultSet rs = ps.executeQuery()) {
                             int n = 0;
@@ -260,8 +271,9 @@ class PgjdbcVariantsIT {
                 }
             }
         });
-        try (Connection c = connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_prepared_statements")) {
+        try (Connection c = connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_prepared_statements")) {
             rs.next();
             assertTrue(rs.getInt(1) <= 5, "max_prepared_statements bounds each server: " + rs.getInt(1));
         }

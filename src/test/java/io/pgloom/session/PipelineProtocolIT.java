@@ -25,8 +25,11 @@ class PipelineProtocolIT {
 
     @BeforeAll
     static void start() {
-        proxy = ProxyHarness.start(PostgresFixture.shared(), "transaction",
-                "auth_type = \"trust\"\ndefault_pool_size = 1\nquery_wait_timeout = 10", "");
+        proxy = ProxyHarness.start(
+                PostgresFixture.shared(),
+                "transaction",
+                "auth_type = \"trust\"\ndefault_pool_size = 1\nquery_wait_timeout = 10",
+                "");
     }
 
     @AfterAll
@@ -49,7 +52,9 @@ class PipelineProtocolIT {
     void flushWithoutSyncDeliversTheRepliesBeforeTheSync() throws Exception {
         try (WireClient c = client()) {
             c.send(parse("", "SELECT 41 + 1"), bind("", ""), execute(""), flush());
-            assertEquals(List.of("1", "2", "D 42", "C SELECT 1"), c.until(MessageType.COMMAND_COMPLETE),
+            assertEquals(
+                    List.of("1", "2", "D 42", "C SELECT 1"),
+                    c.until(MessageType.COMMAND_COMPLETE),
                     "the replies reach the client on Flush, with no Sync and no ReadyForQuery yet");
             // The server is still this client's: a second round on the same unnamed statement, then the Sync.
             c.send(bind("", ""), execute(""), flush());
@@ -62,8 +67,15 @@ class PipelineProtocolIT {
     @Test
     void severalSyncsInFlightAreAnsweredInOrder() throws Exception {
         try (WireClient c = client()) {
-            c.send(parse("", "SELECT 1"), bind("", ""), execute(""), sync(),
-                    parse("", "SELECT 2"), bind("", ""), execute(""), sync(),
+            c.send(
+                    parse("", "SELECT 1"),
+                    bind("", ""),
+                    execute(""),
+                    sync(),
+                    parse("", "SELECT 2"),
+                    bind("", ""),
+                    execute(""),
+                    sync(),
                     query("SELECT 3"));
             assertEquals(List.of("1", "2", "D 1", "C SELECT 1", "Z I"), c.untilReady());
             assertEquals(List.of("1", "2", "D 2", "C SELECT 1", "Z I"), c.untilReady());
@@ -75,9 +87,19 @@ class PipelineProtocolIT {
     @Test
     void anErrorInTheMiddleSkipsOnlyToItsSync() throws Exception {
         try (WireClient c = client()) {
-            c.send(parse("", "SELECT 1"), bind("", ""), execute(""), sync(),
-                    parse("", "SELECT 1/0"), bind("", ""), execute(""), sync(),
-                    parse("", "SELECT 3"), bind("", ""), execute(""), sync());
+            c.send(
+                    parse("", "SELECT 1"),
+                    bind("", ""),
+                    execute(""),
+                    sync(),
+                    parse("", "SELECT 1/0"),
+                    bind("", ""),
+                    execute(""),
+                    sync(),
+                    parse("", "SELECT 3"),
+                    bind("", ""),
+                    execute(""),
+                    sync());
             assertEquals(List.of("1", "2", "D 1", "C SELECT 1", "Z I"), c.untilReady());
             // PostgreSQL folds 1/0 while planning at Bind: the Bind fails, then it skips to the Sync.
             assertEquals(List.of("1", "E 22012 division by zero", "Z I"), c.untilReady());

@@ -41,22 +41,35 @@ class R2dbcPostgresqlIT {
     }
 
     private static PostgresqlConnection connect(int id) {
-        PostgresqlConnectionConfiguration cfg = PostgresqlConnectionConfiguration.builder().host("127.0.0.1")
-                .port(proxy.port()).database("app").username("app").password("app").connectTimeout(Duration.ofSeconds(20))
-                .preparedStatementCacheQueries(4).applicationName("r2dbc-" + id)
-                .options(Map.of("TimeZone", "Pacific/Auckland")).build();
+        PostgresqlConnectionConfiguration cfg = PostgresqlConnectionConfiguration.builder()
+                .host("127.0.0.1")
+                .port(proxy.port())
+                .database("app")
+                .username("app")
+                .password("app")
+                .connectTimeout(Duration.ofSeconds(20))
+                .preparedStatementCacheQueries(4)
+                .applicationName("r2dbc-" + id)
+                .options(Map.of("TimeZone", "Pacific/Auckland"))
+                .build();
         return new PostgresqlConnectionFactory(cfg).create().block(WAIT);
     }
 
     private static List<Integer> ints(PostgresqlConnection c, String sql, Object... binds) {
         var st = c.createStatement(sql);
         for (int i = 0; i < binds.length; i++) st.bind(i, binds[i]);
-        return st.execute().flatMap(r -> r.map((row, md) -> row.get(0, Integer.class))).collectList().block(WAIT);
+        return st.execute()
+                .flatMap(r -> r.map((row, md) -> row.get(0, Integer.class)))
+                .collectList()
+                .block(WAIT);
     }
 
     private static long count(PostgresqlConnection c, int client) {
-        return c.createStatement("SELECT count(*) FROM r2dbc_t WHERE client = $1").bind(0, client).execute()
-                .flatMap(r -> r.map((row, md) -> row.get(0, Long.class))).blockLast(WAIT);
+        return c.createStatement("SELECT count(*) FROM r2dbc_t WHERE client = $1")
+                .bind(0, client)
+                .execute()
+                .flatMap(r -> r.map((row, md) -> row.get(0, Long.class)))
+                .blockLast(WAIT);
     }
 
     @Test
@@ -92,7 +105,12 @@ class R2dbcPostgresqlIT {
             if (n > 0) ins.add();
             ins.bind(0, id).bind(1, n).bind(2, "bound-" + n);
         }
-        assertEquals(20L, ins.execute().flatMap(r -> r.getRowsUpdated()).reduce(0L, Long::sum).block(WAIT));
+        assertEquals(
+                20L,
+                ins.execute()
+                        .flatMap(r -> r.getRowsUpdated())
+                        .reduce(0L, Long::sum)
+                        .block(WAIT));
         // A transaction that commits, one that rolls back, one that fails.
         c.beginTransaction().block(WAIT);
         ints(c, "INSERT INTO r2dbc_t VALUES ($1, 100, 'tx') RETURNING n", id);
@@ -108,14 +126,21 @@ class R2dbcPostgresqlIT {
         assertEquals(21L, count(c, id), "client " + id + " after commit, rollback and failure");
         // A fetch size inside a transaction reads the result through a portal, a few rows at a time.
         c.beginTransaction().block(WAIT);
-        List<Integer> rows = Flux.from(c.createStatement("SELECT n FROM r2dbc_t WHERE client = $1 ORDER BY n").bind(0, id)
-                .fetchSize(3).execute()).flatMap(r -> r.map((row, md) -> row.get(0, Integer.class))).collectList().block(WAIT);
+        List<Integer> rows = Flux.from(c.createStatement("SELECT n FROM r2dbc_t WHERE client = $1 ORDER BY n")
+                        .bind(0, id)
+                        .fetchSize(3)
+                        .execute())
+                .flatMap(r -> r.map((row, md) -> row.get(0, Integer.class)))
+                .collectList()
+                .block(WAIT);
         c.commitTransaction().block(WAIT);
         assertEquals(21, rows.size());
         assertEquals(100, rows.get(20));
         // Startup settings hold on whichever server this connection lands on.
-        var settings = c.createStatement("SELECT current_setting('application_name'), current_setting('TimeZone')").execute()
-                .flatMap(r -> r.map((row, md) -> row.get(0, String.class) + "|" + row.get(1, String.class))).blockLast(WAIT);
+        var settings = c.createStatement("SELECT current_setting('application_name'), current_setting('TimeZone')")
+                .execute()
+                .flatMap(r -> r.map((row, md) -> row.get(0, String.class) + "|" + row.get(1, String.class)))
+                .blockLast(WAIT);
         assertEquals("r2dbc-" + id + "|Pacific/Auckland", settings);
     }
 }

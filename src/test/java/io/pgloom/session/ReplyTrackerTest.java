@@ -20,15 +20,23 @@ class ReplyTrackerTest {
 
     @Test
     void planCacheRevalidationFailureIsStale() {
-        assertTrue(stale(error("SERROR", "VERROR", "C0A000", "Mcached plan must not change result type",
-                "Fplancache.c", "L730", "RRevalidateCachedQuery")));
+        assertTrue(stale(error(
+                "SERROR",
+                "VERROR",
+                "C0A000",
+                "Mcached plan must not change result type",
+                "Fplancache.c",
+                "L730",
+                "RRevalidateCachedQuery")));
         // The message may be translated; the routine is not.
-        assertTrue(stale(error("SFEHLER", "C0A000", "Mgecachter Plan darf den Ergebnistyp nicht ändern", "RRevalidateCachedQuery")));
+        assertTrue(stale(error(
+                "SFEHLER", "C0A000", "Mgecachter Plan darf den Ergebnistyp nicht ändern", "RRevalidateCachedQuery")));
     }
 
     @Test
     void otherErrorsAreNot() {
-        assertFalse(stale(error("SERROR", "C0A000", "MFOR UPDATE is not allowed with aggregate functions", "RCheckSelectLocking")));
+        assertFalse(stale(error(
+                "SERROR", "C0A000", "MFOR UPDATE is not allowed with aggregate functions", "RCheckSelectLocking")));
         assertFalse(stale(error("SERROR", "C22012", "Mdivision by zero", "RRevalidateCachedQuery")));
         assertFalse(stale(error("SERROR", "C0A000")));
         assertFalse(stale(new byte[] {0}));

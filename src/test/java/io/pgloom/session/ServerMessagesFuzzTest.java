@@ -49,7 +49,16 @@ class ServerMessagesFuzzTest {
     }
 
     private static byte[] rowDescription() {
-        return msg(MessageType.ROW_DESCRIPTION, w -> w.int16(1).cstring("x").int32(0).int16(0).int32(23).int16(4).int32(-1).int16(0));
+        return msg(
+                MessageType.ROW_DESCRIPTION,
+                w -> w.int16(1)
+                        .cstring("x")
+                        .int32(0)
+                        .int16(0)
+                        .int32(23)
+                        .int16(4)
+                        .int32(-1)
+                        .int16(0));
     }
 
     private static byte[] dataRow(String v) {
@@ -68,25 +77,80 @@ class ServerMessagesFuzzTest {
     public static void main(String[] args) throws Exception {
         byte[] select = Messages.query("SELECT 1");
         byte[] named = ClientMessagesFuzzTest.namedStatement();
-        byte[] parseComplete = msg(MessageType.PARSE_COMPLETE, w -> { });
-        byte[] bindComplete = msg(MessageType.BIND_COMPLETE, w -> { });
-        byte[] closeComplete = msg(MessageType.CLOSE_COMPLETE, w -> { });
+        byte[] parseComplete = msg(MessageType.PARSE_COMPLETE, w -> {});
+        byte[] bindComplete = msg(MessageType.BIND_COMPLETE, w -> {});
+        byte[] closeComplete = msg(MessageType.CLOSE_COMPLETE, w -> {});
         byte[] idle = Messages.READY_IDLE;
         byte[] inTx = Messages.readyForQuery(MessageType.TX_IN_BLOCK);
-        FuzzSeeds.write(ServerMessagesFuzzTest.class, "serverMessages", List.of(
-                seed(0, select, rowDescription(), dataRow("1"), complete("SELECT 1"), idle),
-                seed(2, select, Messages.parameterStatus("TimeZone", "Europe/Paris"), rowDescription(), dataRow("1"), complete("SELECT 1"), idle),
-                seed(0, named, parseComplete, bindComplete, rowDescription(), dataRow("7"), complete("SELECT 1"), idle,
-                        bindComplete, rowDescription(), dataRow("7"), complete("SELECT 1"), closeComplete, closeComplete, idle),
-                seed(1, concat(named, ClientMessagesFuzzTest.parse("S_2", "SELECT 2"), Messages.SYNC), parseComplete, bindComplete,
-                        rowDescription(), dataRow("7"), complete("SELECT 1"), idle, ErrorResponses.error(SqlState.PROTOCOL_VIOLATION, "boom"), idle),
-                seed(0, Messages.query("BEGIN"), complete("BEGIN"), inTx, complete("DISCARD ALL"), idle),
-                seed(0, select, ErrorResponses.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command")),
-                seed(0, select, msg(MessageType.NOTICE_RESPONSE, w -> w.int8('S').cstring("NOTICE").int8(0)),
-                        msg(MessageType.NOTIFICATION_RESPONSE, w -> w.int32(42).cstring("ch").cstring("hi")), Messages.EMPTY_QUERY, idle),
-                seed(2, Messages.query("COPY t TO STDOUT"), msg(MessageType.COPY_OUT_RESPONSE, w -> w.int8(0).int16(1).int16(0)),
-                        msg(MessageType.COPY_DATA, w -> w.bytes(Messages.utf8("1\n"))), msg(MessageType.COPY_DONE, w -> { }), complete("COPY 1"), idle),
-                seed(2, select, rowDescription(), dataRow("z".repeat(40_000)), complete("SELECT 1"), idle),
-                seed(0, select, Messages.parameterStatus("application_name", "a".repeat(3000)), idle)));
+        FuzzSeeds.write(
+                ServerMessagesFuzzTest.class,
+                "serverMessages",
+                List.of(
+                        seed(0, select, rowDescription(), dataRow("1"), complete("SELECT 1"), idle),
+                        seed(
+                                2,
+                                select,
+                                Messages.parameterStatus("TimeZone", "Europe/Paris"),
+                                rowDescription(),
+                                dataRow("1"),
+                                complete("SELECT 1"),
+                                idle),
+                        seed(
+                                0,
+                                named,
+                                parseComplete,
+                                bindComplete,
+                                rowDescription(),
+                                dataRow("7"),
+                                complete("SELECT 1"),
+                                idle,
+                                bindComplete,
+                                rowDescription(),
+                                dataRow("7"),
+                                complete("SELECT 1"),
+                                closeComplete,
+                                closeComplete,
+                                idle),
+                        seed(
+                                1,
+                                concat(named, ClientMessagesFuzzTest.parse("S_2", "SELECT 2"), Messages.SYNC),
+                                parseComplete,
+                                bindComplete,
+                                rowDescription(),
+                                dataRow("7"),
+                                complete("SELECT 1"),
+                                idle,
+                                ErrorResponses.error(SqlState.PROTOCOL_VIOLATION, "boom"),
+                                idle),
+                        seed(0, Messages.query("BEGIN"), complete("BEGIN"), inTx, complete("DISCARD ALL"), idle),
+                        seed(
+                                0,
+                                select,
+                                ErrorResponses.fatal(
+                                        SqlState.ADMIN_SHUTDOWN,
+                                        "terminating connection due to administrator command")),
+                        seed(
+                                0,
+                                select,
+                                msg(
+                                        MessageType.NOTICE_RESPONSE,
+                                        w -> w.int8('S').cstring("NOTICE").int8(0)),
+                                msg(
+                                        MessageType.NOTIFICATION_RESPONSE,
+                                        w -> w.int32(42).cstring("ch").cstring("hi")),
+                                Messages.EMPTY_QUERY,
+                                idle),
+                        seed(
+                                2,
+                                Messages.query("COPY t TO STDOUT"),
+                                msg(
+                                        MessageType.COPY_OUT_RESPONSE,
+                                        w -> w.int8(0).int16(1).int16(0)),
+                                msg(MessageType.COPY_DATA, w -> w.bytes(Messages.utf8("1\n"))),
+                                msg(MessageType.COPY_DONE, w -> {}),
+                                complete("COPY 1"),
+                                idle),
+                        seed(2, select, rowDescription(), dataRow("z".repeat(40_000)), complete("SELECT 1"), idle),
+                        seed(0, select, Messages.parameterStatus("application_name", "a".repeat(3000)), idle)));
     }
 }

@@ -59,7 +59,8 @@ class SessionModeIT {
 
     @Test
     void simpleAndExtendedQueries() throws Exception {
-        try (Connection c = proxy.app(); Statement st = c.createStatement()) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT 1 + 1, current_user, current_database()")) {
                 assertTrue(rs.next());
                 assertEquals(2, rs.getInt(1));
@@ -83,7 +84,7 @@ class SessionModeIT {
         Properties p = new Properties();
         p.setProperty("prepareThreshold", "1");
         try (Connection c = proxy.connect("app", "app", "app", p);
-             PreparedStatement ps = c.prepareStatement("SELECT ?::int + 100")) {
+                PreparedStatement ps = c.prepareStatement("SELECT ?::int + 100")) {
             for (int i = 0; i < 20; i++) {
                 ps.setInt(1, i);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -91,9 +92,11 @@ class SessionModeIT {
                     assertEquals(100 + i, rs.getInt(1));
                 }
             }
-            assertTrue(ps.unwrap(org.postgresql.PGStatement.class).isUseServerPrepare(), "statement was server-prepared");
+            assertTrue(
+                    ps.unwrap(org.postgresql.PGStatement.class).isUseServerPrepare(), "statement was server-prepared");
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 100%'")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 100%'")) {
                 assertTrue(rs.next());
                 assertEquals(1, rs.getInt(1), "one named statement on the server");
             }
@@ -104,9 +107,11 @@ class SessionModeIT {
     void copyInAndOutOfManyRowsIsIntact() throws Exception {
         int rows = 120_000;
         StringBuilder sb = new StringBuilder(rows * 24);
-        for (int i = 0; i < rows; i++) sb.append(i).append('\t').append("row-").append(i * 7).append('\n');
+        for (int i = 0; i < rows; i++)
+            sb.append(i).append('\t').append("row-").append(i * 7).append('\n');
         byte[] input = sb.toString().getBytes(StandardCharsets.UTF_8);
-        try (Connection c = proxy.app(); Statement st = c.createStatement()) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE copy_t (id int, v text)");
             CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
             long in = cm.copyIn("COPY copy_t FROM STDIN", new ByteArrayInputStream(input));
@@ -115,14 +120,17 @@ class SessionModeIT {
             long outRows = cm.copyOut("COPY (SELECT * FROM copy_t ORDER BY id) TO STDOUT", out);
             assertEquals(rows, outRows);
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            assertArrayEquals(md.digest(input), MessageDigest.getInstance("SHA-256").digest(out.toByteArray()),
+            assertArrayEquals(
+                    md.digest(input),
+                    MessageDigest.getInstance("SHA-256").digest(out.toByteArray()),
                     "COPY OUT returns exactly what COPY IN sent");
         }
     }
 
     @Test
     void listenNotifyDeliversAsynchronously() throws Exception {
-        try (Connection listener = proxy.app(); Connection notifier = proxy.app()) {
+        try (Connection listener = proxy.app();
+                Connection notifier = proxy.app()) {
             try (Statement st = listener.createStatement()) {
                 st.execute("LISTEN pgloom_chan");
             }
@@ -139,8 +147,9 @@ class SessionModeIT {
 
     @Test
     void tenMegabyteResultArrivesIntact() throws Exception {
-        try (Connection c = proxy.app(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT repeat(md5(g::text), 1000) FROM generate_series(1, 330) g")) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT repeat(md5(g::text), 1000) FROM generate_series(1, 330) g")) {
             MessageDigest viaProxy = MessageDigest.getInstance("SHA-256");
             long bytes = 0;
             int n = 0;
@@ -154,27 +163,32 @@ class SessionModeIT {
             assertTrue(bytes >= 10_000_000, "at least 10 MB came through: " + bytes);
             MessageDigest local = MessageDigest.getInstance("SHA-256");
             for (int g = 1; g <= 330; g++) {
-                String md5 = hex(MessageDigest.getInstance("MD5").digest(Integer.toString(g).getBytes(StandardCharsets.UTF_8)));
+                String md5 = hex(MessageDigest.getInstance("MD5")
+                        .digest(Integer.toString(g).getBytes(StandardCharsets.UTF_8)));
                 local.update(md5.repeat(1000).getBytes(StandardCharsets.UTF_8));
             }
             assertArrayEquals(local.digest(), viaProxy.digest());
         }
         // A single value bigger than any buffer (streamed, not buffered whole).
-        try (Connection c = proxy.app(); PreparedStatement ps = c.prepareStatement("SELECT length(?::text), md5(?::text)")) {
+        try (Connection c = proxy.app();
+                PreparedStatement ps = c.prepareStatement("SELECT length(?::text), md5(?::text)")) {
             String big = "x".repeat(3_000_000) + "end";
             ps.setString(1, big);
             ps.setString(2, big);
             try (ResultSet rs = ps.executeQuery()) {
                 assertTrue(rs.next());
                 assertEquals(big.length(), rs.getInt(1));
-                assertEquals(hex(MessageDigest.getInstance("MD5").digest(big.getBytes(StandardCharsets.UTF_8))), rs.getString(2));
+                assertEquals(
+                        hex(MessageDigest.getInstance("MD5").digest(big.getBytes(StandardCharsets.UTF_8))),
+                        rs.getString(2));
             }
         }
     }
 
     @Test
     void cancelStopsALongQueryQuickly() throws Exception {
-        try (Connection c = proxy.app(); Statement st = c.createStatement()) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement()) {
             ExecutorService ex = Executors.newSingleThreadExecutor();
             try {
                 Future<?> canceller = ex.submit((Callable<Void>) () -> {
@@ -201,7 +215,8 @@ class SessionModeIT {
     /** Waits (with a deadline) until pg_sleep shows up as active in pg_stat_activity. */
     private static void waitUntilRunning(Connection unused) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        try (Connection admin = pg.superuser(); Statement st = admin.createStatement()) {
+        try (Connection admin = pg.superuser();
+                Statement st = admin.createStatement()) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = st.executeQuery(
                         "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30)'")) {
@@ -216,15 +231,21 @@ class SessionModeIT {
 
     @Test
     void wrongPasswordIsRefusedWith28P01() {
-        SQLException e = assertThrows(SQLException.class, () -> proxy.connect("app", "app", "not-the-password").close());
+        SQLException e = assertThrows(
+                SQLException.class,
+                () -> proxy.connect("app", "app", "not-the-password").close());
         assertEquals("28P01", e.getSQLState());
-        SQLException unknown = assertThrows(SQLException.class, () -> proxy.connect("app", "nobody_here", "x").close());
+        SQLException unknown = assertThrows(
+                SQLException.class,
+                () -> proxy.connect("app", "nobody_here", "x").close());
         assertEquals("28P01", unknown.getSQLState(), "unknown user looks exactly like a wrong password");
     }
 
     @Test
     void unknownDatabaseIsRefusedWith3D000() {
-        SQLException e = assertThrows(SQLException.class, () -> proxy.connect("no_such_db", "app", "app").close());
+        SQLException e = assertThrows(
+                SQLException.class,
+                () -> proxy.connect("no_such_db", "app", "app").close());
         assertEquals("3D000", e.getSQLState());
         assertTrue(e.getMessage().contains("no_such_db"));
     }
@@ -233,14 +254,16 @@ class SessionModeIT {
     void everyBackendAuthMethodWorks() throws Exception {
         String[][] users = {{"scram_user", "scram_pw"}, {"md5_user", "md5_pw"}, {"plain_user", "plain_pw"}};
         for (String[] u : users) {
-            try (Connection c = proxy.connect("app", u[0], u[1]); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT current_user")) {
+            try (Connection c = proxy.connect("app", u[0], u[1]);
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT current_user")) {
                 assertTrue(rs.next());
                 assertEquals(u[0], rs.getString(1));
             }
         }
-        try (Connection c = proxy.connect("trustdb", "app", "app"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_user")) {
+        try (Connection c = proxy.connect("trustdb", "app", "app");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user")) {
             assertTrue(rs.next());
             assertEquals("trust_user", rs.getString(1), "forced backend user over trust");
         }
@@ -248,19 +271,23 @@ class SessionModeIT {
 
     @Test
     void terminatedBackendGivesAnErrorAndTheNextConnectionWorks() throws Exception {
-        try (Connection c = proxy.app(); Statement st = c.createStatement()) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement()) {
             int pid;
             try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 pid = rs.getInt(1);
             }
-            try (Connection admin = pg.superuser(); Statement ast = admin.createStatement()) {
+            try (Connection admin = pg.superuser();
+                    Statement ast = admin.createStatement()) {
                 ast.execute("SELECT pg_terminate_backend(" + pid + ")");
             }
             SQLException e = assertThrows(SQLException.class, () -> st.executeQuery("SELECT 1"));
             assertNotNull(e.getSQLState());
         }
-        try (Connection c = proxy.app(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 5")) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT 5")) {
             assertTrue(rs.next());
             assertEquals(5, rs.getInt(1));
         }
@@ -274,7 +301,8 @@ class SessionModeIT {
             for (int i = 0; i < clients; i++) {
                 final int id = i;
                 results.add(ex.submit(() -> {
-                    try (Connection c = proxy.app(); PreparedStatement ps = c.prepareStatement("SELECT ?::int * 2")) {
+                    try (Connection c = proxy.app();
+                            PreparedStatement ps = c.prepareStatement("SELECT ?::int * 2")) {
                         int sum = 0;
                         for (int k = 0; k < 20; k++) {
                             ps.setInt(1, id * 1000 + k);
@@ -294,7 +322,8 @@ class SessionModeIT {
 
     @Test
     void sessionStateStaysWithTheClientAndIsResetForTheNext() throws Exception {
-        try (Connection c = proxy.app(); Statement st = c.createStatement()) {
+        try (Connection c = proxy.app();
+                Statement st = c.createStatement()) {
             st.execute("SET search_path = pg_catalog, public");
             st.execute("SET application_name = 'first-client'");
             try (ResultSet rs = st.executeQuery("SHOW search_path")) {
@@ -304,8 +333,10 @@ class SessionModeIT {
         }
         // The next client reuses the same server (pool of idle servers) after DISCARD ALL.
         for (int i = 0; i < 3; i++) {
-            try (Connection c = proxy.app(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT current_setting('search_path'), current_setting('application_name')")) {
+            try (Connection c = proxy.app();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT current_setting('search_path'), current_setting('application_name')")) {
                 rs.next();
                 assertFalse(rs.getString(1).startsWith("pg_catalog"), "search_path was reset");
                 assertFalse(rs.getString(2).equals("first-client"), "application_name was reset");
@@ -318,8 +349,10 @@ class SessionModeIT {
         Properties p = new Properties();
         p.setProperty("options", "-c search_path=pg_catalog -c statement_timeout=12345");
         p.setProperty("ApplicationName", "pgloom-it");
-        try (Connection c = proxy.connect("app", "app", "app", p); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('search_path'), current_setting('statement_timeout'), current_setting('application_name')")) {
+        try (Connection c = proxy.connect("app", "app", "app", p);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT current_setting('search_path'), current_setting('statement_timeout'), current_setting('application_name')")) {
             rs.next();
             assertEquals("pg_catalog", rs.getString(1));
             assertEquals("12345ms", rs.getString(2));
@@ -331,18 +364,26 @@ class SessionModeIT {
     void sequentialClientsReuseTheSameServers() throws Exception {
         java.util.Set<Integer> pids = new java.util.HashSet<>();
         for (int i = 0; i < 30; i++) {
-            try (Connection c = proxy.connect("trustdb", "app", "app"); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            try (Connection c = proxy.connect("trustdb", "app", "app");
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 pids.add(rs.getInt(1));
             }
             // The reset query runs after the client left; the next client may arrive before it is answered and
             // then rightly gets another server. Wait for the hand-back so the test checks reuse, not that race.
-            Await.until(() -> proxy.pgloom().runtime().pools.all().stream()
-                    .filter(p -> p.key().database().equals("trustdb")).mapToInt(io.pgloom.pool.ServerPool::activeServers)
-                    .sum() == 0, 10, "the server back in the pool after its reset");
+            Await.until(
+                    () -> proxy.pgloom().runtime().pools.all().stream()
+                                    .filter(p -> p.key().database().equals("trustdb"))
+                                    .mapToInt(io.pgloom.pool.ServerPool::activeServers)
+                                    .sum()
+                            == 0,
+                    10,
+                    "the server back in the pool after its reset");
         }
-        assertTrue(pids.size() <= 2, "a clean server goes back to the pool, not closed: " + pids.size() + " backends used");
+        assertTrue(
+                pids.size() <= 2,
+                "a clean server goes back to the pool, not closed: " + pids.size() + " backends used");
     }
 
     static String hex(byte[] b) {

@@ -19,8 +19,10 @@ class SessionStateDetectorTest {
         assertEquals(List.of("search_path"), SettingStatements.changed("set schema 'app'"));
         assertEquals(List.of("role"), SettingStatements.changed("set role reporting"));
         assertEquals(List.of("app.flavor"), SettingStatements.changed("set app.flavor='mint'"));
-        assertEquals(List.of("work_mem", "app.x"), SettingStatements.changed(
-                "select set_config('work_mem', '8mb', false), set_config('app.x', 'a,b', false)"));
+        assertEquals(
+                List.of("work_mem", "app.x"),
+                SettingStatements.changed(
+                        "select set_config('work_mem', '8mb', false), set_config('app.x', 'a,b', false)"));
         assertEquals(List.of(), SettingStatements.changed("select set_config('work_mem', '8mb', true)"), "local");
         assertEquals(List.of(), SettingStatements.changed("set local statement_timeout = 5"));
         assertEquals(List.of(), SettingStatements.changed("set transaction isolation level serializable"));
@@ -33,11 +35,17 @@ class SessionStateDetectorTest {
     void flagsSessionStateAndLetsSafeStatementsPass() {
         assertEquals(SessionStateDetector.Kind.LISTEN, SessionStateDetector.classify("listen jobs"));
         assertEquals(SessionStateDetector.Kind.PREPARE, SessionStateDetector.classify("prepare q as select 1"));
-        assertEquals(SessionStateDetector.Kind.WITH_HOLD_CURSOR, SessionStateDetector.classify("declare c cursor with hold for select 1"));
+        assertEquals(
+                SessionStateDetector.Kind.WITH_HOLD_CURSOR,
+                SessionStateDetector.classify("declare c cursor with hold for select 1"));
         assertNull(SessionStateDetector.classify("declare c cursor for select 1"));
-        assertEquals(SessionStateDetector.Kind.TEMP_TABLE, SessionStateDetector.classify("create temp table t (a int)"));
-        assertEquals(SessionStateDetector.Kind.TEMP_TABLE, SessionStateDetector.classify("create local temporary table t (a int)"));
-        assertEquals(SessionStateDetector.Kind.ADVISORY_LOCK, SessionStateDetector.classify("select pg_advisory_lock(42)"));
+        assertEquals(
+                SessionStateDetector.Kind.TEMP_TABLE, SessionStateDetector.classify("create temp table t (a int)"));
+        assertEquals(
+                SessionStateDetector.Kind.TEMP_TABLE,
+                SessionStateDetector.classify("create local temporary table t (a int)"));
+        assertEquals(
+                SessionStateDetector.Kind.ADVISORY_LOCK, SessionStateDetector.classify("select pg_advisory_lock(42)"));
         assertNull(SessionStateDetector.classify("select pg_advisory_xact_lock(42)"));
         assertNull(SessionStateDetector.classify("select 1"));
     }

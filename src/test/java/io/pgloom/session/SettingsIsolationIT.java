@@ -34,6 +34,7 @@ class SettingsIsolationIT {
             + "current_setting('DateStyle'), current_setting('TimeZone'), current_setting('search_path'), "
             + "current_setting('statement_timeout'), current_setting('work_mem'), "
             + "coalesce(current_setting('app.flavor', true), ''))";
+
     private static final String SERVERS = "3";
 
     static PostgresFixture pg;
@@ -44,7 +45,8 @@ class SettingsIsolationIT {
     @BeforeAll
     static void start() throws Exception {
         pg = PostgresFixture.shared();
-        proxy = ProxyHarness.start(pg, "transaction", "auth_type = \"trust\"\ndefault_pool_size = " + SERVERS, """
+        proxy = ProxyHarness.start(
+                pg, "transaction", "auth_type = \"trust\"\ndefault_pool_size = " + SERVERS, """
                 [databases.single]
                 host = "127.0.0.1"
                 port = %d
@@ -55,10 +57,11 @@ class SettingsIsolationIT {
             defaults = read(c);
         }
         // The base is PostgreSQL's own: compare with a direct connection (client_encoding aside: drivers differ).
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT concat_ws('|', current_setting('DateStyle'), "
-                     + "current_setting('TimeZone'), current_setting('search_path'), current_setting('statement_timeout'), "
-                     + "current_setting('work_mem'))")) {
+        try (Connection c = pg.connect("app", "app", "app");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT concat_ws('|', current_setting('DateStyle'), "
+                        + "current_setting('TimeZone'), current_setting('search_path'), current_setting('statement_timeout'), "
+                        + "current_setting('work_mem'))")) {
             rs.next();
             assertEquals(rs.getString(1), defaults.substring(defaults.indexOf('|') + 1, defaults.lastIndexOf('|')));
         }
@@ -117,7 +120,8 @@ class SettingsIsolationIT {
     private static final String[] CHANGES = {
         "SET client_encoding TO 'LATIN1'", "SET datestyle TO 'German, DMY'", "SET timezone TO 'Asia/Kathmandu'",
         "SET search_path TO pg_catalog, public", "SET statement_timeout = '77s'", "SET work_mem = '7MB'",
-        "SET app.flavor = 'mint'"};
+        "SET app.flavor = 'mint'"
+    };
     private static final String CHANGED = "LATIN1|German, DMY|Asia/Kathmandu|pg_catalog, public|77s|7MB|mint";
 
     /** The leak of the issue: what one client SETs never reaches a client that comes after it. */
@@ -135,7 +139,9 @@ class SettingsIsolationIT {
         for (String seen : readOnEveryServer(database, servers)) assertEquals(defaults, seen);
         try (WireClient b = connect(database)) {
             assertEquals(defaults, read(b));
-            assertEquals(defaults.substring(0, defaults.indexOf('|')), b.parameters.get("client_encoding"),
+            assertEquals(
+                    defaults.substring(0, defaults.indexOf('|')),
+                    b.parameters.get("client_encoding"),
                     "the welcome shows the server's own client_encoding");
         }
     }
@@ -235,8 +241,10 @@ class SettingsIsolationIT {
     @Test
     void pgjdbcStatementTimeoutIsHonouredForItsClientOnly() throws Exception {
         long violations = SessionStateDetector.count("app", SessionStateDetector.Kind.SET);
-        try (Connection a = proxy.connect("app", "app", "app"); Connection b = proxy.connect("app", "app", "app");
-             Statement sa = a.createStatement(); Statement sb = b.createStatement()) {
+        try (Connection a = proxy.connect("app", "app", "app");
+                Connection b = proxy.connect("app", "app", "app");
+                Statement sa = a.createStatement();
+                Statement sb = b.createStatement()) {
             sa.execute("SET statement_timeout = '100ms'");
             Set<Integer> pidsOfA = new HashSet<>();
             for (int i = 0; i < 6; i++) {
@@ -249,8 +257,7 @@ class SettingsIsolationIT {
                     rs.next();
                     pidsOfA.add(rs.getInt(1));
                 }
-                SQLException e = assertThrows(SQLException.class,
-                        () -> sa.execute("SELECT pg_sleep(2)"));
+                SQLException e = assertThrows(SQLException.class, () -> sa.execute("SELECT pg_sleep(2)"));
                 assertEquals("57014", e.getSQLState(), e.getMessage());
                 if (i % 2 == 1) b.commit();
                 b.setAutoCommit(true);
@@ -266,8 +273,10 @@ class SettingsIsolationIT {
     void aPreparedSetRunAgainByNameIsCarried() throws Exception {
         Properties props = new Properties();
         props.setProperty("prepareThreshold", "1");
-        try (Connection a = proxy.connect("app", "app", "app", props); Connection b = proxy.connect("app", "app", "app");
-             PreparedStatement set = a.prepareStatement("SET work_mem = '9MB'"); Statement sa = a.createStatement()) {
+        try (Connection a = proxy.connect("app", "app", "app", props);
+                Connection b = proxy.connect("app", "app", "app");
+                PreparedStatement set = a.prepareStatement("SET work_mem = '9MB'");
+                Statement sa = a.createStatement()) {
             set.execute();
             set.execute(); // now a server-side statement of pgjdbc's: Bind/Execute only from here on
             sa.execute("SET work_mem = '3MB'");

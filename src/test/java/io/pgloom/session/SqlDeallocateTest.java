@@ -19,19 +19,21 @@ class SqlDeallocateTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "DEALLOCATE _pg3_0|_pg3_0",
-        "deallocate S_12;|s_12",
-        "  DeAlLoCaTe   PREPARE  stmt1 ;  |stmt1",
-        "DEALLOCATE \"MixedCase\"|MixedCase",
-        "DEALLOCATE PREPARE \"with \"\" quote\"|with \" quote",
-        "DEALLOCATE \"all\"|all",
-        "DEALLOCATE prepare|prepare",
-        "DEALLOCATE prepare;|prepare",
-        "/* driver */ DEALLOCATE /* evicted */ q1|q1",
-        "DEALLOCATE q$1|q$1",
-        "DEALLOCATE \"ünïcode\"|ünïcode",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "DEALLOCATE _pg3_0|_pg3_0",
+                "deallocate S_12;|s_12",
+                "  DeAlLoCaTe   PREPARE  stmt1 ;  |stmt1",
+                "DEALLOCATE \"MixedCase\"|MixedCase",
+                "DEALLOCATE PREPARE \"with \"\" quote\"|with \" quote",
+                "DEALLOCATE \"all\"|all",
+                "DEALLOCATE prepare|prepare",
+                "DEALLOCATE prepare;|prepare",
+                "/* driver */ DEALLOCATE /* evicted */ q1|q1",
+                "DEALLOCATE q$1|q$1",
+                "DEALLOCATE \"ünïcode\"|ünïcode",
+            })
     void namesOneStatement(String sql, String name) {
         SqlDeallocate.Target t = parse(sql);
         assertEquals(name, t.name(), sql);
@@ -40,19 +42,32 @@ class SqlDeallocateTest {
 
     @org.junit.jupiter.api.Test
     void commentsAndControlWhitespace() {
-        assertEquals("q1", parse("-- evicted by the driver\nDEALLOCATE\t\r\n  q1\n").name());
+        assertEquals(
+                "q1", parse("-- evicted by the driver\nDEALLOCATE\t\r\n  q1\n").name());
         assertEquals("q2", parse("DEALLOCATE q2 -- trailing comment").name());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"DEALLOCATE ALL", "deallocate all;", "DEALLOCATE PREPARE ALL", " deallocate prepare all ; "})
+    @ValueSource(
+            strings = {"DEALLOCATE ALL", "deallocate all;", "DEALLOCATE PREPARE ALL", " deallocate prepare all ; "})
     void all(String sql) {
         assertTrue(parse(sql).all(), sql);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"DEALLOCATE", "DEALLOCATE a; SELECT 1", "DEALLOCATE a b", "DEALLOCATE U&\"d\\0061t\"",
-        "DEALLOCATE \"\"", "DEALLOCATE \"unterminated", "DEALLOCATEX a", "SELECT 1", "DEALLOCATE 1abc", "DEALLOCATE ;"})
+    @ValueSource(
+            strings = {
+                "DEALLOCATE",
+                "DEALLOCATE a; SELECT 1",
+                "DEALLOCATE a b",
+                "DEALLOCATE U&\"d\\0061t\"",
+                "DEALLOCATE \"\"",
+                "DEALLOCATE \"unterminated",
+                "DEALLOCATEX a",
+                "SELECT 1",
+                "DEALLOCATE 1abc",
+                "DEALLOCATE ;"
+            })
     void notAPlainDeallocate(String sql) {
         assertNull(parse(sql), sql);
     }

@@ -30,7 +30,8 @@ class StressIT {
     @Test
     void twoHundredClientsOverTenServers() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect("app", "app", "app");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS stress_t");
             st.execute("CREATE TABLE stress_t (client int, n int, payload text)");
         }
@@ -39,9 +40,13 @@ class StressIT {
         long seconds = Long.getLong("pgloom.stress.seconds", 20);
         int threadsBefore = Thread.activeCount();
         AtomicLong transactions = new AtomicLong();
-        try (ProxyHarness proxy = ProxyHarness.start(pg, "transaction", "default_pool_size = " + servers
-                + "\nmax_client_conn = " + (clients + 100) + "\nquery_wait_timeout = 60", "");
-             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ProxyHarness proxy = ProxyHarness.start(
+                        pg,
+                        "transaction",
+                        "default_pool_size = " + servers + "\nmax_client_conn = " + (clients + 100)
+                                + "\nquery_wait_timeout = 60",
+                        "");
+                ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             int pgloomThreadsBefore = ProcessCensus.pgloomThreads();
             long heapBefore = ProcessCensus.heapAfterGc();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -57,15 +62,22 @@ class StressIT {
             // No leaked server connections: the pools hold at most their size; every session ended; no platform
             // threads left behind (virtual threads are not counted by activeCount).
             var runtime = proxy.pgloom().runtime();
-            runtime.pools.snapshots().forEach(s ->
-                    assertTrue(s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
+            runtime.pools
+                    .snapshots()
+                    .forEach(s -> assertTrue(
+                            s.total() <= s.size(), "pool " + s.key() + " holds " + s.total() + " of " + s.size()));
             Await.until(() -> runtime.sessionCount() == 0, 30, "every session to end");
-            int pooled = runtime.pools.snapshots().stream().mapToInt(s -> s.total()).sum();
+            int pooled =
+                    runtime.pools.snapshots().stream().mapToInt(s -> s.total()).sum();
             assertEquals(pooled, runtime.serverRows().size(), "SHOW SERVERS lists exactly the pools' servers");
-            Await.until(() -> backendsOf(pg, "app") == pooled, 30, "PostgreSQL to have exactly the pools' " + pooled
-                    + " servers, no stray ones");
+            Await.until(
+                    () -> backendsOf(pg, "app") == pooled,
+                    30,
+                    "PostgreSQL to have exactly the pools' " + pooled + " servers, no stray ones");
             Await.until(() -> Thread.activeCount() <= threadsBefore + 8, 30, "platform threads back near the start");
-            Await.until(() -> ProcessCensus.pgloomThreads() <= pgloomThreadsBefore, 30,
+            Await.until(
+                    () -> ProcessCensus.pgloomThreads() <= pgloomThreadsBefore,
+                    30,
                     "pgloom's threads back to " + pgloomThreadsBefore + " (virtual ones included)");
             long heapGrowth = ProcessCensus.heapAfterGc() - heapBefore;
             System.out.printf("stress: heap after the load %+d KiB, %d servers pooled%n", heapGrowth / 1024, pooled);
@@ -76,14 +88,18 @@ class StressIT {
 
     /** Client backends of a user in PostgreSQL: pgloom's servers (the test's own checks log in as the superuser). */
     private static int backendsOf(PostgresFixture pg, String user) throws java.sql.SQLException {
-        try (Connection su = pg.superuser(); ResultSet rs = su.createStatement().executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = '" + user + "'")) {
+        try (Connection su = pg.superuser();
+                ResultSet rs = su.createStatement()
+                        .executeQuery(
+                                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = '"
+                                        + user + "'")) {
             rs.next();
             return rs.getInt(1);
         }
     }
 
-    private static Integer runClient(ProxyHarness proxy, int id, long deadline, AtomicLong transactions) throws Exception {
+    private static Integer runClient(ProxyHarness proxy, int id, long deadline, AtomicLong transactions)
+            throws Exception {
         Properties p = new Properties();
         switch (id % 4) {
             case 0 -> p.setProperty("preferQueryMode", "simple");
@@ -119,7 +135,8 @@ class StressIT {
                     case 2 -> { // explicit transaction with a read of our own writes
                         c.setAutoCommit(false);
                         try (PreparedStatement ps = c.prepareStatement("INSERT INTO stress_t VALUES (?, ?, ?)");
-                             PreparedStatement q = c.prepareStatement("SELECT count(*) FROM stress_t WHERE client = ?")) {
+                                PreparedStatement q =
+                                        c.prepareStatement("SELECT count(*) FROM stress_t WHERE client = ?")) {
                             ps.setInt(1, id);
                             ps.setInt(2, written);
                             ps.setString(3, "p" + id + "-" + written);
@@ -127,7 +144,8 @@ class StressIT {
                             q.setInt(1, id);
                             try (ResultSet rs = q.executeQuery()) {
                                 rs.next();
-                                assertEquals(written + 1, rs.getInt(1), "client " + id + " sees its own uncommitted row");
+                                assertEquals(
+                                        written + 1, rs.getInt(1), "client " + id + " sees its own uncommitted row");
                             }
                             c.commit();
                             written++;

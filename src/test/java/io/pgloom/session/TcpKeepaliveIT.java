@@ -17,16 +17,21 @@ import org.junit.jupiter.api.Test;
 class TcpKeepaliveIT {
     @Test
     void keepaliveTimingsAreSetOnClientAndServerSockets() throws Exception {
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session",
-                "tcp_keepalive = true\ntcp_keepidle = 37\ntcp_keepintvl = 11\ntcp_keepcnt = 3", "");
-             Connection c = p.app(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+        try (ProxyHarness p = ProxyHarness.start(
+                        PostgresFixture.shared(),
+                        "session",
+                        "tcp_keepalive = true\ntcp_keepidle = 37\ntcp_keepintvl = 11\ntcp_keepcnt = 3",
+                        "");
+                Connection c = p.app();
+                ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             rs.next();
             ClientSession session = p.pgloom().runtime().sessions().iterator().next();
             assertEquals(true, session.socket.getOption(StandardSocketOptions.SO_KEEPALIVE));
             assertEquals(37, session.socket.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
             assertEquals(11, session.socket.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
             assertEquals(3, session.socket.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT));
-            ServerConn server = p.pgloom().runtime().pools.all().iterator().next().servers().get(0);
+            ServerConn server =
+                    p.pgloom().runtime().pools.all().iterator().next().servers().get(0);
             assertEquals(true, server.socketOption(StandardSocketOptions.SO_KEEPALIVE));
             assertEquals(37, server.socketOption(ExtendedSocketOptions.TCP_KEEPIDLE));
             assertEquals(11, server.socketOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
@@ -37,10 +42,18 @@ class TcpKeepaliveIT {
     @Test
     void keepaliveCanBeSwitchedOff() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "tcp_keepalive = false", "");
-             Connection c = p.app(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                Connection c = p.app();
+                ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             rs.next();
-            assertFalse(p.pgloom().runtime().sessions().iterator().next().socket.getOption(StandardSocketOptions.SO_KEEPALIVE));
-            ServerConn server = p.pgloom().runtime().pools.all().iterator().next().servers().get(0);
+            assertFalse(p.pgloom()
+                    .runtime()
+                    .sessions()
+                    .iterator()
+                    .next()
+                    .socket
+                    .getOption(StandardSocketOptions.SO_KEEPALIVE));
+            ServerConn server =
+                    p.pgloom().runtime().pools.all().iterator().next().servers().get(0);
             assertFalse(server.socketOption(StandardSocketOptions.SO_KEEPALIVE));
         }
     }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class TimeoutsTest {
     private static final long S = 1_000_000_000L;
-    private static final Limits ALL = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ZERO);
+    private static final Limits ALL =
+            new Limits(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ZERO);
     private static final Limits OFF = new Limits(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     private static final long NOW = 1000 * S;
 
@@ -40,10 +41,12 @@ class TimeoutsTest {
     void idleTimeoutsDependOnWhetherATransactionIsOpen() {
         assertNull(Timeouts.check(ALL, NOW, false, 0, 0, true, NOW - 19 * S, 0));
         assertEquals(Expired.IDLE_TRANSACTION, Timeouts.check(ALL, NOW, false, 0, 0, true, NOW - 20 * S, 0));
-        assertNull(Timeouts.check(ALL, NOW, false, 0, 0, false, NOW - 29 * S, 0), "outside: client_idle_timeout's 30 s");
+        assertNull(
+                Timeouts.check(ALL, NOW, false, 0, 0, false, NOW - 29 * S, 0), "outside: client_idle_timeout's 30 s");
         assertEquals(Expired.CLIENT_IDLE, Timeouts.check(ALL, NOW, false, 0, 0, false, NOW - 30 * S, 0));
         Limits onlyClientIdle = new Limits(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30), Duration.ZERO);
-        assertNull(Timeouts.check(onlyClientIdle, NOW, false, 0, 0, true, NOW - 1000 * S, 0),
+        assertNull(
+                Timeouts.check(onlyClientIdle, NOW, false, 0, 0, true, NOW - 1000 * S, 0),
                 "inside a transaction client_idle_timeout does not apply");
     }
 
@@ -51,20 +54,27 @@ class TimeoutsTest {
     void transactionTimeoutCountsTheWholeTransactionBusyOrIdle() {
         Limits tx = new Limits(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5));
         assertNull(Timeouts.check(tx, NOW, true, NOW - 4 * S, NOW - 4 * S, false, NOW - 4 * S, 0));
-        assertEquals(Expired.TRANSACTION, Timeouts.check(tx, NOW, true, NOW - 5 * S, NOW - 5 * S, false, 0, 0),
+        assertEquals(
+                Expired.TRANSACTION,
+                Timeouts.check(tx, NOW, true, NOW - 5 * S, NOW - 5 * S, false, 0, 0),
                 "one long statement is an implicit transaction");
-        assertEquals(Expired.TRANSACTION, Timeouts.check(tx, NOW, false, 0, NOW - 6 * S, true, NOW - 1 * S, 0),
+        assertEquals(
+                Expired.TRANSACTION,
+                Timeouts.check(tx, NOW, false, 0, NOW - 6 * S, true, NOW - 1 * S, 0),
                 "an open transaction between statements");
         assertNull(Timeouts.check(tx, NOW, false, 0, 0, false, NOW - 600 * S, 0), "no transaction open");
         Limits both = new Limits(Duration.ofSeconds(2), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5));
-        assertEquals(Expired.QUERY, Timeouts.check(both, NOW, true, NOW - 6 * S, NOW - 6 * S, true, 0, 0),
+        assertEquals(
+                Expired.QUERY,
+                Timeouts.check(both, NOW, true, NOW - 6 * S, NOW - 6 * S, true, 0, 0),
                 "query_timeout is the more precise answer when both ran out");
         assertEquals("25P04", Expired.TRANSACTION.sqlState);
     }
 
     @Test
     void theClientIsToldWhichTimeoutAndItsValue() {
-        assertEquals("canceling statement due to query_timeout (10000 ms); it may or may not have run",
+        assertEquals(
+                "canceling statement due to query_timeout (10000 ms); it may or may not have run",
                 Expired.QUERY.clientMessage(ALL));
         assertEquals("57014", Expired.QUERY.sqlState);
         assertEquals("25P03", Expired.IDLE_TRANSACTION.sqlState);

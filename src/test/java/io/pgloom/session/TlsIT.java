@@ -49,15 +49,18 @@ class TlsIT {
     @Test
     void verifyFullThroughPgloom() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "", tlsTable("prefer"));
-             Connection c = p.connect("app", "app", "app", ssl("verify-full"));
-             ResultSet rs = c.createStatement().executeQuery("SELECT 40 + 2")) {
+                Connection c = p.connect("app", "app", "app", ssl("verify-full"));
+                ResultSet rs = c.createStatement().executeQuery("SELECT 40 + 2")) {
             rs.next();
             assertEquals(42, rs.getInt(1));
             assertTrue(p.pgloom().runtime().clientRows().stream().anyMatch(ClientRow::tls), "SHOW CLIENTS says tls");
-            assertTrue(p.pgloom().runtime().state.certificateNotAfter().keySet().stream().anyMatch(k -> k.contains("localhost")),
+            assertTrue(
+                    p.pgloom().runtime().state.certificateNotAfter().keySet().stream()
+                            .anyMatch(k -> k.contains("localhost")),
                     "the certificate's expiry is exported");
             // prefer: plaintext still works
-            try (Connection plain = p.app(); ResultSet r2 = plain.createStatement().executeQuery("SELECT 1")) {
+            try (Connection plain = p.app();
+                    ResultSet r2 = plain.createStatement().executeQuery("SELECT 1")) {
                 assertTrue(r2.next());
             }
         }
@@ -70,11 +73,15 @@ class TlsIT {
             props.setProperty("channelBinding", "require");
             try (Connection c = p.connect("app", "app", "app", props)) {
                 assertTrue(c.isValid(5));
-                assertTrue(p.pgloom().runtime().clientRows().stream().anyMatch(r -> r.authMethod().equals("scram-sha-256-plus")),
+                assertTrue(
+                        p.pgloom().runtime().clientRows().stream()
+                                .anyMatch(r -> r.authMethod().equals("scram-sha-256-plus")),
                         "the login used SCRAM-SHA-256-PLUS");
             }
             props.setProperty("password", "wrong");
-            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "wrong", props).close());
+            SQLException e = assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "wrong", props).close());
             assertEquals("28P01", e.getSQLState());
         }
     }
@@ -87,8 +94,9 @@ class TlsIT {
                          mode = "verify-full"
                          ca_file = "%s"
                          """.formatted(certs.caPem));
-                 Connection c = p.app();
-                 ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                    Connection c = p.app();
+                    ResultSet rs = c.createStatement()
+                            .executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
                 assertTrue(rs.next());
                 assertTrue(rs.getBoolean(1), "pgloom's server connection is encrypted");
             }
@@ -101,12 +109,14 @@ class TlsIT {
                          server_tls_mode = "require"
                          """.formatted(pg.port()))) {
                 try (Connection c = p.connect("secure", "app", "app");
-                     ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                        ResultSet rs = c.createStatement()
+                                .executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
                     rs.next();
                     assertTrue(rs.getBoolean(1), "the overriding database uses TLS");
                 }
                 try (Connection c = p.app();
-                     ResultSet rs = c.createStatement().executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                        ResultSet rs = c.createStatement()
+                                .executeQuery("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
                     rs.next();
                     assertTrue(!rs.getBoolean(1), "the others follow [server_tls] (off)");
                 }
@@ -126,7 +136,8 @@ class TlsIT {
     void expiredOrForeignCertificatesAreRejectedByVerifyFull() throws Exception {
         TestCertificates expired = TestCertificates.create("EC", true);
         TestCertificates other = TestCertificates.create("EC");
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", """
+        try (ProxyHarness p = ProxyHarness.start(
+                PostgresFixture.shared(), "session", "", """
                 [tls]
                 mode = "require"
                 cert_file = "%s"
@@ -135,15 +146,22 @@ class TlsIT {
             Properties props = new Properties();
             props.setProperty("sslmode", "verify-full");
             props.setProperty("sslrootcert", expired.caPem.toString());
-            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "app", props).close());
-            assertTrue(String.valueOf(e.getCause()).toLowerCase().contains("expired")
-                    || String.valueOf(e.getMessage()).toLowerCase().contains("ssl"), e.toString());
+            SQLException e = assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "app", props).close());
+            assertTrue(
+                    String.valueOf(e.getCause()).toLowerCase().contains("expired")
+                            || String.valueOf(e.getMessage()).toLowerCase().contains("ssl"),
+                    e.toString());
         }
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
             Properties wrongCa = new Properties();
             wrongCa.setProperty("sslmode", "verify-full");
             wrongCa.setProperty("sslrootcert", other.caPem.toString());
-            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", wrongCa).close(), "a certificate from another CA");
+            assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "app", wrongCa).close(),
+                    "a certificate from another CA");
         }
     }
 
@@ -155,13 +173,14 @@ class TlsIT {
         java.nio.file.Path key = dir.resolve("server.key");
         java.nio.file.Files.copy(certs.serverCertPem, cert);
         java.nio.file.Files.copy(certs.serverKeyPem, key);
-        try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "transaction", "max_client_conn = 100", """
+        try (ProxyHarness p = ProxyHarness.start(
+                        PostgresFixture.shared(), "transaction", "max_client_conn = 100", """
                 [tls]
                 mode = "require"
                 cert_file = "%s"
                 key_file = "%s"
                 """.formatted(cert, key));
-             var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong queries = new java.util.concurrent.atomic.AtomicLong();
             java.util.List<java.util.concurrent.Future<Long>> clients = new java.util.ArrayList<>();
@@ -190,12 +209,15 @@ class TlsIT {
             try (Connection c = p.connect("app", "app", "app", newCa)) {
                 assertTrue(c.isValid(5), "new connections get the new certificate");
             }
-            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
+            assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
                     "the old CA no longer verifies new connections");
             long before = queries.get();
             io.pgloom.testkit.Await.until(() -> queries.get() > before + 200, 30, "the old sessions to keep querying");
             stop.set(true);
-            for (var f : clients) assertTrue(f.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "every client kept working");
+            for (var f : clients)
+                assertTrue(f.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "every client kept working");
         }
     }
 
@@ -204,7 +226,9 @@ class TlsIT {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"))) {
             Properties plain = new Properties();
             plain.setProperty("sslmode", "disable");
-            SQLException e = assertThrows(SQLException.class, () -> p.connect("app", "app", "app", plain).close());
+            SQLException e = assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "app", plain).close());
             assertEquals("28000", e.getSQLState());
             assertTrue(e.getMessage().contains("TLS is required"), e.getMessage());
             try (Connection c = p.connect("app", "app", "app", ssl("verify-full"))) {
@@ -224,7 +248,9 @@ class TlsIT {
                 s.setSSLParameters(params);
                 s.startHandshake();
                 assertEquals("postgresql", s.getApplicationProtocol());
-                s.getOutputStream().write(io.pgloom.wire.StartupPacket.encodeStartup(java.util.Map.of("user", "app", "database", "app")));
+                s.getOutputStream()
+                        .write(io.pgloom.wire.StartupPacket.encodeStartup(
+                                java.util.Map.of("user", "app", "database", "app")));
                 assertEquals('R', s.getInputStream().read(), "an authentication request over direct TLS");
             }
             // Without ALPN: refused.
@@ -232,7 +258,8 @@ class TlsIT {
                 s.setSoTimeout(5000);
                 assertThrows(Exception.class, () -> {
                     s.startHandshake();
-                    s.getOutputStream().write(io.pgloom.wire.StartupPacket.encodeStartup(java.util.Map.of("user", "app")));
+                    s.getOutputStream()
+                            .write(io.pgloom.wire.StartupPacket.encodeStartup(java.util.Map.of("user", "app")));
                     if (s.getInputStream().read() < 0) throw new java.io.EOFException("closed");
                 });
             }
@@ -242,11 +269,12 @@ class TlsIT {
     @Test
     void tls11IsRefused() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("require"));
-             Socket raw = new Socket("127.0.0.1", p.port())) {
+                Socket raw = new Socket("127.0.0.1", p.port())) {
             raw.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
             assertEquals('S', raw.getInputStream().read());
             SSLContext ctx = trustingContext();
-            SSLSocket s = (SSLSocket) ((SSLSocketFactory) ctx.getSocketFactory()).createSocket(raw, "127.0.0.1", p.port(), true);
+            SSLSocket s = (SSLSocket)
+                    ((SSLSocketFactory) ctx.getSocketFactory()).createSocket(raw, "127.0.0.1", p.port(), true);
             s.setEnabledProtocols(new String[] {"TLSv1.1"});
             assertThrows(javax.net.ssl.SSLException.class, s::startHandshake);
         }
@@ -255,7 +283,9 @@ class TlsIT {
     @Test
     void verifyCaRequiresAClientCertificate() throws Exception {
         try (ProxyHarness p = ProxyHarness.start(PostgresFixture.shared(), "session", "", tlsTable("verify-ca"))) {
-            assertThrows(SQLException.class, () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
+            assertThrows(
+                    SQLException.class,
+                    () -> p.connect("app", "app", "app", ssl("verify-full")).close(),
                     "no client certificate: refused");
             Properties withCert = ssl("verify-full");
             withCert.setProperty("sslcert", certs.clientCertPem.toString());
@@ -269,8 +299,10 @@ class TlsIT {
     private static SSLContext trustingContext() throws Exception {
         var trust = java.security.KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("ca", io.pgloom.tls.Pem.certificates(certs.caPem).get(0));
-        var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.setCertificateEntry(
+                "ca", io.pgloom.tls.Pem.certificates(certs.caPem).get(0));
+        var tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);

@@ -31,9 +31,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
 class TransactionModeIT {
@@ -43,14 +43,16 @@ class TransactionModeIT {
     @BeforeAll
     static void start() throws Exception {
         pg = PostgresFixture.shared();
-        proxy = ProxyHarness.start(pg, "transaction", "max_prepared_statements = 4\nmax_client_conn = 400", """
+        proxy = ProxyHarness.start(
+                pg, "transaction", "max_prepared_statements = 4\nmax_client_conn = 400", """
                 [databases.one]
                 host = "127.0.0.1"
                 port = %d
                 dbname = "app"
                 pool_size = 1
                 """.formatted(pg.port()));
-        try (Connection c = pg.connect("app", "app", "app"); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect("app", "app", "app");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS tx_t");
             st.execute("CREATE TABLE tx_t (client int, k int, v text)");
         }
@@ -100,13 +102,19 @@ class TransactionModeIT {
                             c.setAutoCommit(true);
                             ok++;
                         }
-                        try (PreparedStatement q = c.prepareStatement("SELECT count(*), string_agg(v, ',' ORDER BY k) FROM tx_t WHERE client = ?")) {
+                        try (PreparedStatement q = c.prepareStatement(
+                                "SELECT count(*), string_agg(v, ',' ORDER BY k) FROM tx_t WHERE client = ?")) {
                             q.setInt(1, id);
                             try (ResultSet rs = q.executeQuery()) {
                                 rs.next();
                                 assertEquals(15, rs.getInt(1));
                                 StringBuilder want = new StringBuilder();
-                                for (int k = 0; k < 15; k++) want.append(k == 0 ? "" : ",").append("v").append(id).append('-').append(k);
+                                for (int k = 0; k < 15; k++)
+                                    want.append(k == 0 ? "" : ",")
+                                            .append("v")
+                                            .append(id)
+                                            .append('-')
+                                            .append(k);
                                 assertEquals(want.toString(), rs.getString(2));
                             }
                         }
@@ -136,7 +144,8 @@ class TransactionModeIT {
                     }
                 }
                 // Occupy servers from other clients so the next round may land elsewhere.
-                try (Connection o = connect("0"); Connection o2 = connect("0")) {
+                try (Connection o = connect("0");
+                        Connection o2 = connect("0")) {
                     o.setAutoCommit(false);
                     o2.setAutoCommit(false);
                     o.createStatement().execute("SELECT 1");
@@ -153,7 +162,8 @@ class TransactionModeIT {
                 }
             }
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE name LIKE 'pgloom_%'), count(*) FROM pg_prepared_statements")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT count(*) FILTER (WHERE name LIKE 'pgloom_%'), count(*) FROM pg_prepared_statements")) {
                 rs.next();
                 assertTrue(rs.getInt(1) > 0, "statements live on the server under pgloom's names");
                 assertTrue(rs.getInt(2) <= 4, "max_prepared_statements bounds each server: " + rs.getInt(2));
@@ -182,7 +192,8 @@ class TransactionModeIT {
                 BatchUpdateException e = assertThrows(BatchUpdateException.class, ps::executeBatch);
                 assertEquals("22012", e.getSQLState(), "division_by_zero");
             }
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM tx_t WHERE client = -1")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM tx_t WHERE client = -1")) {
                 rs.next();
                 assertEquals(200, rs.getInt(1), "the connection works after the failed pipeline");
             }
@@ -191,28 +202,37 @@ class TransactionModeIT {
 
     @Test
     void failedTransactionKeepsItsServerUntilRollback() throws Exception {
-        try (Connection a = proxy.connect("one", "app", "app"); Connection b = proxy.connect("one", "app", "app")) {
+        try (Connection a = proxy.connect("one", "app", "app");
+                Connection b = proxy.connect("one", "app", "app")) {
             a.setAutoCommit(false);
             int pidA;
-            try (Statement st = a.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            try (Statement st = a.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
                 pidA = rs.getInt(1);
             }
             assertThrows(SQLException.class, () -> a.createStatement().execute("SELECT 1/0"));
-            SQLException aborted = assertThrows(SQLException.class, () -> a.createStatement().execute("SELECT 1"));
+            SQLException aborted =
+                    assertThrows(SQLException.class, () -> a.createStatement().execute("SELECT 1"));
             assertEquals("25P02", aborted.getSQLState(), "still in the failed transaction on the same server");
             ExecutorService ex = Executors.newSingleThreadExecutor();
             try {
                 Future<Integer> waiting = ex.submit(() -> {
-                    try (Statement st = b.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    try (Statement st = b.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
                         rs.next();
                         return rs.getInt(1);
                     }
                 });
-                assertThrows(java.util.concurrent.TimeoutException.class, () -> waiting.get(500, TimeUnit.MILLISECONDS),
+                assertThrows(
+                        java.util.concurrent.TimeoutException.class,
+                        () -> waiting.get(500, TimeUnit.MILLISECONDS),
                         "pool_size = 1: the other client waits while the failed transaction holds the server");
                 a.rollback();
-                assertEquals(pidA, waiting.get(20, TimeUnit.SECONDS), "after ROLLBACK the same server serves the other client");
+                assertEquals(
+                        pidA,
+                        waiting.get(20, TimeUnit.SECONDS),
+                        "after ROLLBACK the same server serves the other client");
             } finally {
                 ex.shutdownNow();
             }
@@ -223,8 +243,10 @@ class TransactionModeIT {
     void multiStatementSimpleQueryWithTransactionInside() throws Exception {
         Properties p = new Properties();
         p.setProperty("preferQueryMode", "simple");
-        try (Connection c = proxy.connect("app", "app", "app", p); Statement st = c.createStatement()) {
-            st.execute("BEGIN; INSERT INTO tx_t VALUES (-3, 1, 'multi'); INSERT INTO tx_t VALUES (-3, 2, 'multi'); COMMIT");
+        try (Connection c = proxy.connect("app", "app", "app", p);
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "BEGIN; INSERT INTO tx_t VALUES (-3, 1, 'multi'); INSERT INTO tx_t VALUES (-3, 2, 'multi'); COMMIT");
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM tx_t WHERE client = -3")) {
                 rs.next();
                 assertEquals(2, rs.getInt(1));
@@ -238,14 +260,17 @@ class TransactionModeIT {
         int rows = 50_000;
         StringBuilder sb = new StringBuilder();
         int client = explicitTransaction ? -4 : -5;
-        for (int i = 0; i < rows; i++) sb.append(client).append('\t').append(i).append("\tc").append(i).append('\n');
+        for (int i = 0; i < rows; i++)
+            sb.append(client).append('\t').append(i).append("\tc").append(i).append('\n');
         byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
         try (Connection c = connect("1")) {
             c.setAutoCommit(!explicitTransaction);
             var cm = c.unwrap(PGConnection.class).getCopyAPI();
             assertEquals(rows, cm.copyIn("COPY tx_t FROM STDIN", new ByteArrayInputStream(data)));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertEquals(rows, cm.copyOut("COPY (SELECT * FROM tx_t WHERE client = " + client + " ORDER BY k) TO STDOUT", out));
+            assertEquals(
+                    rows,
+                    cm.copyOut("COPY (SELECT * FROM tx_t WHERE client = " + client + " ORDER BY k) TO STDOUT", out));
             assertArrayEquals(data, out.toByteArray());
             if (explicitTransaction) c.commit();
         }
@@ -256,11 +281,13 @@ class TransactionModeIT {
         long setBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.SET);
         long listenBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.LISTEN);
         long lockBefore = SessionStateDetector.count("app", SessionStateDetector.Kind.ADVISORY_LOCK);
-        try (Connection c = connect("0"); Statement st = c.createStatement()) {
+        try (Connection c = connect("0");
+                Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("SET LOCAL statement_timeout = 5000");
             c.commit();
-            assertEquals(setBefore, SessionStateDetector.count("app", SessionStateDetector.Kind.SET), "SET LOCAL is fine");
+            assertEquals(
+                    setBefore, SessionStateDetector.count("app", SessionStateDetector.Kind.SET), "SET LOCAL is fine");
             c.setAutoCommit(true);
             st.execute("SET statement_timeout = 5000"); // carried by pgloom (SettingsIsolationIT): not counted
             st.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED");
@@ -282,17 +309,20 @@ class TransactionModeIT {
         b.setProperty("options", "-c TimeZone=America/Lima");
         b.setProperty("ApplicationName", "client-b");
         // database "one" has a single server: both clients alternate on it.
-        try (Connection ca = proxy.connect("one", "app", "app", a); Connection cb = proxy.connect("one", "app", "app", b)) {
+        try (Connection ca = proxy.connect("one", "app", "app", a);
+                Connection cb = proxy.connect("one", "app", "app", b)) {
             for (int i = 0; i < 5; i++) {
-                try (ResultSet rs = ca.createStatement().executeQuery(
-                        "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
+                try (ResultSet rs = ca.createStatement()
+                        .executeQuery(
+                                "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
                     rs.next();
                     assertEquals("Asia/Tokyo", rs.getString(1));
                     assertEquals("pg_catalog", rs.getString(2));
                     assertEquals("client-a", rs.getString(3));
                 }
-                try (ResultSet rs = cb.createStatement().executeQuery(
-                        "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
+                try (ResultSet rs = cb.createStatement()
+                        .executeQuery(
+                                "SELECT current_setting('TimeZone'), current_setting('search_path'), current_setting('application_name')")) {
                     rs.next();
                     assertEquals("America/Lima", rs.getString(1));
                     assertTrue(rs.getString(2).contains("public"), rs.getString(2));
@@ -311,14 +341,17 @@ class TransactionModeIT {
 
     @Test
     void cancelReachesTheLinkedServer() throws Exception {
-        try (Connection c = connect("0"); Statement st = c.createStatement()) {
+        try (Connection c = connect("0");
+                Statement st = c.createStatement()) {
             ExecutorService ex = Executors.newSingleThreadExecutor();
             try {
                 Future<?> f = ex.submit(() -> {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    try (Connection su = pg.superuser(); Statement s2 = su.createStatement()) {
+                    try (Connection su = pg.superuser();
+                            Statement s2 = su.createStatement()) {
                         while (System.nanoTime() < deadline) {
-                            try (ResultSet rs = s2.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'")) {
+                            try (ResultSet rs = s2.executeQuery(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'")) {
                                 rs.next();
                                 if (rs.getInt(1) > 0) {
                                     st.cancel();
@@ -344,8 +377,9 @@ class TransactionModeIT {
      */
     @Test
     void killingAClientWithARunningQueryFreesItsServerAtOnce() throws Exception {
-        try (Connection victim = proxy.connect("one", "app", "app"); Connection next = proxy.connect("one", "app", "app");
-             ExecutorService ex = Executors.newSingleThreadExecutor()) {
+        try (Connection victim = proxy.connect("one", "app", "app");
+                Connection next = proxy.connect("one", "app", "app");
+                ExecutorService ex = Executors.newSingleThreadExecutor()) {
             Future<?> sleeping = ex.submit(() -> {
                 victim.createStatement().execute("SELECT pg_sleep(30)");
                 return null;
@@ -354,15 +388,20 @@ class TransactionModeIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (id == null && System.nanoTime() < deadline) {
                 id = proxy.pgloom().runtime().clientRows().stream()
-                        .filter(r -> r.database().equals("one") && r.state().equals("active")).map(r -> r.id())
-                        .findFirst().orElse(null);
+                        .filter(r -> r.database().equals("one") && r.state().equals("active"))
+                        .map(r -> r.id())
+                        .findFirst()
+                        .orElse(null);
                 if (id == null) Thread.sleep(20);
             }
             assertTrue(id != null, "the sleeping client shows as active");
             long t0 = System.nanoTime();
             assertTrue(proxy.pgloom().runtime().killClient(id));
-            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof SQLException sql && "57P01".equals(sql.getSQLState()), e.getCause().toString());
+            var e = assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
+            assertTrue(
+                    e.getCause() instanceof SQLException sql && "57P01".equals(sql.getSQLState()),
+                    e.getCause().toString());
             try (ResultSet rs = next.createStatement().executeQuery("SELECT 42")) {
                 rs.next();
                 assertEquals(42, rs.getInt(1));

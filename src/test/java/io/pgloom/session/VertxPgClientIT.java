@@ -46,8 +46,14 @@ class VertxPgClientIT {
     }
 
     private static PgConnectOptions options() {
-        return new PgConnectOptions().setHost("127.0.0.1").setPort(proxy.port()).setDatabase("app").setUser("app")
-                .setPassword("app").setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(4)
+        return new PgConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(proxy.port())
+                .setDatabase("app")
+                .setUser("app")
+                .setPassword("app")
+                .setCachePreparedStatements(true)
+                .setPreparedStatementCacheMaxSize(4)
                 .setPipeliningLimit(16);
     }
 
@@ -71,7 +77,9 @@ class VertxPgClientIT {
             for (int c = 0; c < CLIENTS; c++) {
                 for (int k = 0; k < 40; k++) {
                     int s = k % 8;
-                    all.add(conns.get(c).preparedQuery("SELECT $1::int + " + s + ", $2::text").execute(Tuple.of(c * 1000 + k, "c" + c)));
+                    all.add(conns.get(c)
+                            .preparedQuery("SELECT $1::int + " + s + ", $2::text")
+                            .execute(Tuple.of(c * 1000 + k, "c" + c)));
                     expect.add(new int[] {c, c * 1000 + k + s});
                 }
             }
@@ -81,9 +89,12 @@ class VertxPgClientIT {
                 assertEquals("c" + expect.get(i)[0], row.getString(1));
             }
             // An error in the middle of pipelined requests fails only that request.
-            Future<RowSet<Row>> before = conns.get(0).preparedQuery("SELECT $1::int").execute(Tuple.of(1));
-            Future<RowSet<Row>> bad = conns.get(0).preparedQuery("SELECT 1 / $1::int").execute(Tuple.of(0));
-            Future<RowSet<Row>> after = conns.get(0).preparedQuery("SELECT $1::int").execute(Tuple.of(3));
+            Future<RowSet<Row>> before =
+                    conns.get(0).preparedQuery("SELECT $1::int").execute(Tuple.of(1));
+            Future<RowSet<Row>> bad =
+                    conns.get(0).preparedQuery("SELECT 1 / $1::int").execute(Tuple.of(0));
+            Future<RowSet<Row>> after =
+                    conns.get(0).preparedQuery("SELECT $1::int").execute(Tuple.of(3));
             assertEquals(1, await(before).iterator().next().getInteger(0));
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> await(bad));
             assertEquals("22012", assertInstanceOf(PgException.class, e).getSqlState());
@@ -104,17 +115,25 @@ class VertxPgClientIT {
                 PgConnection conn = conns.get(i);
                 List<Tuple> rows = new ArrayList<>();
                 for (int n = 0; n < 25; n++) rows.add(Tuple.of(id, n, "batch-" + n));
-                clients.add(conn.begin().compose(tx -> conn.preparedQuery("INSERT INTO vertx_t VALUES ($1, $2, $3)").executeBatch(rows)
-                        .compose(r -> conn.preparedQuery("SELECT count(*) FROM vertx_t WHERE client = $1").execute(Tuple.of(id)))
-                        .map(r -> {
-                            assertEquals(25L, r.iterator().next().getLong(0), "client " + id + " sees its uncommitted batch");
-                            return r;
-                        })
-                        .compose(r -> tx.commit()))
+                clients.add(conn.begin()
+                        .compose(tx -> conn.preparedQuery("INSERT INTO vertx_t VALUES ($1, $2, $3)")
+                                .executeBatch(rows)
+                                .compose(r -> conn.preparedQuery("SELECT count(*) FROM vertx_t WHERE client = $1")
+                                        .execute(Tuple.of(id)))
+                                .map(r -> {
+                                    assertEquals(
+                                            25L,
+                                            r.iterator().next().getLong(0),
+                                            "client " + id + " sees its uncommitted batch");
+                                    return r;
+                                })
+                                .compose(r -> tx.commit()))
                         .compose(v -> conn.begin())
-                        .compose(tx -> conn.preparedQuery("INSERT INTO vertx_t VALUES ($1, 99, 'rolled back')").execute(Tuple.of(id))
+                        .compose(tx -> conn.preparedQuery("INSERT INTO vertx_t VALUES ($1, 99, 'rolled back')")
+                                .execute(Tuple.of(id))
                                 .compose(r -> tx.rollback()))
-                        .compose(v -> conn.preparedQuery("SELECT count(*), sum(n) FROM vertx_t WHERE client = $1").execute(Tuple.of(id)))
+                        .compose(v -> conn.preparedQuery("SELECT count(*), sum(n) FROM vertx_t WHERE client = $1")
+                                .execute(Tuple.of(id)))
                         .map(r -> {
                             Row row = r.iterator().next();
                             assertEquals(25L, row.getLong(0), "client " + id + " after commit and rollback");
@@ -134,16 +153,20 @@ class VertxPgClientIT {
         try {
             for (int round = 0; round < 3; round++) {
                 int r = round;
-                int total = await(conn.begin().compose(tx -> conn.prepare("SELECT g, $1::int * g FROM generate_series(1, 50) g")
-                        .compose(ps -> {
-                            var cursor = ps.cursor(Tuple.of(r + 2));
-                            List<Integer> seen = new ArrayList<>();
-                            return readAll(cursor, seen).map(v -> {
-                                for (int i = 0; i < seen.size(); i++) assertEquals((r + 2) * (i + 1), seen.get(i));
-                                return seen.size();
-                            }).compose(n -> ps.close().map(n));
-                        })
-                        .compose(n -> tx.commit().map(n))));
+                int total = await(conn.begin()
+                        .compose(tx -> conn.prepare("SELECT g, $1::int * g FROM generate_series(1, 50) g")
+                                .compose(ps -> {
+                                    var cursor = ps.cursor(Tuple.of(r + 2));
+                                    List<Integer> seen = new ArrayList<>();
+                                    return readAll(cursor, seen)
+                                            .map(v -> {
+                                                for (int i = 0; i < seen.size(); i++)
+                                                    assertEquals((r + 2) * (i + 1), seen.get(i));
+                                                return seen.size();
+                                            })
+                                            .compose(n -> ps.close().map(n));
+                                })
+                                .compose(n -> tx.commit().map(n))));
                 assertEquals(50, total, "round " + round);
             }
         } finally {
@@ -162,12 +185,16 @@ class VertxPgClientIT {
     @Test
     void pipelinedPooledClient() throws Exception {
         // PgBuilder.client(): requests are pipelined over the pool's connections.
-        SqlClient client = io.vertx.pgclient.PgBuilder.client().with(new PoolOptions().setMaxSize(CLIENTS))
-                .connectingTo(options()).using(vertx).build();
+        SqlClient client = io.vertx.pgclient.PgBuilder.client()
+                .with(new PoolOptions().setMaxSize(CLIENTS))
+                .connectingTo(options())
+                .using(vertx)
+                .build();
         try {
             List<Future<RowSet<Row>>> fs = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
-                fs.add(client.preparedQuery("SELECT $1::int * " + (1 + i % 6) + ", pg_backend_pid()").execute(Tuple.of(i)));
+                fs.add(client.preparedQuery("SELECT $1::int * " + (1 + i % 6) + ", pg_backend_pid()")
+                        .execute(Tuple.of(i)));
             }
             java.util.Set<Integer> pids = new java.util.HashSet<>();
             for (int i = 0; i < fs.size(); i++) {

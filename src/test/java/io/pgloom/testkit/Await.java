@@ -24,7 +24,8 @@ public final class Await {
             } catch (Exception notYet) {
                 // keep polling until the deadline
             }
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
             TimeUnit.MILLISECONDS.sleep(50);
         }
     }

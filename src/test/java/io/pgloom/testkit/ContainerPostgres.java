@@ -33,10 +33,21 @@ final class ContainerPostgres {
                 .withPassword(PostgresFixture.SUPERPASS)
                 .withDatabaseName("postgres");
         c.withCopyToContainer(Transferable.of(hba), "/etc/pgloom/pg_hba.conf");
-        c.withCommand("postgres", "-c", "hba_file=/etc/pgloom/pg_hba.conf", "-c", "max_connections=300",
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
-        c.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
-                new PortBinding(Ports.Binding.bindIp("127.0.0.1").bindPort(hostPort), new ExposedPort(5432))));
+        c.withCommand(
+                "postgres",
+                "-c",
+                "hba_file=/etc/pgloom/pg_hba.conf",
+                "-c",
+                "max_connections=300",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off");
+        c.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+                .withPortBindings(
+                        new PortBinding(Ports.Binding.bindIp("127.0.0.1").bindPort(hostPort), new ExposedPort(5432))));
         c.start();
         return c;
     }
@@ -56,7 +67,10 @@ final class ContainerPostgres {
     }
 
     static boolean running(PostgreSQLContainer c) {
-        Boolean r = docker().inspectContainerCmd(c.getContainerId()).exec().getState().getRunning();
+        Boolean r = docker().inspectContainerCmd(c.getContainerId())
+                .exec()
+                .getState()
+                .getRunning();
         return r != null && r;
     }
 }

@@ -17,11 +17,11 @@ final class DataDirCopy {
     private DataDirCopy() {}
 
     /** Folders whose contents a base backup omits (the folders themselves must exist). */
-    private static final Set<String> EMPTIED = Set.of("pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial",
-            "pg_snapshots", "pg_stat_tmp", "pg_subtrans");
+    private static final Set<String> EMPTIED = Set.of(
+            "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans");
     /** Files of the running server that must not be copied. */
-    private static final Set<String> SKIPPED = Set.of("postmaster.pid", "postmaster.opts", "backup_label",
-            "standby.signal", "recovery.signal");
+    private static final Set<String> SKIPPED =
+            Set.of("postmaster.pid", "postmaster.opts", "backup_label", "standby.signal", "recovery.signal");
 
     static void copy(Path from, Path to) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
@@ -31,17 +31,21 @@ final class DataDirCopy {
                 Files.createDirectories(target);
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
                 Path parent = dir.getParent();
-                boolean emptied = parent != null && parent.equals(from) && EMPTIED.contains(dir.getFileName().toString());
+                boolean emptied = parent != null
+                        && parent.equals(from)
+                        && EMPTIED.contains(dir.getFileName().toString());
                 return emptied ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (file.getParent().equals(from) && SKIPPED.contains(file.getFileName().toString())) return FileVisitResult.CONTINUE;
+                if (file.getParent().equals(from)
+                        && SKIPPED.contains(file.getFileName().toString())) return FileVisitResult.CONTINUE;
                 try {
                     Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
                 } catch (NoSuchFileException gone) {
-                    // removed by the server while we copied (a temp file, a recycled WAL segment): the backup does not need it
+                    // removed by the server while we copied (a temp file, a recycled WAL segment): the backup does not
+                    // need it
                 }
                 return FileVisitResult.CONTINUE;
             }

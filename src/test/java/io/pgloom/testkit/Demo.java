@@ -5,7 +5,6 @@ package io.pgloom.testkit;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -45,7 +44,9 @@ public final class Demo {
                 password = "admin"
                 """.formatted(port, http, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process proxy = new ProcessBuilder(java, "-jar", jar, conf.toString()).inheritIO().start();
+        Process proxy = new ProcessBuilder(java, "-jar", jar, conf.toString())
+                .inheritIO()
+                .start();
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping pgloom and PostgreSQL...");
@@ -96,5 +97,4 @@ public final class Demo {
             return s.getLocalPort();
         }
     }
-
 }

@@ -16,7 +16,12 @@ import java.util.concurrent.TimeUnit;
 public final class FaultProxy implements AutoCloseable {
     /** PASS forwards; DELAY sleeps before each chunk; BLACK_HOLE drops both ways; DROP_REPLIES drops only what the
      *  server sends (a request arrives, its answer is lost). Connections stay open in every mode. */
-    public enum Mode { PASS, DELAY, BLACK_HOLE, DROP_REPLIES }
+    public enum Mode {
+        PASS,
+        DELAY,
+        BLACK_HOLE,
+        DROP_REPLIES
+    }
 
     private final ServerSocket server;
     private final int targetPort;
@@ -80,7 +85,8 @@ public final class FaultProxy implements AutoCloseable {
 
     private void pump(Socket from, Socket to, boolean reply) {
         byte[] buf = new byte[16 * 1024];
-        try (from; to) {
+        try (from;
+                to) {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;

@@ -29,7 +29,8 @@ public final class FuzzChecks {
         long allocated = runOnce(clean, input);
         if (allocated > maxAllocatedBytes) allocated = runOnce(clean, input);
         if (allocated > maxAllocatedBytes) {
-            throw new AssertionError("one input allocated " + allocated + " bytes, more than the cap of " + maxAllocatedBytes);
+            throw new AssertionError(
+                    "one input allocated " + allocated + " bytes, more than the cap of " + maxAllocatedBytes);
         }
     }
 

@@ -38,7 +38,8 @@ public final class FuzzSeeds {
 
     /** Replaces the seed files of one fuzz test with these inputs (named seed-00, seed-01, ...). */
     public static void write(Class<?> test, String method, List<byte[]> seeds) throws IOException {
-        Path dir = Path.of("src/test/resources", test.getPackageName().replace('.', '/'), test.getSimpleName() + "Inputs", method);
+        Path dir = Path.of(
+                "src/test/resources", test.getPackageName().replace('.', '/'), test.getSimpleName() + "Inputs", method);
         Files.createDirectories(dir);
         try (var old = Files.list(dir)) {
             for (Path p : old.toList()) if (p.getFileName().toString().startsWith("seed-")) Files.delete(p);

@@ -12,7 +12,9 @@ public final class JarProcess {
     public static Process start(Path conf, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String jar = System.getProperty("pgloom.jar", "target/proxy.jar");
-        return new ProcessBuilder(java, "-jar", jar, conf.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(java, "-jar", jar, conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 }

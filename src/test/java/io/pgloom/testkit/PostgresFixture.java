@@ -114,9 +114,14 @@ public final class PostgresFixture implements AutoCloseable {
 
     private static String hbaRules() {
         StringBuilder hba = new StringBuilder("local all all trust\n");
-        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}};
+        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}
+        };
         for (String[] r : rules) {
-            hba.append("host all ").append(r[0]).append(" 0.0.0.0/0 ").append(r[1]).append('\n');
+            hba.append("host all ")
+                    .append(r[0])
+                    .append(" 0.0.0.0/0 ")
+                    .append(r[1])
+                    .append('\n');
             hba.append("host all ").append(r[0]).append(" ::/0 ").append(r[1]).append('\n');
         }
         return hba.toString();
@@ -133,8 +138,19 @@ public final class PostgresFixture implements AutoCloseable {
         Path pw = dataDir.getParent().resolve("pw");
         Files.writeString(pw, SUPERPASS + "\n");
         if (asNobody) PgBinaries.run("chown", "65534:65534", pw.toString());
-        run(asUser(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER, "--pwfile=" + pw,
-                "-E", "UTF8", "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"));
+        run(asUser(
+                bin.resolve("initdb").toString(),
+                "-D",
+                dataDir.toString(),
+                "-U",
+                SUPERUSER,
+                "--pwfile=" + pw,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-sync"));
         Files.delete(pw);
         String conf = """
 
@@ -152,10 +168,19 @@ public final class PostgresFixture implements AutoCloseable {
                 """.formatted(ipv6Available() ? "127.0.0.1,::1" : "127.0.0.1", port, socketDir);
         Files.writeString(dataDir.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
         StringBuilder hba = new StringBuilder("local all all trust\n");
-        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}};
+        String[][] rules = {{TRUST_USER, "trust"}, {MD5_USER, "md5"}, {PLAIN_USER, "password"}, {"all", "scram-sha-256"}
+        };
         for (String[] r : rules) {
-            hba.append("host all ").append(r[0]).append(" 127.0.0.1/32 ").append(r[1]).append('\n');
-            hba.append("host all ").append(r[0]).append(" ::1/128 ").append(r[1]).append('\n');
+            hba.append("host all ")
+                    .append(r[0])
+                    .append(" 127.0.0.1/32 ")
+                    .append(r[1])
+                    .append('\n');
+            hba.append("host all ")
+                    .append(r[0])
+                    .append(" ::1/128 ")
+                    .append(r[1])
+                    .append('\n');
         }
         Files.writeString(dataDir.resolve("pg_hba.conf"), hba.toString());
     }
@@ -166,7 +191,8 @@ public final class PostgresFixture implements AutoCloseable {
      * data folder, pg_backup_stop's backup_label, then standby.signal and primary_conninfo. The caller closes it.
      */
     public PostgresFixture startStandby() {
-        if (container != null) throw new UnsupportedOperationException("standbys need the binaries fixture (startNewFromBinaries)");
+        if (container != null)
+            throw new UnsupportedOperationException("standbys need the binaries fixture (startNewFromBinaries)");
         try {
             allowReplication();
             Path base = Files.createTempDirectory("pgloom-pgstandby-");
@@ -174,12 +200,18 @@ public final class PostgresFixture implements AutoCloseable {
             Path sock = base.resolve("sock");
             Files.createDirectories(sock);
             String label;
-            try (Connection c = superuser(); Statement st = c.createStatement()) {
+            try (Connection c = superuser();
+                    Statement st = c.createStatement()) {
                 boolean v15 = majorVersion >= 15;
-                st.execute(v15 ? "SELECT pg_backup_start('pgloom-standby', true)" : "SELECT pg_start_backup('pgloom-standby', true, false)");
+                st.execute(
+                        v15
+                                ? "SELECT pg_backup_start('pgloom-standby', true)"
+                                : "SELECT pg_start_backup('pgloom-standby', true, false)");
                 DataDirCopy.copy(dataDir, data);
-                try (ResultSet rs = st.executeQuery(v15 ? "SELECT labelfile FROM pg_backup_stop(false)"
-                        : "SELECT labelfile FROM pg_stop_backup(false, false)")) {
+                try (ResultSet rs = st.executeQuery(
+                        v15
+                                ? "SELECT labelfile FROM pg_backup_stop(false)"
+                                : "SELECT labelfile FROM pg_stop_backup(false, false)")) {
                     rs.next();
                     label = rs.getString(1);
                 }
@@ -187,8 +219,10 @@ public final class PostgresFixture implements AutoCloseable {
             Files.writeString(data.resolve("backup_label"), label);
             Files.writeString(data.resolve("standby.signal"), "");
             int standbyPort = freePort();
-            String conf = "\n# pgloom test fixture: streaming standby\nport = " + standbyPort + "\nunix_socket_directories = '" + sock
-                    + "'\nhot_standby = on\nprimary_conninfo = 'host=127.0.0.1 port=" + port + " user=" + SUPERUSER + " password="
+            String conf = "\n# pgloom test fixture: streaming standby\nport = " + standbyPort
+                    + "\nunix_socket_directories = '" + sock
+                    + "'\nhot_standby = on\nprimary_conninfo = 'host=127.0.0.1 port=" + port + " user=" + SUPERUSER
+                    + " password="
                     + SUPERPASS + " application_name=standby_" + standbyPort + "'\n";
             Files.writeString(data.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
             if (asNobody) PgBinaries.run("chown", "-R", "65534:65534", base.toString());
@@ -204,22 +238,29 @@ public final class PostgresFixture implements AutoCloseable {
     private void allowReplication() throws IOException, SQLException {
         Path hba = dataDir.resolve("pg_hba.conf");
         if (Files.readString(hba).contains(" replication ")) return;
-        Files.writeString(hba, "host replication " + SUPERUSER + " 127.0.0.1/32 scram-sha-256\n", java.nio.file.StandardOpenOption.APPEND);
-        try (Connection c = superuser(); Statement st = c.createStatement()) {
+        Files.writeString(
+                hba,
+                "host replication " + SUPERUSER + " 127.0.0.1/32 scram-sha-256\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        try (Connection c = superuser();
+                Statement st = c.createStatement()) {
             st.execute("SELECT pg_reload_conf()");
         }
     }
 
     /** Promotes a standby (as Patroni or an operator would); returns once it accepts writes. */
     public void promote() throws SQLException {
-        try (Connection c = superuser(); Statement st = c.createStatement()) {
+        try (Connection c = superuser();
+                Statement st = c.createStatement()) {
             st.execute("SELECT pg_promote(true, 60)");
         }
     }
 
     /** pg_is_in_recovery(): true on a standby. */
     public boolean inRecovery() throws SQLException {
-        try (Connection c = superuser(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+        try (Connection c = superuser();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -232,7 +273,9 @@ public final class PostgresFixture implements AutoCloseable {
         Files.copy(keyPem, key);
         if (asNobody) PgBinaries.run("chown", "65534:65534", crt.toString(), key.toString());
         PgBinaries.run("chmod", "600", key.toString());
-        Files.writeString(dataDir.resolve("postgresql.conf"), "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+        Files.writeString(
+                dataDir.resolve("postgresql.conf"),
+                "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
@@ -247,7 +290,9 @@ public final class PostgresFixture implements AutoCloseable {
             }
             Path log = dataDir.getParent().resolve("postgres.log");
             postmaster = new ProcessBuilder(asUser(bin.resolve("postgres").toString(), "-D", dataDir.toString()))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             waitReady(log);
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException("could not start PostgreSQL: " + e.getMessage(), e);
@@ -259,7 +304,8 @@ public final class PostgresFixture implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try (Connection c = superuser()) {
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SHOW server_version_num")) {
                     rs.next();
                     majorVersion = rs.getInt(1) / 10000;
                 }
@@ -276,7 +322,8 @@ public final class PostgresFixture implements AutoCloseable {
     }
 
     private void createRoles() throws SQLException {
-        try (Connection c = superuser(); Statement st = c.createStatement()) {
+        try (Connection c = superuser();
+                Statement st = c.createStatement()) {
             st.execute("SET password_encryption = 'md5'");
             st.execute("CREATE ROLE " + MD5_USER + " LOGIN PASSWORD '" + MD5_PASS + "'");
             st.execute("SET password_encryption = 'scram-sha-256'");

@@ -18,16 +18,24 @@ class PostgresFixtureIT {
     void runsTheRequestedMajorWithEveryAuthMethod() throws Exception {
         PostgresFixture pg = PostgresFixture.shared();
         assertEquals(Integer.getInteger("pg.version", 17), pg.majorVersion());
-        String[][] roles = {{"scram_user", "scram_pw", "scram-sha-256"}, {"md5_user", "md5_pw", "md5"},
-            {"plain_user", "plain_pw", "password"}, {"trust_user", null, "trust"}, {"app", "app", "scram-sha-256"}};
+        String[][] roles = {
+            {"scram_user", "scram_pw", "scram-sha-256"},
+            {"md5_user", "md5_pw", "md5"},
+            {"plain_user", "plain_pw", "password"},
+            {"trust_user", null, "trust"},
+            {"app", "app", "scram-sha-256"}
+        };
         for (String[] r : roles) {
-            try (Connection c = pg.connect("app", r[0], r[1]); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT current_user")) {
+            try (Connection c = pg.connect("app", r[0], r[1]);
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT current_user")) {
                 rs.next();
                 assertEquals(r[0], rs.getString(1), r[2]);
             }
         }
-        assertThrows(SQLException.class, () -> pg.connect("app", "scram_user", "wrong").close());
+        assertThrows(
+                SQLException.class,
+                () -> pg.connect("app", "scram_user", "wrong").close());
     }
 
     @Test
@@ -40,7 +48,9 @@ class PostgresFixtureIT {
             pg.start();
             assertTrue(pg.isRunning());
             assertEquals(port, pg.port());
-            try (Connection c = pg.superuser(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+            try (Connection c = pg.superuser();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT 1")) {
                 assertTrue(rs.next());
             }
         }

@@ -28,16 +28,22 @@ public final class ProxyHarness implements AutoCloseable {
     }
 
     /** As above, with the admin HTTP endpoint on httpListen ("" = off; "127.0.0.1:0" = any free port). */
-    public static ProxyHarness start(PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables,
-                                     String httpListen) {
+    public static ProxyHarness start(
+            PostgresFixture pg, String poolMode, String extraProxyKeys, String extraTables, String httpListen) {
         try {
             int port = freePort();
             // Test defaults, each overridable by a line of extraProxyKeys (TOML forbids a key twice).
             StringBuilder keys = new StringBuilder();
-            for (String d : new String[] {"default_pool_size = 10", "query_wait_timeout = 20", "server_login_retry = 1",
-                "shutdown_timeout = 10", "auth_failure_delay = 0.1"}) {
+            for (String d : new String[] {
+                "default_pool_size = 10",
+                "query_wait_timeout = 20",
+                "server_login_retry = 1",
+                "shutdown_timeout = 10",
+                "auth_failure_delay = 0.1"
+            }) {
                 String k = d.substring(0, d.indexOf(' '));
-                if (!extraProxyKeys.matches("(?s)(.*\\n)?\\s*" + k + "\\s*=.*")) keys.append(d).append('\n');
+                if (!extraProxyKeys.matches("(?s)(.*\\n)?\\s*" + k + "\\s*=.*"))
+                    keys.append(d).append('\n');
             }
             keys.append(extraProxyKeys);
             String toml = """

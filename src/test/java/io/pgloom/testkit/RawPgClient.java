@@ -45,7 +45,8 @@ public final class RawPgClient implements AutoCloseable {
             int t = reader.next();
             if (t < 0) throw new IOException("connection closed before ReadyForQuery");
             if (t == MessageType.ERROR_RESPONSE) {
-                throw new IOException("error: " + ErrorResponses.parse(reader.buffer(), reader.bodyStart(), reader.bodyLength()));
+                throw new IOException(
+                        "error: " + ErrorResponses.parse(reader.buffer(), reader.bodyStart(), reader.bodyLength()));
             }
             if (t == MessageType.READY_FOR_QUERY) return reader.buffer()[reader.bodyStart()];
         }

@@ -41,9 +41,24 @@ public final class TestCertificates {
     public static TestCertificates create(String keyAlg, boolean expiredServer) throws Exception {
         Path dir = Files.createTempDirectory("pgloom-certs");
         TestCertificates t = new TestCertificates(dir);
-        String[] alg = keyAlg.equals("EC") ? new String[] {"-keyalg", "EC", "-groupname", "secp256r1"} : new String[] {"-keyalg", "RSA", "-keysize", "2048"};
-        t.keytool(concat(new String[] {"-genkeypair", "-alias", "ca", "-dname", "CN=pgloom test CA", "-ext", "bc:c",
-            "-validity", "2", "-keystore", "ca.p12"}, alg));
+        String[] alg = keyAlg.equals("EC")
+                ? new String[] {"-keyalg", "EC", "-groupname", "secp256r1"}
+                : new String[] {"-keyalg", "RSA", "-keysize", "2048"};
+        t.keytool(concat(
+                new String[] {
+                    "-genkeypair",
+                    "-alias",
+                    "ca",
+                    "-dname",
+                    "CN=pgloom test CA",
+                    "-ext",
+                    "bc:c",
+                    "-validity",
+                    "2",
+                    "-keystore",
+                    "ca.p12"
+                },
+                alg));
         t.keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-file", "ca.pem");
         t.issue("server", "CN=localhost", "san=ip:127.0.0.1,dns:localhost", alg, expiredServer);
         t.issue("client", "CN=app", null, alg, false);
@@ -51,10 +66,24 @@ public final class TestCertificates {
     }
 
     private void issue(String name, String dn, String san, String[] alg, boolean expired) throws Exception {
-        keytool(concat(new String[] {"-genkeypair", "-alias", name, "-dname", dn, "-validity", "2", "-keystore", name + ".p12"}, alg));
+        keytool(concat(
+                new String[] {"-genkeypair", "-alias", name, "-dname", dn, "-validity", "2", "-keystore", name + ".p12"
+                },
+                alg));
         keytool("-certreq", "-alias", name, "-keystore", name + ".p12", "-file", name + ".csr");
-        List<String> gen = new ArrayList<>(List.of("-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", name + ".csr",
-                "-outfile", name + ".pem", "-rfc", "-validity", "2"));
+        List<String> gen = new ArrayList<>(List.of(
+                "-gencert",
+                "-alias",
+                "ca",
+                "-keystore",
+                "ca.p12",
+                "-infile",
+                name + ".csr",
+                "-outfile",
+                name + ".pem",
+                "-rfc",
+                "-validity",
+                "2"));
         if (san != null) gen.addAll(List.of("-ext", san));
         if (expired) {
             gen.remove("-validity");
@@ -63,15 +92,19 @@ public final class TestCertificates {
         }
         keytool(gen.toArray(new String[0]));
         // The chain: the certificate, then the CA.
-        Files.writeString(dir.resolve(name + ".pem"), Files.readString(dir.resolve(name + ".pem")) + Files.readString(caPem));
+        Files.writeString(
+                dir.resolve(name + ".pem"), Files.readString(dir.resolve(name + ".pem")) + Files.readString(caPem));
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(dir.resolve(name + ".p12"))) {
             ks.load(in, "changeit".toCharArray());
         }
         Key key = ks.getKey(name, "changeit".toCharArray());
         Files.write(dir.resolve(name + ".pk8"), key.getEncoded());
-        Files.writeString(dir.resolve(name + ".key"), "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Files.writeString(
+                dir.resolve(name + ".key"),
+                "-----BEGIN PRIVATE KEY-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                        + "\n-----END PRIVATE KEY-----\n");
     }
 
     private void keytool(String... args) throws IOException, InterruptedException {
@@ -79,9 +112,13 @@ public final class TestCertificates {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("-storepass", "changeit", "-storetype", "PKCS12", "-noprompt"));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("keytool " + String.join(" ", args) + ": " + out);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0)
+            throw new IOException("keytool " + String.join(" ", args) + ": " + out);
     }
 
     private static String[] concat(String[] a, String[] b) {

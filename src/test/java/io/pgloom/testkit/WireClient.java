@@ -77,7 +77,7 @@ public final class WireClient implements AutoCloseable {
                     String[] kv = cstrings(body);
                     parameters.put(kv[0], kv[1]);
                 }
-                case MessageType.NOTICE_RESPONSE, MessageType.BACKEND_KEY_DATA -> { }
+                case MessageType.NOTICE_RESPONSE, MessageType.BACKEND_KEY_DATA -> {}
                 case MessageType.AUTHENTICATION -> got.add("R " + FrameWriter.getInt(body, 0));
                 case MessageType.COMMAND_COMPLETE -> got.add("C " + cstrings(body)[0]);
                 case MessageType.ERROR_RESPONSE -> got.add("E " + field(body, 'C') + " " + field(body, 'M'));
@@ -113,16 +113,30 @@ public final class WireClient implements AutoCloseable {
     }
 
     public static byte[] query(String sql) {
-        return new FrameWriter(sql.length() + 8).begin(MessageType.QUERY).cstring(sql).end().toByteArray();
+        return new FrameWriter(sql.length() + 8)
+                .begin(MessageType.QUERY)
+                .cstring(sql)
+                .end()
+                .toByteArray();
     }
 
     public static byte[] parse(String name, String sql) {
-        return new FrameWriter(64).begin(MessageType.PARSE).cstring(name).cstring(sql).int16(0).end().toByteArray();
+        return new FrameWriter(64)
+                .begin(MessageType.PARSE)
+                .cstring(name)
+                .cstring(sql)
+                .int16(0)
+                .end()
+                .toByteArray();
     }
 
     /** Bind with text parameters (none when values is empty) and text results. */
     public static byte[] bind(String portal, String statement, String... values) {
-        FrameWriter w = new FrameWriter(64).begin(MessageType.BIND).cstring(portal).cstring(statement).int16(0)
+        FrameWriter w = new FrameWriter(64)
+                .begin(MessageType.BIND)
+                .cstring(portal)
+                .cstring(statement)
+                .int16(0)
                 .int16(values.length);
         for (String v : values) {
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
@@ -132,15 +146,30 @@ public final class WireClient implements AutoCloseable {
     }
 
     public static byte[] describePortal(String portal) {
-        return new FrameWriter(16).begin(MessageType.DESCRIBE).int8(MessageType.TARGET_PORTAL).cstring(portal).end().toByteArray();
+        return new FrameWriter(16)
+                .begin(MessageType.DESCRIBE)
+                .int8(MessageType.TARGET_PORTAL)
+                .cstring(portal)
+                .end()
+                .toByteArray();
     }
 
     public static byte[] execute(String portal) {
-        return new FrameWriter(16).begin(MessageType.EXECUTE).cstring(portal).int32(0).end().toByteArray();
+        return new FrameWriter(16)
+                .begin(MessageType.EXECUTE)
+                .cstring(portal)
+                .int32(0)
+                .end()
+                .toByteArray();
     }
 
     public static byte[] closeStatement(String name) {
-        return new FrameWriter(16).begin(MessageType.CLOSE).int8(MessageType.TARGET_STATEMENT).cstring(name).end().toByteArray();
+        return new FrameWriter(16)
+                .begin(MessageType.CLOSE)
+                .int8(MessageType.TARGET_STATEMENT)
+                .cstring(name)
+                .end()
+                .toByteArray();
     }
 
     public static byte[] flush() {

@@ -25,7 +25,10 @@ class PemTest {
 
     private Path pem(String kind, byte[] der) throws Exception {
         Path f = dir.resolve(kind.replace(' ', '_') + ".pem");
-        Files.writeString(f, "-----BEGIN " + kind + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END " + kind + "-----\n");
+        Files.writeString(
+                f,
+                "-----BEGIN " + kind + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END " + kind
+                        + "-----\n");
         return f;
     }
 
@@ -34,24 +37,30 @@ class PemTest {
         var kp = KeyPairGenerator.getInstance("RSA");
         kp.initialize(2048);
         PrivateKey key = kp.generateKeyPair().getPrivate();
-        assertArrayEquals(key.getEncoded(), Pem.privateKey(pem("PRIVATE KEY", key.getEncoded())).getEncoded());
+        assertArrayEquals(
+                key.getEncoded(),
+                Pem.privateKey(pem("PRIVATE KEY", key.getEncoded())).getEncoded());
         // PKCS#1 is the OCTET STRING inside the PKCS#8 structure: the last field of the outer SEQUENCE.
         byte[] pk8 = key.getEncoded();
         int i = 4 + 3 + 15; // SEQUENCE(0x30 0x82 len len) INTEGER 0 (3 bytes) AlgorithmIdentifier for RSA (15 bytes)
         assertEquals(0x04, pk8[i] & 0xff, "an OCTET STRING follows the algorithm");
         int lenBytes = pk8[i + 1] & 0x7f;
         byte[] pkcs1 = Arrays.copyOfRange(pk8, i + 2 + lenBytes, pk8.length);
-        assertArrayEquals(key.getEncoded(), Pem.privateKey(pem("RSA PRIVATE KEY", pkcs1)).getEncoded());
+        assertArrayEquals(
+                key.getEncoded(), Pem.privateKey(pem("RSA PRIVATE KEY", pkcs1)).getEncoded());
     }
 
     @Test
     void readsSec1EcKeysAsOpensslWritesThem() throws Exception {
         Path key = dir.resolve("ec.key");
         try {
-            Process p = new ProcessBuilder("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key.toString())
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key.toString())
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
-            Assumptions.assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl could not make an EC key");
+            Assumptions.assumeTrue(
+                    p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl could not make an EC key");
         } catch (java.io.IOException e) {
             Assumptions.abort("openssl is not installed; SEC1 key not generated");
         }
@@ -62,15 +71,21 @@ class PemTest {
     @Test
     void errorsNameTheFileAndNeverTheKey() throws Exception {
         Path missing = dir.resolve("nope.pem");
-        assertTrue(assertThrows(Pem.PemException.class, () -> Pem.privateKey(missing)).getMessage().startsWith(missing.toString()));
+        assertTrue(assertThrows(Pem.PemException.class, () -> Pem.privateKey(missing))
+                .getMessage()
+                .startsWith(missing.toString()));
         Path garbage = dir.resolve("garbage.pem");
-        Files.writeString(garbage, "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n");
-        String msg = assertThrows(Pem.PemException.class, () -> Pem.privateKey(garbage)).getMessage();
+        Files.writeString(
+                garbage, "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n");
+        String msg = assertThrows(Pem.PemException.class, () -> Pem.privateKey(garbage))
+                .getMessage();
         assertTrue(msg.contains("garbage.pem"));
         assertFalse(msg.contains("c2VjcmV0"), "no key material in the message");
         Path enc = dir.resolve("enc.pem");
         Files.writeString(enc, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
-        assertTrue(assertThrows(Pem.PemException.class, () -> Pem.privateKey(enc)).getMessage().contains("encrypted"));
+        assertTrue(assertThrows(Pem.PemException.class, () -> Pem.privateKey(enc))
+                .getMessage()
+                .contains("encrypted"));
         assertThrows(Pem.PemException.class, () -> Pem.certificates(garbage));
     }
 }

@@ -62,14 +62,16 @@ class TraceIT {
     }
 
     private static String one(Connection c, String sql, String column) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), sql + " returned a row");
             return rs.getString(column);
         }
     }
 
     private static String clientId(Connection adm, String appName) throws SQLException {
-        try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+        try (Statement st = adm.createStatement();
+                ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
             while (rs.next()) if (appName.equals(rs.getString("application_name"))) return rs.getString("id");
         }
         throw new AssertionError("no client with application_name " + appName);
@@ -77,7 +79,8 @@ class TraceIT {
 
     private static List<String> traces(Connection adm) throws SQLException {
         List<String> ids = new ArrayList<>();
-        try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW TRACES")) {
+        try (Statement st = adm.createStatement();
+                ResultSet rs = st.executeQuery("SHOW TRACES")) {
             while (rs.next()) ids.add(rs.getString("id"));
         }
         return ids;
@@ -98,8 +101,9 @@ class TraceIT {
         Path dir = Files.createTempDirectory("pgloom-trace");
         Path file = dir.resolve("trace.log");
         try (ProxyHarness p = ProxyHarness.start(pg, "session", "", traceTable(dir, false));
-             Connection adm = admin(p); Connection a = named(p, "app", "app", "trace-a");
-             Connection b = named(p, "app", "app", "trace-b")) {
+                Connection adm = admin(p);
+                Connection a = named(p, "app", "app", "trace-a");
+                Connection b = named(p, "app", "app", "trace-b")) {
             String idA = clientId(adm, "trace-a");
             String idB = clientId(adm, "trace-b");
             String trace = one(adm, "TRACE ON " + idA + " FOR 60s LEVEL full", "id");
@@ -119,11 +123,25 @@ class TraceIT {
                 assertTrue(client.equals(idA) || client.equals("-"), "only " + idA + " appears: " + line);
                 assertFalse(line.contains(" " + idB + " "), line);
             }
-            assertTrue(Pattern.compile(" " + idA + " > Parse len=\\d+ \\+[0-9.]+ms statement=\"[^\"]*\" query=\"SELECT 'alpha_marker_1' AS v\"")
-                    .matcher(text).find(), "Parse line with the query text at level full:\n" + text);
-            assertTrue(Pattern.compile(" " + idA + " < ReadyForQuery len=5 \\+[0-9.]+ms status=I").matcher(text).find(), text);
-            assertTrue(Pattern.compile(" " + idA + " < CommandComplete len=\\d+ \\+[0-9.]+ms tag=\"SELECT 1\"").matcher(text).find(), text);
-            try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW TRACES")) {
+            assertTrue(
+                    Pattern.compile(
+                                    " " + idA
+                                            + " > Parse len=\\d+ \\+[0-9.]+ms statement=\"[^\"]*\" query=\"SELECT 'alpha_marker_1' AS v\"")
+                            .matcher(text)
+                            .find(),
+                    "Parse line with the query text at level full:\n" + text);
+            assertTrue(
+                    Pattern.compile(" " + idA + " < ReadyForQuery len=5 \\+[0-9.]+ms status=I")
+                            .matcher(text)
+                            .find(),
+                    text);
+            assertTrue(
+                    Pattern.compile(" " + idA + " < CommandComplete len=\\d+ \\+[0-9.]+ms tag=\"SELECT 1\"")
+                            .matcher(text)
+                            .find(),
+                    text);
+            try (Statement st = adm.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW TRACES")) {
                 assertTrue(rs.next());
                 assertEquals(1, rs.getInt("sessions"), "the trace covers one session");
                 assertEquals("full", rs.getString("level"));
@@ -132,12 +150,18 @@ class TraceIT {
 
             assertEquals(trace, one(adm, "TRACE OFF " + trace, "id"));
             assertEquals(List.of(), traces(adm));
-            Await.until(() -> read(file).contains(trace + " - - trace_ended reason=trace_off"), 20, "trace_ended in the file");
-            SQLException unknown = assertThrows(SQLException.class, () -> adm.createStatement().execute("TRACE OFF T-999"));
+            Await.until(
+                    () -> read(file).contains(trace + " - - trace_ended reason=trace_off"),
+                    20,
+                    "trace_ended in the file");
+            SQLException unknown =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("TRACE OFF T-999"));
             assertEquals("42601", unknown.getSQLState());
-            SQLException tooLong = assertThrows(SQLException.class, () -> adm.createStatement().execute("TRACE ON FOR 5h"));
+            SQLException tooLong =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("TRACE ON FOR 5h"));
             assertTrue(tooLong.getMessage().contains("max_duration"), tooLong.getMessage());
-            SQLException values = assertThrows(SQLException.class, () -> adm.createStatement().execute("SET trace_values = true"));
+            SQLException values =
+                    assertThrows(SQLException.class, () -> adm.createStatement().execute("SET trace_values = true"));
             assertEquals("42501", values.getSQLState(), "trace_values is for the config file only");
         }
     }
@@ -158,16 +182,21 @@ class TraceIT {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TEMP TABLE trace_copy (v text)");
             }
-            long rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY trace_copy FROM STDIN",
-                    new ByteArrayInputStream((COPY_SECRET + "\n").getBytes(StandardCharsets.UTF_8)));
+            long rows = c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY trace_copy FROM STDIN",
+                            new ByteArrayInputStream((COPY_SECRET + "\n").getBytes(StandardCharsets.UTF_8)));
             assertEquals(1, rows);
             assertEquals(COPY_SECRET, one(c, "SELECT v FROM trace_copy", "v"));
         }
         try (Connection c = named(p, PostgresFixture.MD5_USER, PostgresFixture.MD5_PASS, "md5")) {
             one(c, "SELECT 'md5_login_done' AS v", "v");
         }
-        Await.until(() -> read(file).contains("md5_login_done") && read(file).contains("closed reason=client_close"),
-                20, "the traffic in the trace file");
+        Await.until(
+                () -> read(file).contains("md5_login_done") && read(file).contains("closed reason=client_close"),
+                20,
+                "the traffic in the trace file");
     }
 
     private static final String HBA = """
@@ -185,14 +214,19 @@ class TraceIT {
         Path dir = Files.createTempDirectory("pgloom-trace");
         Path file = dir.resolve("trace.log");
         Path pcap = dir.resolve("trace.pcap");
-        try (ProxyHarness p = ProxyHarness.start(pg, "session", "", traceTable(dir, false) + HBA); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(pg, "session", "", traceTable(dir, false) + HBA);
+                Connection adm = admin(p)) {
             one(adm, "TRACE ON LEVEL full FOR 2min", "id");
             secretTraffic(p, adm, file);
             String text = read(file);
             String bytes = readBytes(pcap);
             // The login was traced (the session started while the trace ran), with its secrets redacted.
             assertTrue(text.contains("StartupMessage") && text.contains("user=\"scram_user\""), text);
-            assertTrue(Pattern.compile("< Authentication len=\\d+ \\+[0-9.]+ms from=pgloom auth=sasl mechanism=").matcher(text).find(), text);
+            assertTrue(
+                    Pattern.compile("< Authentication len=\\d+ \\+[0-9.]+ms from=pgloom auth=sasl mechanism=")
+                            .matcher(text)
+                            .find(),
+                    text);
             assertTrue(text.contains("> PasswordMessage") && text.contains("password=<redacted>"), text);
             assertTrue(text.contains("query=\"SELECT $1::text AS v\""), "level full shows query text:\n" + text);
             assertTrue(text.contains("$1=<16 bytes>"), "a redacted value says how long it was:\n" + text);
@@ -201,9 +235,13 @@ class TraceIT {
                 assertFalse(s.isEmpty(), where + " is written");
                 assertFalse(s.contains(BIND_SECRET), "no bind value in the " + where);
                 assertFalse(s.contains(COPY_SECRET), "no COPY data or row value in the " + where);
-                assertFalse(s.contains(PostgresFixture.SCRAM_PASS) || s.contains(PostgresFixture.MD5_PASS), "no password in the " + where);
+                assertFalse(
+                        s.contains(PostgresFixture.SCRAM_PASS) || s.contains(PostgresFixture.MD5_PASS),
+                        "no password in the " + where);
                 assertFalse(Pattern.compile("md5[0-9a-f]{32}").matcher(s).find(), "no MD5 response in the " + where);
-                assertFalse(s.contains("n,,n=") || s.contains("c=biws") || s.contains("i=4096"), "no SCRAM message in the " + where);
+                assertFalse(
+                        s.contains("n,,n=") || s.contains("c=biws") || s.contains("i=4096"),
+                        "no SCRAM message in the " + where);
             }
         }
     }
@@ -213,9 +251,11 @@ class TraceIT {
         PostgresFixture pg = PostgresFixture.shared();
         Path dir = Files.createTempDirectory("pgloom-trace");
         Path file = dir.resolve("trace.log");
-        try (ProxyHarness p = ProxyHarness.start(pg, "session", "", traceTable(dir, true) + HBA); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(pg, "session", "", traceTable(dir, true) + HBA);
+                Connection adm = admin(p)) {
             one(adm, "TRACE ON LEVEL full", "id");
-            try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW TRACES")) {
+            try (Statement st = adm.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW TRACES")) {
                 assertTrue(rs.next());
                 assertEquals("shown", rs.getString("values"));
             }
@@ -223,11 +263,15 @@ class TraceIT {
             String text = read(file);
             String bytes = readBytes(dir.resolve("trace.pcap"));
             assertTrue(text.contains("$1=\"" + BIND_SECRET + "\""), "bind values shown:\n" + text);
-            assertTrue(text.contains("> CopyData") && text.contains("data=\"" + COPY_SECRET + "\\n\""), "COPY data shown:\n" + text);
+            assertTrue(
+                    text.contains("> CopyData") && text.contains("data=\"" + COPY_SECRET + "\\n\""),
+                    "COPY data shown:\n" + text);
             assertTrue(bytes.contains(BIND_SECRET), "and in the pcap");
             for (String s : List.of(text, bytes)) {
                 assertFalse(Pattern.compile("md5[0-9a-f]{32}").matcher(s).find(), "no MD5 response even so");
-                assertFalse(s.contains("n,,n=") || s.contains("c=biws") || s.contains("i=4096"), "no SCRAM message even so");
+                assertFalse(
+                        s.contains("n,,n=") || s.contains("c=biws") || s.contains("i=4096"),
+                        "no SCRAM message even so");
             }
         }
     }
@@ -238,47 +282,87 @@ class TraceIT {
         Path dir = Files.createTempDirectory("pgloom-trace");
         Path file = dir.resolve("trace.log");
         try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false), "127.0.0.1:0");
-             Connection adm = admin(p)) {
+                Connection adm = admin(p)) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + p.pgloom().httpPort();
-            HttpResponse<String> anonymous = http.send(post(base + "/trace", "ON user=app FOR 30s LEVEL summary", null),
+            HttpResponse<String> anonymous = http.send(
+                    post(base + "/trace", "ON user=app FOR 30s LEVEL summary", null),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(401, anonymous.statusCode());
-            assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
-            assertEquals(401, http.send(post(base + "/trace", "ON", "admin:wrong"), HttpResponse.BodyHandlers.ofString()).statusCode());
-            assertEquals(401, http.send(post(base + "/trace", "ON", "app:app"), HttpResponse.BodyHandlers.ofString()).statusCode(),
+            assertTrue(anonymous
+                    .headers()
+                    .firstValue("WWW-Authenticate")
+                    .orElse("")
+                    .startsWith("Basic"));
+            assertEquals(
+                    401,
+                    http.send(post(base + "/trace", "ON", "admin:wrong"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
+            assertEquals(
+                    401,
+                    http.send(post(base + "/trace", "ON", "app:app"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode(),
                     "a user outside admin.users is refused");
-            assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(base + "/trace")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode(), "listing needs credentials too");
+            assertEquals(
+                    401,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/trace"))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode(),
+                    "listing needs credentials too");
             assertEquals(List.of(), traces(adm), "nothing started without credentials");
 
-            HttpResponse<String> started = http.send(post(base + "/trace", "ON user=app FOR 30s LEVEL summary", "admin:admin"),
+            HttpResponse<String> started = http.send(
+                    post(base + "/trace", "ON user=app FOR 30s LEVEL summary", "admin:admin"),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, started.statusCode(), started.body());
             assertTrue(started.body().contains("\tuser=app\tsummary\t"), started.body());
-            try (Statement st = adm.createStatement(); ResultSet rs = st.executeQuery("SHOW TRACES")) {
+            try (Statement st = adm.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW TRACES")) {
                 assertTrue(rs.next());
                 assertEquals("admin (http)", rs.getString("started_by"));
             }
-            HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create(base + "/trace"))
-                    .header("Authorization", basic("admin:admin")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> listed = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/trace"))
+                            .header("Authorization", basic("admin:admin"))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, listed.statusCode());
             assertTrue(listed.body().startsWith("id\tscope\t") && listed.body().contains("user=app"), listed.body());
-            assertEquals(400, http.send(post(base + "/trace", "ON colour=blue", "admin:admin"), HttpResponse.BodyHandlers.ofString())
-                    .statusCode());
+            assertEquals(
+                    400,
+                    http.send(
+                                    post(base + "/trace", "ON colour=blue", "admin:admin"),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
 
             try (Connection app = p.app()) {
                 one(app, "SELECT 'http_marker' AS v", "v");
             }
-            Await.until(() -> read(file).contains("> Query") || read(file).contains("> Parse"), 20, "app's messages in the file");
+            Await.until(
+                    () -> read(file).contains("> Query") || read(file).contains("> Parse"),
+                    20,
+                    "app's messages in the file");
             assertFalse(read(file).contains("http_marker"), "level summary shows no query text");
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = http.send(
+                            HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(metrics.contains("pgloom_traces_active 1.0"), metrics);
-            assertTrue(Pattern.compile("(?m)^pgloom_trace_messages_total [1-9]").matcher(metrics).find(), "messages counted");
+            assertTrue(
+                    Pattern.compile("(?m)^pgloom_trace_messages_total [1-9]")
+                            .matcher(metrics)
+                            .find(),
+                    "messages counted");
             assertTrue(metrics.contains("pgloom_trace_dropped_total 0.0"), "nothing dropped");
 
-            HttpResponse<String> off = http.send(post(base + "/trace", "OFF all", "admin:admin"), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> off =
+                    http.send(post(base + "/trace", "OFF all", "admin:admin"), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, off.statusCode());
             assertEquals(List.of(), traces(adm));
         }
@@ -299,7 +383,8 @@ class TraceIT {
         PostgresFixture pg = PostgresFixture.shared();
         Path dir = Files.createTempDirectory("pgloom-trace");
         Path file = dir.resolve("trace.log");
-        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false)); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false));
+                Connection adm = admin(p)) {
             String trace = one(adm, "TRACE ON user=app LEVEL summary", "id");
             try (Connection c = named(p, "app", "app", "pcap")) {
                 one(c, "SELECT 'pcap_marker' AS v", "v");
@@ -316,7 +401,8 @@ class TraceIT {
                 one(c, "SELECT count(*) AS v FROM generate_series(1, 100)", "v");
                 c.commit();
             }
-            Await.until(() -> read(file).contains("closed reason=client_close"), 20, "the session's end in the trace file");
+            Await.until(
+                    () -> read(file).contains("closed reason=client_close"), 20, "the session's end in the trace file");
             one(adm, "TRACE OFF " + trace, "id");
             Await.until(() -> read(file).contains("trace_ended"), 20, "the trace's end");
             String text = read(file);
@@ -329,7 +415,9 @@ class TraceIT {
             assertTrue(s.handshake() && s.finished(), "the stream opens with SYN and ends with FIN");
             assertTrue(s.fromClient().size() > 10 && s.toClient().size() > 10, "both directions carry messages");
             PcapReader.checkMessages(s);
-            assertFalse(new String(Files.readAllBytes(dir.resolve("trace.pcap")), StandardCharsets.ISO_8859_1).contains("pcap_marker"),
+            assertFalse(
+                    new String(Files.readAllBytes(dir.resolve("trace.pcap")), StandardCharsets.ISO_8859_1)
+                            .contains("pcap_marker"),
                     "query text masked in the pcap at level summary");
         }
     }
@@ -360,8 +448,11 @@ class TraceIT {
                 password = "admin"
                 """.formatted(port, pg.port()));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process proc = new ProcessBuilder(java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process proc = new ProcessBuilder(
+                        java, "-jar", System.getProperty("pgloom.jar", "target/proxy.jar"), conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             Await.until(() -> Await.accepts(port), 30, "pgloom to listen");
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/";
@@ -375,17 +466,31 @@ class TraceIT {
             named.setProperty("ApplicationName", "expiry-b");
             named.setProperty("assumeMinServerVersion", "10");
             try (Connection adm = DriverManager.getConnection(url + "pgloom", simple);
-                 Connection a = DriverManager.getConnection(url + "app?user=app&password=app");
-                 Connection b = DriverManager.getConnection(url + "app", named)) {
+                    Connection a = DriverManager.getConnection(url + "app?user=app&password=app");
+                    Connection b = DriverManager.getConnection(url + "app", named)) {
                 String t1 = one(adm, "TRACE ON user=app FOR 2s LEVEL headers", "id");
                 one(a, "SELECT 'before' AS v", "v");
-                Await.until(() -> read(file).contains(" " + t1 + " ") && read(file).contains("> Parse"), 20, "a's messages traced");
+                Await.until(
+                        () -> read(file).contains(" " + t1 + " ") && read(file).contains("> Parse"),
+                        20,
+                        "a's messages traced");
                 Await.until(() -> traces(adm).isEmpty(), 20, "the trace to expire");
-                Await.until(() -> read(file).contains(t1 + " - - trace_ended reason=expired"), 20, "trace_ended in the trace file");
-                Await.until(() -> read(log).contains("event=trace_ended trace=" + t1 + " reason=expired"), 20, "trace_ended in the log");
+                Await.until(
+                        () -> read(file).contains(t1 + " - - trace_ended reason=expired"),
+                        20,
+                        "trace_ended in the trace file");
+                Await.until(
+                        () -> read(log).contains("event=trace_ended trace=" + t1 + " reason=expired"),
+                        20,
+                        "trace_ended in the log");
                 String logText = read(log);
-                assertTrue(Pattern.compile("event=trace_started trace=" + t1 + " scope=\"user=app\" level=headers values=false "
-                        + "by=admin via=console expires=\\S+ file=" + Pattern.quote(file.toString())).matcher(logText).find(), logText);
+                assertTrue(
+                        Pattern.compile("event=trace_started trace=" + t1
+                                        + " scope=\"user=app\" level=headers values=false "
+                                        + "by=admin via=console expires=\\S+ file=" + Pattern.quote(file.toString()))
+                                .matcher(logText)
+                                .find(),
+                        logText);
                 String atExpiry = read(file);
 
                 for (int i = 0; i < 5; i++) one(a, "SELECT 'after' AS v", "v");
@@ -394,7 +499,12 @@ class TraceIT {
                 String idB = clientId(adm, "expiry-b");
                 String t2 = one(adm, "TRACE ON " + idB + " FOR 30s", "id");
                 one(b, "SELECT 'sync' AS v", "v");
-                Await.until(() -> Pattern.compile(" " + t2 + " " + idB + " > Parse").matcher(read(file)).find(), 20, "b's query traced");
+                Await.until(
+                        () -> Pattern.compile(" " + t2 + " " + idB + " > Parse")
+                                .matcher(read(file))
+                                .find(),
+                        20,
+                        "b's query traced");
                 String later = read(file).substring(atExpiry.length());
                 assertFalse(later.contains(" " + t1 + " "), "nothing more under the expired trace:\n" + later);
             }
@@ -418,7 +528,8 @@ class TraceIT {
                 cert_file = "%s"
                 key_file = "%s"
                 """.formatted(certs.serverCertPem, certs.serverKeyPem);
-        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false) + tls); Connection adm = admin(p)) {
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", traceTable(dir, false) + tls);
+                Connection adm = admin(p)) {
             one(adm, "TRACE ON user=app LEVEL full", "id");
             Properties props = new Properties();
             props.setProperty("sslmode", "verify-full");
@@ -426,15 +537,22 @@ class TraceIT {
             try (Connection c = p.connect("app", "app", "app", props)) {
                 one(c, "SELECT 'tls_marker' AS v", "v");
             }
-            Await.until(() -> read(file).contains("closed reason=client_close"), 20, "the TLS session in the trace file");
+            Await.until(
+                    () -> read(file).contains("closed reason=client_close"), 20, "the TLS session in the trace file");
             String text = read(file);
-            assertTrue(Pattern.compile("> SSLRequest len=8 .*\\n.*< SSLResponse len=1 \\S+ from=pgloom answer=S\\n.*> StartupMessage")
-                    .matcher(text).find(), "the SSLRequest, its answer, then the startup packet read after the handshake:\n" + text);
+            assertTrue(
+                    Pattern.compile(
+                                    "> SSLRequest len=8 .*\\n.*< SSLResponse len=1 \\S+ from=pgloom answer=S\\n.*> StartupMessage")
+                            .matcher(text)
+                            .find(),
+                    "the SSLRequest, its answer, then the startup packet read after the handshake:\n" + text);
             assertTrue(text.contains("query=\"SELECT 'tls_marker' AS v\""), "the query, decrypted:\n" + text);
             List<PcapReader.Stream> streams = PcapReader.read(dir.resolve("trace.pcap"));
             assertEquals(1, streams.size());
             // Wireshark would expect TLS after an accepted SSLRequest: the pcap starts at the startup packet.
-            assertEquals(3, java.nio.ByteBuffer.wrap(streams.get(0).fromClient().get(0)).getInt(4) >>> 16);
+            assertEquals(
+                    3,
+                    java.nio.ByteBuffer.wrap(streams.get(0).fromClient().get(0)).getInt(4) >>> 16);
             PcapReader.checkMessages(streams.get(0));
         }
     }

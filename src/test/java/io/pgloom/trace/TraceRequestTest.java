@@ -36,7 +36,8 @@ class TraceRequestTest {
         assertEquals(Duration.ofSeconds(90), parse("FOR 90").duration());
         assertEquals(Duration.ofMillis(500), parse("FOR 500ms").duration());
         assertEquals(Duration.ofHours(1), parse("FOR 1 h").duration());
-        assertEquals(Duration.ofSeconds(30), parse("FOR 30 seconds LEVEL headers").duration());
+        assertEquals(
+                Duration.ofSeconds(30), parse("FOR 30 seconds LEVEL headers").duration());
     }
 
     @Test
@@ -53,10 +54,17 @@ class TraceRequestTest {
 
     @Test
     void mistakesAreNamed() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("colour=blue")).getMessage().contains("colour"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("FOR soon")).getMessage().contains("duration"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("LEVEL loud")).getMessage().contains("headers"));
-        assertThrows(IllegalArgumentException.class, () -> parse("address=db.example.com"), "no DNS on an admin command");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("colour=blue"))
+                .getMessage()
+                .contains("colour"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("FOR soon"))
+                .getMessage()
+                .contains("duration"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("LEVEL loud"))
+                .getMessage()
+                .contains("headers"));
+        assertThrows(
+                IllegalArgumentException.class, () -> parse("address=db.example.com"), "no DNS on an admin command");
         assertThrows(IllegalArgumentException.class, () -> parse("address=10.0.0.0/33"));
         assertThrows(IllegalArgumentException.class, () -> parse("user=a user=b"));
         assertThrows(IllegalArgumentException.class, () -> parse("FOR 0"));

@@ -53,9 +53,11 @@ class FrameReaderTest {
     @Test
     void rejectsLengthsOutsideTheCap() {
         byte[] huge = {'Q', 0x40, 0, 0, 0};
-        assertThrows(ProtocolException.class, () -> new FrameReader(new ByteArrayInputStream(huge), 16, 1 << 20).next());
+        assertThrows(
+                ProtocolException.class, () -> new FrameReader(new ByteArrayInputStream(huge), 16, 1 << 20).next());
         byte[] small = {'Q', 0, 0, 0, 3};
-        assertThrows(ProtocolException.class, () -> new FrameReader(new ByteArrayInputStream(small), 16, 1 << 20).next());
+        assertThrows(
+                ProtocolException.class, () -> new FrameReader(new ByteArrayInputStream(small), 16, 1 << 20).next());
     }
 
     @Test

@@ -35,7 +35,8 @@ class StartupPacketTest {
     @Test
     void cancelRequestCarriesPidAndSecret() throws Exception {
         byte[] b = StartupPacket.encodeCancel(4242, new byte[] {1, 2, 3, 4});
-        assertArrayEquals(new byte[] {0, 0, 0, 16, 0x04, (byte) 0xd2, 0x16, 0x2e, 0, 0, 0x10, (byte) 0x92, 1, 2, 3, 4}, b);
+        assertArrayEquals(
+                new byte[] {0, 0, 0, 16, 0x04, (byte) 0xd2, 0x16, 0x2e, 0, 0, 0x10, (byte) 0x92, 1, 2, 3, 4}, b);
         StartupPacket p = read(b);
         assertEquals(MessageType.CANCEL_REQUEST, p.code());
         assertEquals(4242, p.cancelProcessId());
@@ -51,7 +52,8 @@ class StartupPacketTest {
 
     @Test
     void lengthsOutsideTheCapAreRejectedBeforeAllocation() {
-        ProtocolException big = assertThrows(ProtocolException.class,
+        ProtocolException big = assertThrows(
+                ProtocolException.class,
                 () -> read(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 3, 0, 0}));
         assertTrue(big.getMessage().contains("invalid length"));
         assertThrows(ProtocolException.class, () -> read(new byte[] {0, 0, 0, 4, 0, 3, 0, 0}));

@@ -21,6 +21,7 @@ final class FakeBackend implements AutoCloseable {
     private static final byte[] WELCOME;
     /** The result of every query: a one-column RowDescription, DataRow "1", CommandComplete "SELECT 1". */
     private static final byte[] ROW_DESCRIPTION;
+
     private static final byte[] ROW_AND_COMPLETE;
     private static final byte[] SIMPLE_REPLY;
     private static final byte[] PARAMETERS_NONE;
@@ -31,18 +32,55 @@ final class FakeBackend implements AutoCloseable {
 
     static {
         FrameWriter w = new FrameWriter(512).raw(Messages.AUTH_OK);
-        String[][] params = {{"server_version", "17.0"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
-            {"DateStyle", "ISO, MDY"}, {"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"integer_datetimes", "on"},
-            {"standard_conforming_strings", "on"}, {"application_name", ""}, {"is_superuser", "off"},
-            {"session_authorization", "bench"}};
+        String[][] params = {
+            {"server_version", "17.0"},
+            {"server_encoding", "UTF8"},
+            {"client_encoding", "UTF8"},
+            {"DateStyle", "ISO, MDY"},
+            {"TimeZone", "UTC"},
+            {"IntervalStyle", "postgres"},
+            {"integer_datetimes", "on"},
+            {"standard_conforming_strings", "on"},
+            {"application_name", ""},
+            {"is_superuser", "off"},
+            {"session_authorization", "bench"}
+        };
         for (String[] p : params) w.raw(Messages.parameterStatus(p[0], p[1]));
-        WELCOME = w.raw(Messages.backendKeyData(4242, 4343)).raw(Messages.READY_IDLE).toByteArray();
-        ROW_DESCRIPTION = new FrameWriter(64).begin(MessageType.ROW_DESCRIPTION).int16(1).cstring("?column?")
-                .int32(0).int16(0).int32(INT4_OID).int16(4).int32(-1).int16(0).end().toByteArray();
-        ROW_AND_COMPLETE = new FrameWriter(64).begin(MessageType.DATA_ROW).int16(1).int32(1).bytes(new byte[] {'1'}).end()
-                .begin(MessageType.COMMAND_COMPLETE).cstring("SELECT 1").end().toByteArray();
-        SIMPLE_REPLY = new FrameWriter(128).raw(ROW_DESCRIPTION).raw(ROW_AND_COMPLETE).raw(Messages.READY_IDLE).toByteArray();
-        PARAMETERS_NONE = new FrameWriter(8).begin(MessageType.PARAMETER_DESCRIPTION).int16(0).end().toByteArray();
+        WELCOME = w.raw(Messages.backendKeyData(4242, 4343))
+                .raw(Messages.READY_IDLE)
+                .toByteArray();
+        ROW_DESCRIPTION = new FrameWriter(64)
+                .begin(MessageType.ROW_DESCRIPTION)
+                .int16(1)
+                .cstring("?column?")
+                .int32(0)
+                .int16(0)
+                .int32(INT4_OID)
+                .int16(4)
+                .int32(-1)
+                .int16(0)
+                .end()
+                .toByteArray();
+        ROW_AND_COMPLETE = new FrameWriter(64)
+                .begin(MessageType.DATA_ROW)
+                .int16(1)
+                .int32(1)
+                .bytes(new byte[] {'1'})
+                .end()
+                .begin(MessageType.COMMAND_COMPLETE)
+                .cstring("SELECT 1")
+                .end()
+                .toByteArray();
+        SIMPLE_REPLY = new FrameWriter(128)
+                .raw(ROW_DESCRIPTION)
+                .raw(ROW_AND_COMPLETE)
+                .raw(Messages.READY_IDLE)
+                .toByteArray();
+        PARAMETERS_NONE = new FrameWriter(8)
+                .begin(MessageType.PARAMETER_DESCRIPTION)
+                .int16(0)
+                .end()
+                .toByteArray();
     }
 
     private final ServerSocket listener;
@@ -70,7 +108,10 @@ final class FakeBackend implements AutoCloseable {
                 Socket s = listener.accept();
                 s.setTcpNoDelay(true);
                 open.add(s);
-                Thread.ofPlatform().daemon().name("fake-pg-" + connections.incrementAndGet()).start(() -> serve(s));
+                Thread.ofPlatform()
+                        .daemon()
+                        .name("fake-pg-" + connections.incrementAndGet())
+                        .start(() -> serve(s));
             }
         } catch (IOException closed) {
             // listener closed: the benchmark is over
@@ -114,7 +155,8 @@ final class FakeBackend implements AutoCloseable {
                     case MessageType.PARSE -> send(PARSE_COMPLETE, false);
                     case MessageType.BIND -> send(BIND_COMPLETE, false);
                     case MessageType.DESCRIBE -> {
-                        if (buf[pos + MessageType.HEADER_LENGTH] == MessageType.TARGET_STATEMENT) send(PARAMETERS_NONE, false);
+                        if (buf[pos + MessageType.HEADER_LENGTH] == MessageType.TARGET_STATEMENT)
+                            send(PARAMETERS_NONE, false);
                         send(ROW_DESCRIPTION, false);
                     }
                     case MessageType.EXECUTE -> send(ROW_AND_COMPLETE, false);

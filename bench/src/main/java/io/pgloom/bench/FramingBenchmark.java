@@ -63,10 +63,20 @@ public class FramingBenchmark {
         for (int i = 0; i < MESSAGES; i++) {
             if (mix.equals("datarows")) {
                 // A DataRow of three columns: an int, a 40-byte text, a timestamp-sized text.
-                w.begin(MessageType.DATA_ROW).int16(3).int32(4).bytes("1234".getBytes())
-                        .int32(40).bytes(new byte[40]).int32(26).bytes(new byte[26]).end();
+                w.begin(MessageType.DATA_ROW)
+                        .int16(3)
+                        .int32(4)
+                        .bytes("1234".getBytes())
+                        .int32(40)
+                        .bytes(new byte[40])
+                        .int32(26)
+                        .bytes(new byte[26])
+                        .end();
             } else {
-                w.raw(i % 2 == 0 ? Messages.query("SELECT abalance FROM pgbench_accounts WHERE aid = 42;") : Messages.READY_IDLE);
+                w.raw(
+                        i % 2 == 0
+                                ? Messages.query("SELECT abalance FROM pgbench_accounts WHERE aid = 42;")
+                                : Messages.READY_IDLE);
             }
         }
         stream = w.toByteArray();

@@ -34,8 +34,17 @@ final class LoopbackServers implements AutoCloseable {
 
     /** A pool of {@code size} servers from here: no minimum, reserve, idle timeout, lifetime or health check. */
     ServerPool pool(int size) {
-        PoolSettings s = new PoolSettings(size, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ZERO,
-                Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, "");
+        PoolSettings s = new PoolSettings(
+                size,
+                0,
+                0,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(60),
+                Duration.ZERO,
+                Duration.ZERO,
+                Duration.ofSeconds(1),
+                Duration.ZERO,
+                "");
         return new ServerPool(new PoolKey("bench", "bench"), s, this::open, Clock.SYSTEM);
     }
 

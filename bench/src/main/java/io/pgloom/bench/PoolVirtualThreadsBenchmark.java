@@ -36,7 +36,8 @@ public class PoolVirtualThreadsBenchmark {
     public void setup() throws Exception {
         servers = new LoopbackServers();
         pool = servers.pool(16);
-        for (int i = 0; i < THREADS; i++) workers[i] = Thread.ofVirtual().name("bench-client-" + i).start(this::work);
+        for (int i = 0; i < THREADS; i++)
+            workers[i] = Thread.ofVirtual().name("bench-client-" + i).start(this::work);
     }
 
     private void work() {

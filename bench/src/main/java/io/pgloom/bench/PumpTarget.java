@@ -35,7 +35,8 @@ public class PumpTarget {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        String toml = """
+        String toml =
+                """
                 [proxy]
                 listen = "127.0.0.1:%d"
                 pool_mode = "%s"

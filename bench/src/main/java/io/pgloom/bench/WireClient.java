@@ -18,8 +18,10 @@ final class WireClient implements AutoCloseable {
     static final String SQL = "SELECT 1";
     private static final String STATEMENT = "bench_select";
     private static final byte[] SIMPLE = Messages.query(SQL);
-    private static final byte[] EXTENDED = new FrameWriter(128).raw(parse("")).raw(bindDescribeExecuteSync("")).toByteArray();
-    private static final byte[] PREPARE = new FrameWriter(64).raw(parse(STATEMENT)).raw(Messages.SYNC).toByteArray();
+    private static final byte[] EXTENDED =
+            new FrameWriter(128).raw(parse("")).raw(bindDescribeExecuteSync("")).toByteArray();
+    private static final byte[] PREPARE =
+            new FrameWriter(64).raw(parse(STATEMENT)).raw(Messages.SYNC).toByteArray();
     private static final byte[] PREPARED = bindDescribeExecuteSync(STATEMENT);
 
     private final Socket socket;
@@ -81,18 +83,26 @@ final class WireClient implements AutoCloseable {
             require(MessageType.HEADER_LENGTH);
             byte type = buf[pos];
             int frame = 1 + FrameWriter.getInt(buf, pos + 1);
-            if (frame > buf.length) throw new IOException("reply of " + frame + " bytes is larger than the bench client reads");
+            if (frame > buf.length)
+                throw new IOException("reply of " + frame + " bytes is larger than the bench client reads");
             require(frame);
             switch (type) {
                 case MessageType.DATA_ROW -> rows++;
-                case MessageType.ERROR_RESPONSE -> throw new IOException("server error: "
-                        + new String(buf, pos + MessageType.HEADER_LENGTH, frame - MessageType.HEADER_LENGTH,
-                        StandardCharsets.UTF_8).replace('\0', ' ').trim());
+                case MessageType.ERROR_RESPONSE ->
+                    throw new IOException("server error: "
+                            + new String(
+                                            buf,
+                                            pos + MessageType.HEADER_LENGTH,
+                                            frame - MessageType.HEADER_LENGTH,
+                                            StandardCharsets.UTF_8)
+                                    .replace('\0', ' ')
+                                    .trim());
                 case MessageType.AUTHENTICATION -> {
                     int code = FrameWriter.getInt(buf, pos + MessageType.HEADER_LENGTH);
-                    if (code != MessageType.AUTH_OK) throw new IOException("bench client speaks trust only, server asked for auth " + code);
+                    if (code != MessageType.AUTH_OK)
+                        throw new IOException("bench client speaks trust only, server asked for auth " + code);
                 }
-                default -> { }
+                default -> {}
             }
             pos += frame;
             if (type == MessageType.READY_FOR_QUERY) return rows;
@@ -114,15 +124,34 @@ final class WireClient implements AutoCloseable {
     }
 
     private static byte[] parse(String statement) {
-        return new FrameWriter(64).begin(MessageType.PARSE).cstring(statement).cstring(SQL).int16(0).end().toByteArray();
+        return new FrameWriter(64)
+                .begin(MessageType.PARSE)
+                .cstring(statement)
+                .cstring(SQL)
+                .int16(0)
+                .end()
+                .toByteArray();
     }
 
     private static byte[] bindDescribeExecuteSync(String statement) {
         return new FrameWriter(64)
-                .begin(MessageType.BIND).cstring("").cstring(statement).int16(0).int16(0).int16(0).end()
-                .begin(MessageType.DESCRIBE).int8(MessageType.TARGET_PORTAL).cstring("").end()
-                .begin(MessageType.EXECUTE).cstring("").int32(0).end()
-                .raw(Messages.SYNC).toByteArray();
+                .begin(MessageType.BIND)
+                .cstring("")
+                .cstring(statement)
+                .int16(0)
+                .int16(0)
+                .int16(0)
+                .end()
+                .begin(MessageType.DESCRIBE)
+                .int8(MessageType.TARGET_PORTAL)
+                .cstring("")
+                .end()
+                .begin(MessageType.EXECUTE)
+                .cstring("")
+                .int32(0)
+                .end()
+                .raw(Messages.SYNC)
+                .toByteArray();
     }
 
     @Override
