@@ -28,15 +28,11 @@ final class ParameterSync {
 
     /**
      * Reported parameters that describe the server or the login rather than a setting a client chooses: never
-     * carried from client to client, never reset (PostgreSQL refuses to change most of them).
+     * carried from client to client, never reset (PostgreSQL refuses to change them). session_authorization is not
+     * one: a superuser client's SET SESSION AUTHORIZATION is carried, and reset before another client.
      */
-    private static final Set<String> FIXED = Set.of(
-            "server_version",
-            "server_encoding",
-            "integer_datetimes",
-            "in_hot_standby",
-            "is_superuser",
-            "session_authorization");
+    private static final Set<String> FIXED =
+            Set.of("server_version", "server_encoding", "integer_datetimes", "in_hot_standby", "is_superuser");
 
     /** Whether a reported parameter is a setting of the client's own, which follows it to every server. */
     static boolean carried(String name) {

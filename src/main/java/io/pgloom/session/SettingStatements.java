@@ -63,7 +63,8 @@ final class SettingStatements {
             return NONE;
         if (rest.startsWith("session ")) {
             rest = rest.substring(8).strip();
-            if (rest.startsWith("authorization ") || rest.startsWith("characteristics ")) return null;
+            if (rest.startsWith("authorization ")) return List.of("session_authorization");
+            if (rest.startsWith("characteristics ")) return null;
         }
         for (Map.Entry<String, String> e : SPECIAL.entrySet()) {
             String k = e.getKey();

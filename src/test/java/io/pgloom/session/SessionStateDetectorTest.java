@@ -27,7 +27,8 @@ class SessionStateDetectorTest {
         assertEquals(List.of(), SettingStatements.changed("set local statement_timeout = 5"));
         assertEquals(List.of(), SettingStatements.changed("set transaction isolation level serializable"));
         assertEquals(List.of(), SettingStatements.changed("select 1"));
-        assertNull(SettingStatements.changed("set session authorization other"), "cannot be carried");
+        assertEquals(List.of("session_authorization"), SettingStatements.changed("set session authorization other"));
+        assertNull(SettingStatements.changed("set session characteristics as transaction read only"), "not carried");
         assertNull(SettingStatements.changed("select set_config($1, 'x', false)"), "a name pgloom cannot read");
     }
 

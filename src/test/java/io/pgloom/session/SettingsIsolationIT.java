@@ -52,7 +52,11 @@ class SettingsIsolationIT {
                 port = %d
                 dbname = "app"
                 pool_size = 1
-                """.formatted(pg.port()));
+
+                [users.postgres]
+                password = "%s"
+                """.formatted(
+                                pg.port(), PostgresFixture.SUPERPASS));
         try (WireClient c = connect("app")) {
             defaults = read(c);
         }
@@ -293,6 +297,29 @@ class SettingsIsolationIT {
                 b.setAutoCommit(true);
             }
         }
+    }
+
+    /**
+     * A superuser client's SET SESSION AUTHORIZATION is its own: it holds for that client and the next client on the
+     * same server (a pool of one) is its login user again, never the identity the last one took.
+     */
+    @Test
+    void sessionAuthorizationNeverReachesTheNextClient() throws Exception {
+        String su = PostgresFixture.SUPERUSER;
+        try (WireClient a = connectAs(su, "single")) {
+            run(a, "SET SESSION AUTHORIZATION app");
+            assertEquals("app", row(a.exchange(WireClient.query("SELECT current_user"))));
+            try (WireClient b = connectAs(su, "single")) {
+                assertEquals(su, row(b.exchange(WireClient.query("SELECT current_user"))), "B is who it logged in as");
+            }
+            assertEquals("app", row(a.exchange(WireClient.query("SELECT current_user"))), "A keeps its own identity");
+            run(a, "RESET SESSION AUTHORIZATION");
+            assertEquals(su, row(a.exchange(WireClient.query("SELECT current_user"))));
+        }
+    }
+
+    private static WireClient connectAs(String user, String database) throws Exception {
+        return WireClient.connect(proxy.port(), user, database);
     }
 
     /** statement_timeout then search_path, from the full read. */
