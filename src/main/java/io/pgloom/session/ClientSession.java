@@ -12,6 +12,7 @@ import io.pgloom.util.ResourceLock;
 import io.pgloom.util.SafeText;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.Messages;
 import io.pgloom.wire.ProtocolException;
 import io.pgloom.wire.SqlState;
 import java.io.EOFException;
@@ -21,6 +22,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -618,10 +620,10 @@ public final class ClientSession implements Runnable {
     /** What pgloom writes to a server its client left: ROLLBACK first if a transaction is open, then the reset. */
     private byte[] detachQueries(boolean rollback) {
         String reset = runtime.config().proxy().serverResetQuery();
-        byte[] last = reset.isEmpty() ? io.pgloom.wire.Messages.SYNC : io.pgloom.wire.Messages.query(reset);
+        byte[] last = reset.isEmpty() ? Messages.SYNC : Messages.query(reset);
         if (!rollback) return last;
-        byte[] first = io.pgloom.wire.Messages.ROLLBACK;
-        byte[] both = java.util.Arrays.copyOf(first, first.length + last.length);
+        byte[] first = Messages.ROLLBACK;
+        byte[] both = Arrays.copyOf(first, first.length + last.length);
         System.arraycopy(last, 0, both, first.length, last.length);
         return both;
     }

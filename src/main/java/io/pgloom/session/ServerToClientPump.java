@@ -14,6 +14,7 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
+import java.util.Set;
 import org.tinylog.Logger;
 
 final class ServerToClientPump implements Runnable {
@@ -423,11 +424,11 @@ final class ServerToClientPump implements Runnable {
     }
 
     /** Settings the client SET in the transaction that just ended, to read back before the release; else null. */
-    private java.util.Set<String> readback;
+    private Set<String> readback;
 
     /** Reads back the client's settings (SettingsReadback); a server that fails it is not reused. */
     private LinkState.Decision readBack(LinkState.Decision decision) {
-        java.util.Set<String> names = readback;
+        Set<String> names = readback;
         readback = null;
         try {
             SettingsReadback.run(session, server, names);

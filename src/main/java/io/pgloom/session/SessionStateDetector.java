@@ -6,6 +6,7 @@
 package io.pgloom.session;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,7 @@ final class SessionStateDetector {
                 s.resets.note(server, reset);
                 continue;
             }
-            java.util.List<String> settings = SettingStatements.changed(st);
+            List<String> settings = SettingStatements.changed(st);
             if (settings == null) {
                 report(s, Kind.SET);
                 continue;

@@ -9,6 +9,7 @@ import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -43,7 +44,7 @@ final class SettingsReset {
 
     /** Whether a query (server_reset_query) puts every setting back to the server's login values. */
     static boolean resetsAll(String sql) {
-        String st = sql.strip().toLowerCase(java.util.Locale.ROOT);
+        String st = sql.strip().toLowerCase(Locale.ROOT);
         while (st.endsWith(";")) st = st.substring(0, st.length() - 1).strip();
         return !st.contains(";") && ALL.equals(scope(st));
     }
