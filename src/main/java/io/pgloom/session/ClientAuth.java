@@ -14,6 +14,7 @@ import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.io.OutputStream;

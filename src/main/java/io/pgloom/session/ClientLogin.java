@@ -8,9 +8,11 @@ import io.pgloom.config.ProxyConfig;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.runtime.ClientCounts;
+import io.pgloom.session.settings.ParameterSync;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import io.pgloom.wire.StartupPacket;
 import java.io.IOException;
@@ -217,8 +219,7 @@ final class ClientLogin {
         s.authMethod = auth.method();
 
         s.mode = cfg.poolModeFor(database, user);
-        s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
-        s.resets.startup = Map.copyOf(s.wanted);
+        s.settings.startWith(ParameterSync.wantedFrom(params));
         s.pool = s.runtime.pool(new PoolKey(database, user));
         s.cancelPid = s.runtime.cancels.register(s);
         s.cancelSecret = s.runtime.cancels.newSecret();
@@ -227,7 +228,7 @@ final class ClientLogin {
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
         if (cached != null) {
             // Transaction mode: welcome from the pool's cached server parameters, no server needed yet.
-            welcomeFromCache(cached, s.wanted, welcome);
+            welcomeFromCache(cached, s.settings.wanted(), welcome);
         } else {
             ServerConn server = s.acquireServer();
             try {
@@ -238,8 +239,8 @@ final class ClientLogin {
             }
             server.parameters.forEach((k, v) -> {
                 // The client sees its own settings (application_name without the host pgloom may add).
-                String shown = k.equals("application_name") && s.wanted.containsKey(k)
-                        ? s.wanted.get(k)
+                String shown = k.equals("application_name") && s.settings.get(k) != null
+                        ? s.settings.get(k)
                         : k.equals("application_name") && s.hostSuffix() != null ? "" : v;
                 welcome.begin(MessageType.PARAMETER_STATUS)
                         .cstring(k)

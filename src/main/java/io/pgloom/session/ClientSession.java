@@ -8,12 +8,19 @@ import io.pgloom.pool.PoolTimeoutException;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.session.settings.ClientSettings;
+import io.pgloom.session.txn.PreparedStatements;
+import io.pgloom.session.txn.ReplyTracker;
+import io.pgloom.session.txn.SessionStateDetector;
+import io.pgloom.session.txn.TxnClient;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.util.SafeText;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
+import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.ProtocolException;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,12 +30,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
-public final class ClientSession implements Runnable {
+public final class ClientSession implements Runnable, TxnClient {
     private static final AtomicLong IDS = new AtomicLong();
     /** Client inbound buffer (borrowed from the runtime's pool while in use); larger messages stream through it. */
     static final int CLIENT_BUFFER = 8 * 1024;
@@ -68,37 +77,12 @@ public final class ClientSession implements Runnable {
     volatile String applicationName = "";
     volatile PoolMode mode = PoolMode.SESSION;
     volatile ServerPool pool;
-    /**
-     * Settings the client asked for; kept true on every server it is linked to. Set at login, then changed only
-     * through {@link #want} and {@link #unwant}, so that the target settings are rebuilt after every change.
-     */
-    Map<String, String> wanted = Map.of();
-    /** The interned settings a server must have for this client (wanted, with the host suffix), rebuilt on change. */
-    private Map<String, String> targetSettings;
+    /** The settings this client wants on every server it is linked to (startup, SETs, resets). */
+    final ClientSettings settings;
 
-    private volatile boolean settingsChanged = true;
-
-    void want(String name, String value) {
-        wanted.put(name, value);
-        settingsChanged = true;
-    }
-
-    void unwant(String name) {
-        wanted.remove(name);
-        settingsChanged = true;
-    }
-
-    /** What the target settings were built with: a RELOAD that flips application_name_add_host rebuilds them. */
-    private boolean targetAddsHost;
-
+    /** The interned settings a server must have for this client (ParameterSync.apply). */
     Map<String, String> targetSettings() {
-        boolean addHost = runtime.config().proxy().applicationNameAddHost();
-        if (settingsChanged || targetSettings == null || addHost != targetAddsHost) {
-            settingsChanged = false;
-            targetAddsHost = addHost;
-            targetSettings = ParameterSync.interned(ParameterSync.target(wanted, hostSuffix(addHost)));
-        }
-        return targetSettings;
+        return settings.target(runtime.config().proxy().applicationNameAddHost());
     }
 
     /** Where a finished request's and transaction's durations go (this session's histograms, once logged in). */
@@ -113,13 +97,8 @@ public final class ClientSession implements Runnable {
             transactionSeconds.observe(nanos / 1e9);
         }
     };
-    /** Transaction mode: the client's SETs of unreported settings, read back at the end of its transaction. */
-    final SettingsReadback settings = new SettingsReadback();
-    /** Transaction mode: RESET ALL / DISCARD ALL bring back the startup settings (SettingsReset). */
-    final SettingsReset resets = new SettingsReset();
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
-    final java.util.Set<SessionStateDetector.Kind> reportedStateKinds =
-            java.util.EnumSet.noneOf(SessionStateDetector.Kind.class);
+    private final Set<SessionStateDetector.Kind> reportedStateKinds = EnumSet.noneOf(SessionStateDetector.Kind.class);
     /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
     final io.pgloom.trace.FlightRecorder sent;
 
@@ -156,6 +135,7 @@ public final class ClientSession implements Runnable {
         this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
         this.remotePort = ra == null ? 0 : ra.getPort();
         this.connectedAtMillis = runtime.clock.currentTimeMillis();
+        this.settings = new ClientSettings(remoteAddress, remotePort);
         int fr = runtime.config().proxy().flightRecorderSize();
         this.sent = new io.pgloom.trace.FlightRecorder(fr, '>');
         this.received = new io.pgloom.trace.FlightRecorder(fr, '<');
@@ -435,7 +415,8 @@ public final class ClientSession implements Runnable {
         }
         ServerConn s = acquireServer();
         try {
-            SettingsReset.applyOnLink(this, s);
+            byte[] show = settings.onLink(s, runtime.config().proxy().applicationNameAddHost(), link.lock);
+            if (show != null) write(show);
         } catch (IOException | SessionClosed e) {
             pool.discard(s, "parameter_sync_failed");
             throw e;
@@ -478,11 +459,7 @@ public final class ClientSession implements Runnable {
 
     /** " - address:port" for application_name on servers when application_name_add_host is on, else null. */
     String hostSuffix() {
-        return hostSuffix(runtime.config().proxy().applicationNameAddHost());
-    }
-
-    private String hostSuffix(boolean addHost) {
-        return addHost ? " - " + remoteAddress + ":" + remotePort : null;
+        return settings.hostSuffix(runtime.config().proxy().applicationNameAddHost());
     }
 
     /** Counts a run written to the linked server (link lock held). */
@@ -667,6 +644,58 @@ public final class ClientSession implements Runnable {
             runtime.metrics.cancelRequests.labels("failed").inc();
             Logger.warn("event=cancel_failed client={} server={} error={}", this, s.id, e.getMessage());
         }
+    }
+
+    // ---- TxnClient: what the transaction-mode machinery (session.txn) reads of this client, under the link lock ----
+
+    @Override
+    public ReplyTracker tracker() {
+        return tracker;
+    }
+
+    @Override
+    public PreparedStatements statements() {
+        return statements;
+    }
+
+    @Override
+    public ClientSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public boolean transactionFailed() {
+        return link.txStatus() == MessageType.TX_FAILED;
+    }
+
+    @Override
+    public boolean firstReport(SessionStateDetector.Kind kind) {
+        return reportedStateKinds.add(kind);
+    }
+
+    @Override
+    public String database() {
+        return database;
+    }
+
+    @Override
+    public String user() {
+        return user;
+    }
+
+    @Override
+    public String applicationName() {
+        return applicationName;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public int remotePort() {
+        return remotePort;
     }
 
     boolean isClosed() {

@@ -4,9 +4,12 @@
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
+import io.pgloom.session.txn.PreparedStatements;
+import io.pgloom.session.txn.TrackedBatch;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 

@@ -7,6 +7,7 @@ import io.pgloom.metrics.StateSource;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolSnapshot;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.session.txn.SessionStateDetector;
 import io.pgloom.wire.MessageType;
 import java.util.ArrayList;
 import java.util.HashMap;

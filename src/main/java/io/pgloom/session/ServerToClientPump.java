@@ -6,12 +6,17 @@ package io.pgloom.session;
 
 import io.pgloom.config.PoolMode;
 import io.pgloom.pool.ServerConn;
+import io.pgloom.session.settings.ParameterSync;
+import io.pgloom.session.settings.SettingsReadback;
+import io.pgloom.session.settings.SettingsReset;
+import io.pgloom.session.txn.ReplyTracker;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.util.Set;
@@ -235,10 +240,11 @@ final class ServerToClientPump implements Runnable {
                 return false;
             }
             if (tracked) {
-                Verdict verdict = track(type, buf, p, len);
-                if (verdict != Verdict.KEEP) {
+                ReplyTracker.Verdict verdict =
+                        t.onReply(type, buf, p, len, server, session.statements, session.link.lock, countLock());
+                if (verdict != ReplyTracker.Verdict.KEEP) {
                     int next = p + 1 + len;
-                    if (verdict == Verdict.DROP) {
+                    if (verdict == ReplyTracker.Verdict.DROP) {
                         toClient(buf, start, p - start);
                     } else {
                         toClient(buf, start, next - start);
@@ -267,103 +273,18 @@ final class ServerToClientPump implements Runnable {
     }
 
     /** What happens to one reply in transaction mode (track). */
-    private enum Verdict {
-        /** Forward it within the run. */
-        KEEP,
-        /** The reply to a request pgloom injected itself: the client never sees it. */
-        DROP,
-        /** Forward it, and write the run now: pgloom's own replies follow it. */
-        SPLIT
-    }
-
     /**
-     * Transaction mode: counts final replies, applies the tracker's actions. Returns KEEP (forward in the run),
-     * DROP (pgloom's own injected request's reply) or SPLIT (forward, and the run must be written now because
-     * pgloom's own replies follow it).
+     * The lock for the tracker's plain counts: the link lock, or null while running inline, when the client's own
+     * thread is the only one touching the tracker.
      */
-    private Verdict track(byte type, byte[] buf, int p, int len) {
-        boolean terminator = switch (type) {
-            case MessageType.PARSE_COMPLETE,
-                    MessageType.BIND_COMPLETE,
-                    MessageType.CLOSE_COMPLETE,
-                    MessageType.ROW_DESCRIPTION,
-                    MessageType.NO_DATA,
-                    MessageType.COMMAND_COMPLETE,
-                    MessageType.EMPTY_QUERY_RESPONSE,
-                    MessageType.PORTAL_SUSPENDED -> true;
-            default -> false;
-        };
-        if (type == MessageType.COMMAND_COMPLETE && (len == 16 || len == 19)) onDiscardTag(buf, p + 5, len - 4);
-        if (!terminator && type != MessageType.ERROR_RESPONSE) return Verdict.KEEP;
-        if (!t.actionsPending && type != MessageType.ERROR_RESPONSE) {
-            // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
-            try (var h = trackerLock()) {
-                if (!inSimpleQuery()) t.received++;
-            }
-            return Verdict.KEEP;
-        }
-        Verdict verdict = Verdict.KEEP;
-        try (var h = session.link.lock.obtain()) {
-            if (inSimpleQuery()) return Verdict.KEEP;
-            if (type == MessageType.ERROR_RESPONSE) {
-                t.onError(server, buf, p + MessageType.HEADER_LENGTH, len - 4);
-            } else {
-                long idx = t.received++;
-                ReplyTracker.Action a = t.actions.peekFirst();
-                if (a != null && a.index() == idx && a.kind() != ReplyTracker.Kind.FAKE) {
-                    t.actions.pollFirst();
-                    if (a.kind() != ReplyTracker.Kind.TRACK_PARSE) verdict = Verdict.DROP;
-                }
-            }
-            t.actionsPending = !t.actions.isEmpty();
-            if (hasFakeDue() && verdict != Verdict.DROP) verdict = Verdict.SPLIT;
-        }
-        return verdict;
+    private ResourceLock countLock() {
+        return inline ? null : session.link.lock;
     }
 
-    private boolean inSimpleQuery() {
-        return t.hasZ() && t.zIsSimpleQuery() && t.received == t.zIndex();
-    }
-
-    private boolean hasFakeDue() {
-        ReplyTracker.Action a = t.actions.peekFirst();
-        return a != null && a.kind() == ReplyTracker.Kind.FAKE && a.index() == t.received;
-    }
-
-    /**
-     * The link lock for the tracker, or null (try-with-resources then closes nothing) while running inline: the
-     * client's own thread is then the only one touching the tracker, and taking the lock for each reply it counts
-     * was a measurable part of a transaction.
-     */
-    private ResourceLock trackerLock() {
-        return inline ? null : session.link.lock.obtain();
-    }
-
-    /** After a write: record progress, then send the replies pgloom owes the client at this point. */
+    /** After a write: the replies pgloom owes the client at this point. */
     private void afterWrite() throws IOException {
-        while (true) {
-            byte[] reply = null;
-            try (var h = trackerLock()) {
-                t.flushed = t.received;
-                if (hasFakeDue()) {
-                    reply = t.actions.pollFirst().reply();
-                    t.actionsPending = !t.actions.isEmpty();
-                }
-            }
-            if (reply == null) return;
-            toClient(reply, 0, reply.length);
-        }
-    }
-
-    /** DISCARD ALL / DEALLOCATE ALL dropped every prepared statement on this server. */
-    private void onDiscardTag(byte[] buf, int off, int len) {
-        String tag = new String(buf, off, len - 1, java.nio.charset.StandardCharsets.US_ASCII);
-        if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
-            try (var h = session.link.lock.obtain()) {
-                server.prepared.clear();
-            }
-            session.statements.byClientName.clear();
-        }
+        byte[] reply;
+        while ((reply = t.nextOwedReply(countLock())) != null) toClient(reply, 0, reply.length);
     }
 
     private void stream(long remaining) throws IOException {
@@ -393,8 +314,8 @@ final class ServerToClientPump implements Runnable {
         server.reported(name, value);
         // The client changed it itself (SET): that is now what it wants on every server it lands on.
         server.unreportedSets.remove(name);
-        if (!session.link.detaching() && ParameterSync.carried(name) && !value.equals(session.wanted.get(name))) {
-            session.want(name, value);
+        if (!session.link.detaching() && ParameterSync.carried(name) && !value.equals(session.settings.get(name))) {
+            session.settings.want(name, value);
         }
     }
 
@@ -406,10 +327,7 @@ final class ServerToClientPump implements Runnable {
     private LinkState.Decision decideReady(byte status) {
         LinkState link = session.link;
         try (var h = link.lock.obtain()) {
-            if (tracked && t.hasZ()) {
-                t.received = t.zIndex() + 1;
-                t.popZ();
-            }
+            if (tracked) t.onReady();
             boolean shutdownNow = session.runtime.shuttingDown() && !session.runtime.waitForClients();
             LinkState.Decision d = link.onReady(
                     status,
@@ -418,7 +336,7 @@ final class ServerToClientPump implements Runnable {
                     resetFailed,
                     shutdownNow,
                     session.timings);
-            if (d == LinkState.Decision.RELEASE && !link.detaching()) readback = session.settings.take();
+            if (d == LinkState.Decision.RELEASE && !link.detaching()) readback = session.settings.readback.take();
             return d;
         }
     }
@@ -431,7 +349,7 @@ final class ServerToClientPump implements Runnable {
         Set<String> names = readback;
         readback = null;
         try {
-            SettingsReadback.run(session, server, names);
+            SettingsReadback.run(session.settings, server, names);
             return decision;
         } catch (IOException e) {
             Logger.warn(

@@ -13,12 +13,12 @@ import io.pgloom.pool.ServerPool;
 import io.pgloom.testkit.MemorySocket;
 import io.pgloom.util.Clock;
 import io.pgloom.wire.ProtocolException;
+import io.pgloom.wire.SessionClosed;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 final class FuzzRig {
     /** The cap the harnesses run with (max_packet_size). */
@@ -105,7 +105,7 @@ final class FuzzRig {
         s.user = KEY.user();
         s.database = KEY.database();
         s.mode = runtime.config().poolModeFor(KEY.database(), KEY.user());
-        s.wanted = new ConcurrentHashMap<>();
+        s.settings.startWith(Map.of());
         s.pool = runtime.pool(KEY);
         s.loggedIn("trust");
     }

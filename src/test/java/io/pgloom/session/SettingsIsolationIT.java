@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.session.txn.SessionStateDetector;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.WireClient;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.session.txn.SessionStateDetector;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import java.io.ByteArrayInputStream;

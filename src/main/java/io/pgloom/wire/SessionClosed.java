@@ -1,9 +1,7 @@
 // Control flow: the session is over for a known reason. The catch ladder in ClientSession sends the client's
 // FATAL error (when there is one), logs the reason word (fixed vocabulary shared by logs and metrics) and the
 // detail, which may say more than the client is told.
-package io.pgloom.session;
-
-import io.pgloom.wire.SqlState;
+package io.pgloom.wire;
 
 public final class SessionClosed extends Exception {
     private static final long serialVersionUID = 1L;

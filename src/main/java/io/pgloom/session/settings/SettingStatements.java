@@ -2,7 +2,7 @@
 // (SET TIME ZONE, NAMES, SCHEMA, ROLE, XML OPTION) and set_config('name', ..., false). pgloom carries those to every
 // server the client lands on; what it cannot name (SET SESSION AUTHORIZATION, set_config with a computed name)
 // stays session state it only detects. Called for statements that already look like a SET: never on the common path.
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-final class SettingStatements {
+public final class SettingStatements {
     private SettingStatements() {}
 
     private static final List<String> NONE = List.of();
@@ -37,7 +37,7 @@ final class SettingStatements {
      * including SET LOCAL, SET TRANSACTION and SET CONSTRAINTS (they end with the transaction); null for a change
      * pgloom cannot name.
      */
-    static List<String> changed(String stmt) {
+    public static List<String> changed(String stmt) {
         if (stmt.startsWith("set ") || stmt.startsWith("set\t") || stmt.startsWith("set\n"))
             return ofSet(stmt.substring(4).strip());
         if (!stmt.contains("set_config")) return NONE;

@@ -1,12 +1,13 @@
 // Keeps a client's settings (its startup parameters, then what it SET) true on whichever server it is linked to:
 // compares what the client wants with what the server has, including what earlier clients left there, and sends
 // one batch for the differences before the client's own traffic. The base is the server's own login values.
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import io.pgloom.pool.ServerConn;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-final class ParameterSync {
+public final class ParameterSync {
     private ParameterSync() {}
 
     /** Startup keys that are not settings. */
@@ -35,7 +36,7 @@ final class ParameterSync {
             Set.of("server_version", "server_encoding", "integer_datetimes", "in_hot_standby", "is_superuser");
 
     /** Whether a reported parameter is a setting of the client's own, which follows it to every server. */
-    static boolean carried(String name) {
+    public static boolean carried(String name) {
         return !FIXED.contains(name);
     }
 
@@ -45,7 +46,7 @@ final class ParameterSync {
     }
 
     /** The settings a client asked for in its startup packet, including -c/-- pairs inside options. */
-    static Map<String, String> wantedFrom(Map<String, String> startup) throws SessionClosed {
+    public static Map<String, String> wantedFrom(Map<String, String> startup) throws SessionClosed {
         Map<String, String> wanted = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : startup.entrySet()) {
             String k = e.getKey();
@@ -181,10 +182,10 @@ final class ParameterSync {
     /**
      * Brings an unshared (not yet pumping) server in line with the client. Swallows the replies; a setting the
      * server rejects ends the session with the server's own error, as PostgreSQL would at startup. {@code wanted}
-     * is interned ({@link ClientSession#targetSettings}): a server already known to have exactly these settings (it
+     * is interned ({@link ClientSettings#target}): a server already known to have exactly these settings (it
      * served a client with the same ones, and nothing changed them since) costs one comparison.
      */
-    static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
+    public static void apply(Map<String, String> wanted, ServerConn s) throws IOException, SessionClosed {
         if (s.settingsMatch == wanted) return;
         String sql = diff(wanted, s);
         if (sql == null) {

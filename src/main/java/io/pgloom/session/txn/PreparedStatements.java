@@ -2,9 +2,10 @@
 // distinct query text and parameter types, shared by all clients), so a statement parsed on one server can be
 // used on any other: pgloom prepares it there first, hides that extra ParseComplete, answers a repeated Parse or a
 // Close itself, and keeps at most max_prepared_statements per server (least recently used are closed).
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import io.pgloom.pool.ServerConn;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.ProtocolException;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-final class PreparedStatements {
+public final class PreparedStatements {
     /** A statement under its pgloom-wide name, with the Parse message that creates it on a server. */
     /**
      * A statement under pgloom's name. {@code sessionLevel}: its text may change session state (a SET, ...), so each
@@ -92,7 +93,7 @@ final class PreparedStatements {
     }
 
     /** Whether pgloom must see the message at p to rewrite it: it names a statement, or is an SQL DEALLOCATE. */
-    static boolean needsRewrite(byte[] buf, int p, int len) throws ProtocolException {
+    public static boolean needsRewrite(byte[] buf, int p, int len) throws ProtocolException {
         return namesStatement(buf, p, len) || DeallocateRewrite.mayBeDeallocate(buf, p, p + 1 + len);
     }
 
@@ -122,5 +123,16 @@ final class PreparedStatements {
         out.raw(s.parseFrame());
         server.prepared.put(s.name(), Boolean.TRUE);
         t.add(new ReplyTracker.Action(t.sent++, ReplyTracker.Kind.SKIP_PARSE, s.name(), null));
+    }
+
+    /** A CommandComplete tag: DISCARD ALL and DEALLOCATE ALL dropped every prepared statement on this server. */
+    void onCommandTag(byte[] buf, int off, int len, ServerConn server, ResourceLock linkLock) {
+        String tag = new String(buf, off, len - 1, StandardCharsets.US_ASCII);
+        if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
+            try (var h = linkLock.obtain()) {
+                server.prepared.clear();
+            }
+            byClientName.clear();
+        }
     }
 }

@@ -1,5 +1,5 @@
 // Which ErrorResponse bodies mean a shared prepared statement went stale (decoded from literal bytes).
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

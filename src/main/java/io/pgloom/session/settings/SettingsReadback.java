@@ -2,7 +2,7 @@
 // statement_timeout, work_mem, role, app.* ...) is noted as it goes to the server; when the transaction is over and
 // the server is about to go back to the pool, pgloom asks the server what the client's settings now are, in one
 // round trip, so that rollbacks, SET LOCAL and failed statements are PostgreSQL's to decide, not a guess from SQL.
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import io.pgloom.pool.ServerConn;
 import io.pgloom.wire.BodyCursor;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-final class SettingsReadback {
+public final class SettingsReadback {
     /** Names the client SET since its server was last read back (guarded by the link lock). */
     private Set<String> touched;
 
@@ -24,7 +24,7 @@ final class SettingsReadback {
      * A SET of {@code name} is on its way to {@code server} (link lock held). Until it is read back, what the server
      * has for it is unknown: another client linked to it first gets it reset.
      */
-    void note(ServerConn server, String name) {
+    public void note(ServerConn server, String name) {
         if (server != null && !server.parameters.containsKey(name)) {
             server.unreportedSets.put(name, SettingsReset.UNKNOWN);
             server.settingsMatch = null;
@@ -34,7 +34,7 @@ final class SettingsReadback {
     }
 
     /** The names to read back before the server is released, or null (no allocation) when there are none. */
-    Set<String> take() {
+    public Set<String> take() {
         Set<String> t = touched;
         touched = null;
         return t;
@@ -45,7 +45,7 @@ final class SettingsReadback {
      * and unshared: nothing else is in flight), and makes them the client's own: it wants them on every later server,
      * and the server is known to have them. A setting PostgreSQL reports is left to its ParameterStatus.
      */
-    static void run(ClientSession s, ServerConn server, Set<String> names) throws IOException {
+    public static void run(ClientSettings s, ServerConn server, Set<String> names) throws IOException {
         List<String> unreported = new ArrayList<>(names.size());
         for (String n : names) if (!server.parameters.containsKey(n)) unreported.add(n);
         if (unreported.isEmpty()) return;
@@ -77,10 +77,10 @@ final class SettingsReadback {
             String name = unreported.get(i);
             if (values[i] == null) { // no such setting (the SET failed): nothing to carry, nothing to reset
                 server.unreportedSets.remove(name);
-                if (s.wanted.containsKey(name)) s.unwant(name);
+                if (s.get(name) != null) s.unwant(name);
             } else {
                 server.unreportedSets.put(name, values[i]);
-                if (!values[i].equals(s.wanted.get(name))) s.want(name, values[i]);
+                if (!values[i].equals(s.get(name))) s.want(name, values[i]);
             }
         }
         server.settingsMatch = null;

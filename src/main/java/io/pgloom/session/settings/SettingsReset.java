@@ -2,12 +2,9 @@
 // client asked for at startup in PostgreSQL, but to pgloom's neutral login values on a pooled server. This notes
 // such statements, marks what the server now has as unknown, and on the client's next link brings back its
 // startup values and shows it their ParameterStatus (asyncpg's pool sends RESET ALL on every release).
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import io.pgloom.pool.ServerConn;
-import io.pgloom.wire.FrameWriter;
-import io.pgloom.wire.MessageType;
-import java.io.IOException;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +12,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-final class SettingsReset {
+public final class SettingsReset {
     /** Stands for "reset, value unknown" in a server's unreportedSets: equals no real value, so it is set again. */
     static final String UNKNOWN = "\u0000reset";
 
@@ -28,10 +25,10 @@ final class SettingsReset {
     /** Names reset since the last link (ALL for everything); guarded by the link lock. */
     private final Set<String> pending = new HashSet<>();
     /** Whether pending has anything: the common link finds nothing without taking the lock. */
-    private volatile boolean anyPending;
+    volatile boolean anyPending;
 
     /** What a lower-cased, stripped statement resets: a canonical setting name, ALL, or null. */
-    static String scope(String stmt) {
+    public static String scope(String stmt) {
         Matcher m = RESET.matcher(stmt);
         if (!m.matches()) return null;
         if (m.group(2) != null) return ALL;
@@ -43,7 +40,7 @@ final class SettingsReset {
     }
 
     /** Whether a query (server_reset_query) puts every setting back to the server's login values. */
-    static boolean resetsAll(String sql) {
+    public static boolean resetsAll(String sql) {
         String st = sql.strip().toLowerCase(Locale.ROOT);
         while (st.endsWith(";")) st = st.substring(0, st.length() - 1).strip();
         return !st.contains(";") && ALL.equals(scope(st));
@@ -53,7 +50,7 @@ final class SettingsReset {
      * A reset is on its way to the server (link lock held): what pgloom set there is unknown from now on (if the
      * statement fails, nothing is lost: the next link sets it again), and the client's startup value comes back.
      */
-    void note(ServerConn server, String scope) {
+    public void note(ServerConn server, String scope) {
         if (server != null) {
             server.settingsMatch = null;
             for (Map.Entry<String, String> e : server.unreportedSets.entrySet()) {
@@ -68,12 +65,12 @@ final class SettingsReset {
      * On a new link, before ParameterSync: the reset settings are the startup ones again. Returns the names whose
      * value the client must be shown once the server has them (it was shown the server's neutral values).
      */
-    Set<String> restore(ClientSession s) {
+    Set<String> restore(ClientSettings s) {
         if (pending.isEmpty()) return Set.of();
         Set<String> names = new HashSet<>();
         for (String scope : pending) {
             if (scope.equals(ALL)) {
-                names.addAll(s.wanted.keySet());
+                names.addAll(s.names());
                 names.addAll(startup.keySet());
             } else {
                 names.add(scope);
@@ -88,27 +85,5 @@ final class SettingsReset {
         }
         names.retainAll(startup.keySet());
         return names;
-    }
-
-    /** Links a server for the client: restores reset settings, syncs them onto the server, shows the client. */
-    static void applyOnLink(ClientSession s, ServerConn server) throws IOException, SessionClosed {
-        Set<String> show = Set.of();
-        if (s.resets.anyPending) {
-            try (var h = s.link.lock.obtain()) {
-                show = s.resets.restore(s);
-            }
-        }
-        ParameterSync.apply(s.targetSettings(), server);
-        if (show.isEmpty()) return;
-        FrameWriter w = new FrameWriter(64);
-        for (String name : show) {
-            if (ParameterSync.carried(name) && server.parameters.containsKey(name)) {
-                w.begin(MessageType.PARAMETER_STATUS)
-                        .cstring(name)
-                        .cstring(s.wanted.get(name))
-                        .end();
-            }
-        }
-        if (w.size() > 0) s.write(w.array(), 0, w.size());
     }
 }

@@ -2,16 +2,17 @@
 // or Close it injected) or add one (for a Parse or Close it answered itself). Every request that gets exactly one
 // final reply (Parse, Bind, Close, Describe, Execute, Sync, Query, FunctionCall) advances a counter on each side;
 // an error in an extended-protocol batch skips to that batch's Sync, as PostgreSQL does. Guarded by the link lock.
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import io.pgloom.pool.ServerConn;
+import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
-final class ReplyTracker {
+public final class ReplyTracker {
     enum Kind {
         /** Send the client this reply here; the server will not (pgloom answered the request itself). */
         FAKE,
@@ -45,7 +46,7 @@ final class ReplyTracker {
     final ArrayDeque<Action> actions = new ArrayDeque<>(2);
     volatile boolean actionsPending;
 
-    void reset() {
+    public void reset() {
         sent = received = flushed = 0;
         zHead = zSize = 0;
         actions.clear();
@@ -78,6 +79,103 @@ final class ReplyTracker {
     void popZ() {
         zHead = (zHead + 1) % zRing.length;
         zSize--;
+    }
+
+    /** What the server-to-client pump does with a reply it just read (transaction mode). */
+    public enum Verdict {
+        /** Forward it within the run. */
+        KEEP,
+        /** The reply to a request pgloom injected itself: the client never sees it. */
+        DROP,
+        /** Forward it, and write the run now: pgloom's own replies follow it. */
+        SPLIT
+    }
+
+    /**
+     * A whole reply the server sent (its header at {@code p}, {@code len} as in the header): counts final replies
+     * and applies the actions due at them. {@code countLock} guards the plain count: the link lock, or null while
+     * the client's own thread reads inline and is the only one touching the tracker (taking the lock for each reply
+     * was a measurable part of a transaction); actions are always applied under {@code linkLock}.
+     */
+    public Verdict onReply(
+            byte type,
+            byte[] buf,
+            int p,
+            int len,
+            ServerConn server,
+            PreparedStatements statements,
+            ResourceLock linkLock,
+            ResourceLock countLock) {
+        boolean terminator = switch (type) {
+            case MessageType.PARSE_COMPLETE,
+                    MessageType.BIND_COMPLETE,
+                    MessageType.CLOSE_COMPLETE,
+                    MessageType.ROW_DESCRIPTION,
+                    MessageType.NO_DATA,
+                    MessageType.COMMAND_COMPLETE,
+                    MessageType.EMPTY_QUERY_RESPONSE,
+                    MessageType.PORTAL_SUSPENDED -> true;
+            default -> false;
+        };
+        if (type == MessageType.COMMAND_COMPLETE && (len == 16 || len == 19))
+            statements.onCommandTag(buf, p + MessageType.HEADER_LENGTH, len - 4, server, linkLock);
+        if (!terminator && type != MessageType.ERROR_RESPONSE) return Verdict.KEEP;
+        if (!actionsPending && type != MessageType.ERROR_RESPONSE) {
+            // Fast path: nothing of pgloom's own is pending; just count (ReadyForQuery-bounded runs need the lock).
+            try (var h = countLock == null ? null : countLock.obtain()) {
+                if (!inSimpleQuery()) received++;
+            }
+            return Verdict.KEEP;
+        }
+        Verdict verdict = Verdict.KEEP;
+        try (var h = linkLock.obtain()) {
+            if (inSimpleQuery()) return Verdict.KEEP;
+            if (type == MessageType.ERROR_RESPONSE) {
+                onError(server, buf, p + MessageType.HEADER_LENGTH, len - 4);
+            } else {
+                long idx = received++;
+                Action a = actions.peekFirst();
+                if (a != null && a.index() == idx && a.kind() != Kind.FAKE) {
+                    actions.pollFirst();
+                    if (a.kind() != Kind.TRACK_PARSE) verdict = Verdict.DROP;
+                }
+            }
+            actionsPending = !actions.isEmpty();
+            if (hasFakeDue() && verdict != Verdict.DROP) verdict = Verdict.SPLIT;
+        }
+        return verdict;
+    }
+
+    /** Inside a simple Query's replies: its final replies are not counted one by one (its ReadyForQuery is). */
+    private boolean inSimpleQuery() {
+        return hasZ() && zIsSimpleQuery() && received == zIndex();
+    }
+
+    private boolean hasFakeDue() {
+        Action a = actions.peekFirst();
+        return a != null && a.kind() == Kind.FAKE && a.index() == received;
+    }
+
+    /**
+     * After the pump wrote what it read to the client: records the progress and returns the next reply pgloom owes
+     * the client at this point, or null. {@code countLock} as in {@link #onReply}.
+     */
+    public byte[] nextOwedReply(ResourceLock countLock) {
+        try (var h = countLock == null ? null : countLock.obtain()) {
+            flushed = received;
+            if (!hasFakeDue()) return null;
+            byte[] reply = actions.pollFirst().reply();
+            actionsPending = !actions.isEmpty();
+            return reply;
+        }
+    }
+
+    /** A ReadyForQuery arrived (link lock held): the request it ends is answered whole. */
+    public void onReady() {
+        if (hasZ()) {
+            received = zIndex() + 1;
+            popZ();
+        }
     }
 
     void add(Action a) {

@@ -1,7 +1,7 @@
 // ParameterSync from literal settings: startup options parsed as libpq writes them, equal settings shared as one
 // object (how a server that already has a client's settings is recognised without comparing them), and the SET /
 // RESET batch that brings a server in line.
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;

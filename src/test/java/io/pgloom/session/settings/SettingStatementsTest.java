@@ -1,5 +1,5 @@
-// Which statements create session state that transaction pooling cannot carry.
-package io.pgloom.session;
+// Which settings a statement changes for the session, by canonical name (null: pgloom cannot tell).
+package io.pgloom.session.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class SessionStateDetectorTest {
+class SettingStatementsTest {
     @Test
     void namesTheSettingsAStatementChangesForTheSession() {
         assertEquals(List.of("search_path"), SettingStatements.changed("set search_path = app"));
@@ -30,24 +30,5 @@ class SessionStateDetectorTest {
         assertEquals(List.of("session_authorization"), SettingStatements.changed("set session authorization other"));
         assertNull(SettingStatements.changed("set session characteristics as transaction read only"), "not carried");
         assertNull(SettingStatements.changed("select set_config($1, 'x', false)"), "a name pgloom cannot read");
-    }
-
-    @Test
-    void flagsSessionStateAndLetsSafeStatementsPass() {
-        assertEquals(SessionStateDetector.Kind.LISTEN, SessionStateDetector.classify("listen jobs"));
-        assertEquals(SessionStateDetector.Kind.PREPARE, SessionStateDetector.classify("prepare q as select 1"));
-        assertEquals(
-                SessionStateDetector.Kind.WITH_HOLD_CURSOR,
-                SessionStateDetector.classify("declare c cursor with hold for select 1"));
-        assertNull(SessionStateDetector.classify("declare c cursor for select 1"));
-        assertEquals(
-                SessionStateDetector.Kind.TEMP_TABLE, SessionStateDetector.classify("create temp table t (a int)"));
-        assertEquals(
-                SessionStateDetector.Kind.TEMP_TABLE,
-                SessionStateDetector.classify("create local temporary table t (a int)"));
-        assertEquals(
-                SessionStateDetector.Kind.ADVISORY_LOCK, SessionStateDetector.classify("select pg_advisory_lock(42)"));
-        assertNull(SessionStateDetector.classify("select pg_advisory_xact_lock(42)"));
-        assertNull(SessionStateDetector.classify("select 1"));
     }
 }

@@ -1,5 +1,5 @@
 // Which statements put settings back to their session defaults (what RESET brings back depends on them).
-package io.pgloom.session;
+package io.pgloom.session.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,7 +1,7 @@
 // Recognises a query text that is exactly one SQL `DEALLOCATE [PREPARE] { name | ALL }` (psycopg and PHP PDO
 // drop statements this way), with PostgreSQL's identifier rules: unquoted names fold to lower case, "quoted" ones
 // keep case and "" stands for ". Anything else (several statements, U&"..." names) is not recognised.
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import java.nio.charset.StandardCharsets;
 

@@ -2,10 +2,11 @@
 // under pgloom's shared names (other clients may use them), so the client's names are dropped from its map and the
 // statement goes to the server as an empty one of the same shape; the server's EmptyQueryResponse is swapped for
 // the CommandComplete PostgreSQL would send. Every ReadyForQuery still comes from the server. Under the link lock.
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
+import io.pgloom.wire.ProtocolException;
 import java.nio.charset.StandardCharsets;
 
 final class DeallocateRewrite {
@@ -59,15 +60,14 @@ final class DeallocateRewrite {
      * empty statement and returns true; otherwise returns false and the query goes to the server as it is (an
      * unknown name gets PostgreSQL's own 26000, a failed transaction its 25P02).
      */
-    static boolean query(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out)
-            throws io.pgloom.wire.ProtocolException {
-        PreparedStatements ps = s.statements;
+    static boolean query(TxnClient s, byte[] buf, int body, int msgEnd, FrameWriter out) throws ProtocolException {
+        PreparedStatements ps = s.statements();
         ps.unnamedDeallocateReply = null; // a simple query drops the unnamed statement and portal
         ps.deallocatePortal = null;
         int textEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
         byte[] reply = drop(s, buf, body, textEnd);
         if (reply == null) return false;
-        ReplyTracker t = s.tracker;
+        ReplyTracker t = s.tracker();
         out.raw(EMPTY_STATEMENT_RUN);
         for (int i = 0; i < 3; i++) t.add(new ReplyTracker.Action(t.sent++, ReplyTracker.Kind.SKIP_REPLY, null, null));
         t.add(new ReplyTracker.Action(t.sent, ReplyTracker.Kind.FAKE, null, reply));
@@ -80,9 +80,9 @@ final class DeallocateRewrite {
      * A whole unnamed Parse: when its text is a DEALLOCATE pgloom answers, forwards it with the empty statement
      * (parameter types kept) and remembers the reply its Execute will get. Returns whether it wrote the message.
      */
-    static boolean unnamedParse(ClientSession s, byte[] buf, int body, int msgEnd, FrameWriter out)
-            throws io.pgloom.wire.ProtocolException {
-        PreparedStatements ps = s.statements;
+    static boolean unnamedParse(TxnClient s, byte[] buf, int body, int msgEnd, FrameWriter out)
+            throws ProtocolException {
+        PreparedStatements ps = s.statements();
         ps.unnamedDeallocateReply = null;
         int textStart = body + 1;
         int textEnd = PreparedStatements.cstringEnd(buf, textStart, msgEnd);
@@ -91,12 +91,12 @@ final class DeallocateRewrite {
         int rest = msgEnd - (textEnd + 1);
         out.int8(MessageType.PARSE).int32(4 + 2 + rest).int8(0).int8(0).bytes(buf, textEnd + 1, rest);
         ps.unnamedDeallocateReply = reply;
-        s.tracker.sent++;
+        s.tracker().sent++;
         return true;
     }
 
     /** A Bind: notes the portal that now holds a rewritten DEALLOCATE (or no longer does). */
-    static void bind(PreparedStatements ps, byte[] buf, int body, int msgEnd) throws io.pgloom.wire.ProtocolException {
+    static void bind(PreparedStatements ps, byte[] buf, int body, int msgEnd) throws ProtocolException {
         int portalEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
         String portal = new String(buf, body, portalEnd - body, StandardCharsets.UTF_8);
         boolean fromUnnamed = portalEnd + 1 < msgEnd && buf[portalEnd + 1] == 0;
@@ -110,7 +110,7 @@ final class DeallocateRewrite {
 
     /** An Execute of the portal holding a rewritten DEALLOCATE: its EmptyQueryResponse becomes the command tag. */
     static void execute(PreparedStatements ps, ReplyTracker t, byte[] buf, int body, int msgEnd)
-            throws io.pgloom.wire.ProtocolException {
+            throws ProtocolException {
         int portalEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
         if (!ps.deallocatePortal.equals(new String(buf, body, portalEnd - body, StandardCharsets.UTF_8))) return;
         t.add(new ReplyTracker.Action(t.sent, ReplyTracker.Kind.SKIP_REPLY, null, null));
@@ -123,10 +123,10 @@ final class DeallocateRewrite {
      * the server must see the statement as it is: not a plain DEALLOCATE, a name pgloom does not map, or a failed
      * transaction (where PostgreSQL refuses it with 25P02 and keeps the statement).
      */
-    private static byte[] drop(ClientSession s, byte[] buf, int off, int end) {
+    private static byte[] drop(TxnClient s, byte[] buf, int off, int end) {
         SqlDeallocate.Target target = SqlDeallocate.parse(buf, off, end);
-        if (target == null || s.link.txStatus() == MessageType.TX_FAILED) return null;
-        PreparedStatements ps = s.statements;
+        if (target == null || s.transactionFailed()) return null;
+        PreparedStatements ps = s.statements();
         if (target.all()) {
             // Only this client's names go; the server keeps pgloom's shared statements for other clients.
             ps.byClientName.clear();

@@ -3,8 +3,11 @@
 // it cannot name, LISTEN, session advisory locks, WITH HOLD cursors, temporary tables, SQL-level PREPARE) is counted
 // per database and kind, and each kind logged once per client with its id so an operator can find the culprit.
 // Byte-level pre-check: no allocation for ordinary statements.
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
+import io.pgloom.pool.ServerConn;
+import io.pgloom.session.settings.SettingStatements;
+import io.pgloom.session.settings.SettingsReset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -13,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.tinylog.Logger;
 
-final class SessionStateDetector {
-    enum Kind {
+public final class SessionStateDetector {
+    public enum Kind {
         SET,
         LISTEN,
         ADVISORY_LOCK,
@@ -22,18 +25,18 @@ final class SessionStateDetector {
         TEMP_TABLE,
         PREPARE;
 
-        String label() {
+        public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
     /** (database, kind) → count; read by SHOW and /metrics. */
-    static final Map<String, Map<Kind, LongAdder>> COUNTS = new ConcurrentHashMap<>();
+    public static final Map<String, Map<Kind, LongAdder>> COUNTS = new ConcurrentHashMap<>();
 
     private SessionStateDetector() {}
 
     /** Checks the query text of a Query or Parse body range; reports what it finds, notes settings resets. */
-    static void inspect(ClientSession s, io.pgloom.pool.ServerConn server, byte[] buf, int off, int end) {
+    static void inspect(TxnClient s, ServerConn server, byte[] buf, int off, int end) {
         if (!mayChangeSession(buf, off, end)) return;
         if (server != null) server.settingsMatch = null; // a SET, RESET or DISCARD may change what it has
         String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
@@ -41,7 +44,7 @@ final class SessionStateDetector {
             String st = stmt.strip();
             String reset = SettingsReset.scope(st);
             if (reset != null) {
-                s.resets.note(server, reset);
+                s.settings().resets.note(server, reset);
                 continue;
             }
             List<String> settings = SettingStatements.changed(st);
@@ -49,7 +52,7 @@ final class SessionStateDetector {
                 report(s, Kind.SET);
                 continue;
             }
-            for (String name : settings) s.settings.note(server, name);
+            for (String name : settings) s.settings().readback.note(server, name);
             Kind k = classify(st);
             if (k != null) report(s, k);
         }
@@ -118,21 +121,21 @@ final class SessionStateDetector {
         return null;
     }
 
-    private static void report(ClientSession s, Kind k) {
-        COUNTS.computeIfAbsent(s.database, d -> new ConcurrentHashMap<>())
+    private static void report(TxnClient s, Kind k) {
+        COUNTS.computeIfAbsent(s.database(), d -> new ConcurrentHashMap<>())
                 .computeIfAbsent(k, x -> new LongAdder())
                 .increment();
-        if (s.reportedStateKinds.add(k)) {
+        if (s.firstReport(k)) {
             Logger.warn(
                     "event=session_state_in_transaction_mode client={} user={} database={} application_name={} "
                             + "remote={}:{} kind={} hint=\"this state does not follow the client to the next server; use session "
                             + "pool_mode for this client or SET LOCAL\"",
                     s,
-                    s.user,
-                    s.database,
-                    s.applicationName,
-                    s.remoteAddress,
-                    s.remotePort,
+                    s.user(),
+                    s.database(),
+                    s.applicationName(),
+                    s.remoteAddress(),
+                    s.remotePort(),
                     k.label());
         }
     }

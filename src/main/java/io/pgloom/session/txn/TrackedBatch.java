@@ -1,13 +1,14 @@
 // Transaction mode: accounts one run of client messages in the ReplyTracker and, when it names prepared
 // statements, rewrites it into a staging buffer under pgloom's statement names. Runs under the link lock; no I/O.
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import io.pgloom.pool.ServerConn;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.ProtocolException;
+import java.nio.charset.StandardCharsets;
 
-final class TrackedBatch {
+public final class TrackedBatch {
     private TrackedBatch() {}
 
     /**
@@ -15,8 +16,8 @@ final class TrackedBatch {
      * may be partial (it streams). Replies pgloom must send the client itself right now, before the batch goes
      * to the server, are appended to {@code direct}.
      */
-    static void process(
-            ClientSession s,
+    public static void process(
+            TxnClient s,
             ServerConn server,
             byte[] buf,
             int start,
@@ -26,8 +27,8 @@ final class TrackedBatch {
             FrameWriter direct,
             int maxPrepared)
             throws ProtocolException {
-        ReplyTracker t = s.tracker;
-        PreparedStatements ps = s.statements;
+        ReplyTracker t = s.tracker();
+        PreparedStatements ps = s.statements();
         int p = start;
         while (end - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
@@ -46,8 +47,7 @@ final class TrackedBatch {
                 switch (type) {
                     case MessageType.PARSE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
-                        String clientName =
-                                new String(buf, body, nameEnd - body, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName = new String(buf, body, nameEnd - body, StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = PreparedStatements.stmtFor(buf, nameEnd + 1, msgEnd);
                         ps.byClientName.put(clientName, st);
                         if (server.prepared.get(st.name()) != null) {
@@ -62,8 +62,8 @@ final class TrackedBatch {
                     case MessageType.BIND -> {
                         int portalEnd = PreparedStatements.cstringEnd(buf, body, msgEnd);
                         int nameEnd = PreparedStatements.cstringEnd(buf, portalEnd + 1, msgEnd);
-                        String clientName = new String(
-                                buf, portalEnd + 1, nameEnd - portalEnd - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName =
+                                new String(buf, portalEnd + 1, nameEnd - portalEnd - 1, StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = ps.byClientName.get(clientName);
                         if (st == null) {
                             handled = false; // unknown to us: the server answers with its own error
@@ -75,7 +75,7 @@ final class TrackedBatch {
                                 SessionStateDetector.inspect(
                                         s, server, f, q, PreparedStatements.cstringEnd(f, q, f.length));
                             }
-                            byte[] newName = st.name().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                            byte[] newName = st.name().getBytes(StandardCharsets.US_ASCII);
                             int newLen = len - (nameEnd - portalEnd - 1) + newName.length;
                             out.int8(MessageType.BIND)
                                     .int32(newLen)
@@ -87,8 +87,7 @@ final class TrackedBatch {
                     }
                     case MessageType.DESCRIBE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body + 1, msgEnd);
-                        String clientName =
-                                new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName = new String(buf, body + 1, nameEnd - body - 1, StandardCharsets.UTF_8);
                         PreparedStatements.Stmt st = ps.byClientName.get(clientName);
                         if (st == null) {
                             handled = false;
@@ -103,8 +102,7 @@ final class TrackedBatch {
                     }
                     case MessageType.CLOSE -> {
                         int nameEnd = PreparedStatements.cstringEnd(buf, body + 1, msgEnd);
-                        String clientName =
-                                new String(buf, body + 1, nameEnd - body - 1, java.nio.charset.StandardCharsets.UTF_8);
+                        String clientName = new String(buf, body + 1, nameEnd - body - 1, StandardCharsets.UTF_8);
                         // Other clients may share the server-side statement: forget the client's name, keep it there.
                         ps.byClientName.remove(clientName);
                         fake(t, PreparedStatements.CLOSE_COMPLETE, direct);

@@ -1,6 +1,6 @@
 // Which query texts pgloom answers as SQL DEALLOCATE, and the statement name each one means (PostgreSQL's
 // identifier rules: unquoted names fold to lower case, quoted ones keep case and "" stands for ").
-package io.pgloom.session;
+package io.pgloom.session.txn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
