@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.tinylog.Logger;
 import org.tinylog.configuration.Configuration;
+import org.tinylog.provider.ProviderRegistry;
 import sun.misc.Signal;
 
 public final class Main {
@@ -103,7 +104,7 @@ public final class Main {
         pgloom.runtime().onShutdown(stop::countDown);
         stop.await();
         pgloom.shutdown();
-        org.tinylog.provider.ProviderRegistry.getLoggingProvider().shutdown();
+        ProviderRegistry.getLoggingProvider().shutdown();
         return 0;
     }
 }

@@ -2,12 +2,17 @@
 // graceful shutdown sequence. Main wraps it with arguments and signals; tests embed it directly.
 package io.pgloom;
 
+import io.pgloom.admin.AdminConsole;
+import io.pgloom.admin.HttpEndpoints;
 import io.pgloom.backend.HealthCheckLogin;
 import io.pgloom.config.ConfigError;
 import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
+import io.pgloom.metrics.Metrics;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.session.Sessions;
+import io.pgloom.tls.TlsState;
 import io.pgloom.util.Clock;
 import io.pgloom.util.ResourceLock;
 import java.io.IOException;
@@ -19,11 +24,11 @@ public final class Pgloom implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final Listener listener;
     private final Path configFile;
-    private final io.pgloom.admin.HttpEndpoints http;
+    private final HttpEndpoints http;
     /** One reload at a time: SIGHUP and an admin RELOAD may arrive together. */
     private final ResourceLock reloadLock = new ResourceLock();
 
-    private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile, io.pgloom.admin.HttpEndpoints http) {
+    private Pgloom(ProxyRuntime runtime, Listener listener, Path configFile, HttpEndpoints http) {
         this.runtime = runtime;
         this.listener = listener;
         this.configFile = configFile;
@@ -33,24 +38,24 @@ public final class Pgloom implements AutoCloseable {
     /** Reads and checks a config file: the loader's checks, then those needing the layers above it. */
     public static ProxyConfig load(Path file) throws ConfigError {
         ProxyConfig c = ConfigLoader.load(file);
-        io.pgloom.tls.TlsState.check(c);
+        TlsState.check(c);
         HealthCheckLogin.validate(c);
         return c;
     }
 
     public static Pgloom start(ProxyConfig config, Path configFile) throws IOException {
         try {
-            io.pgloom.tls.TlsState.check(config);
+            TlsState.check(config);
             HealthCheckLogin.validate(config);
         } catch (ConfigError e) {
             throw new IOException(e.getMessage(), e);
         }
-        ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM, new io.pgloom.metrics.Metrics(Version.get()));
-        Listener listener = new Listener(runtime);
-        io.pgloom.admin.HttpEndpoints http = null;
+        ProxyRuntime runtime = new ProxyRuntime(config, Clock.SYSTEM, new Metrics(Version.get()));
+        Listener listener = new Listener(Sessions.attach(runtime));
+        HttpEndpoints http = null;
         if (config.admin().httpEnabled()) {
             try {
-                http = io.pgloom.admin.HttpEndpoints.start(
+                http = HttpEndpoints.start(
                         runtime,
                         listener,
                         Version.get(),
@@ -79,7 +84,7 @@ public final class Pgloom implements AutoCloseable {
                 config.proxy().maxClientConn());
         Pgloom p = new Pgloom(runtime, listener, configFile, http);
         runtime.onReload(p::reload);
-        runtime.adminHandler(new io.pgloom.admin.AdminConsole(runtime, Version.get()));
+        runtime.adminHandler(new AdminConsole(runtime, Version.get()));
         return p;
     }
 

@@ -3,8 +3,8 @@
 package io.pgloom.admin;
 
 import io.pgloom.config.RuntimeSettings;
-import io.pgloom.session.AdminHandler;
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.runtime.AdminHandler;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;

@@ -8,7 +8,7 @@ import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramVerifier;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.Secret;
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.runtime.ProxyRuntime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -4,7 +4,7 @@ package io.pgloom.admin;
 
 import io.pgloom.backend.Switchover;
 import io.pgloom.metrics.BackendRow;
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;

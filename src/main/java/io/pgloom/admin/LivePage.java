@@ -6,8 +6,8 @@ package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
-import io.pgloom.session.ProxyRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -5,8 +5,8 @@ package io.pgloom.admin;
 
 import io.pgloom.metrics.BackendRow;
 import io.pgloom.metrics.PoolRow;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
-import io.pgloom.session.ProxyRuntime;
 import io.pgloom.trace.FlightLog;
 import io.pgloom.util.SafeText;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@
 // one parser, one table of traces, rendered as a result set or as text.
 package io.pgloom.admin;
 
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.trace.Trace;
 import io.pgloom.trace.TraceRequest;
 import io.pgloom.wire.ErrorResponses;

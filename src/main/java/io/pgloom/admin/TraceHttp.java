@@ -5,7 +5,7 @@ package io.pgloom.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.pgloom.session.ProxyRuntime;
+import io.pgloom.runtime.ProxyRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

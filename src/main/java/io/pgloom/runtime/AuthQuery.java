@@ -10,9 +10,11 @@ import io.pgloom.config.Secret;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
+import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -94,7 +96,7 @@ public final class AuthQuery {
                         if (i == 1 && v != null) passwd = new String(v, StandardCharsets.UTF_8);
                     }
                 } else if (t == MessageType.ERROR_RESPONSE) {
-                    error = io.pgloom.wire.ErrorResponses.parse(
+                    error = ErrorResponses.parse(
                                     conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength())
                             .toString();
                 } else if (t == MessageType.READY_FOR_QUERY) {
@@ -109,17 +111,14 @@ public final class AuthQuery {
                         error);
                 throw new ServerLoginException(
                         "auth_query_failed",
-                        io.pgloom.wire.SqlState.INVALID_AUTHORIZATION,
+                        SqlState.INVALID_AUTHORIZATION,
                         "auth_query failed; see the pgloom log",
                         null);
             }
             return passwd == null || passwd.isEmpty() ? null : new Secret(passwd);
         } catch (IOException e) {
             throw new ServerLoginException(
-                    "auth_query_failed",
-                    io.pgloom.wire.SqlState.CONNECTION_FAILURE,
-                    "auth_query could not run: " + e.getMessage(),
-                    e);
+                    "auth_query_failed", SqlState.CONNECTION_FAILURE, "auth_query could not run: " + e.getMessage(), e);
         } finally {
             conn.closeSocket();
         }

@@ -8,6 +8,7 @@ import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramServer;
 import io.pgloom.auth.ScramVerifier;
 import io.pgloom.config.AuthType;
+import io.pgloom.config.HbaRule;
 import io.pgloom.config.Secret;
 import io.pgloom.config.UserConfig;
 import io.pgloom.wire.BodyCursor;
@@ -18,7 +19,15 @@ import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
 
 final class ClientAuth {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -36,9 +45,9 @@ final class ClientAuth {
         var c = s.runtime.config();
         byte[] binding = channelBinding(s);
         if (c.hba().isEmpty()) return authenticate(s.user, cfg, c.proxy().authType(), s.reader, s.out, binding);
-        io.pgloom.config.HbaRule rule = null;
-        java.net.InetAddress source = ((java.net.InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
-        for (io.pgloom.config.HbaRule r : c.hba()) {
+        HbaRule rule = null;
+        InetAddress source = ((InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
+        for (HbaRule r : c.hba()) {
             if (r.matches(s.database, s.user, source, s.tls)) {
                 rule = r;
                 break;
@@ -71,18 +80,15 @@ final class ClientAuth {
     }
 
     /** cert: the verified client certificate's CN must be the user name. */
-    private static Result certificate(ClientSession s, UserConfig cfg, io.pgloom.config.HbaRule rule)
-            throws SessionClosed {
+    private static Result certificate(ClientSession s, UserConfig cfg, HbaRule rule) throws SessionClosed {
         String cn = null;
-        if (s.socket instanceof javax.net.ssl.SSLSocket ssl) {
+        if (s.socket instanceof SSLSocket ssl) {
             try {
-                var cert = (java.security.cert.X509Certificate) ssl.getSession().getPeerCertificates()[0];
-                for (var rdn : new javax.naming.ldap.LdapName(
-                                cert.getSubjectX500Principal().getName())
-                        .getRdns()) {
+                var cert = (X509Certificate) ssl.getSession().getPeerCertificates()[0];
+                for (var rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
                     if (rdn.getType().equalsIgnoreCase("CN")) cn = String.valueOf(rdn.getValue());
                 }
-            } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+            } catch (SSLPeerUnverifiedException | InvalidNameException e) {
                 cn = null;
             }
         }
@@ -109,13 +115,11 @@ final class ClientAuth {
 
     /** tls-server-end-point data of pgloom's certificate on this TLS connection, or null (plaintext). */
     private static byte[] channelBinding(ClientSession s) {
-        if (!(s.socket instanceof javax.net.ssl.SSLSocket ssl)) return null;
+        if (!(s.socket instanceof SSLSocket ssl)) return null;
         try {
             var local = ssl.getSession().getLocalCertificates();
-            return local == null || local.length == 0
-                    ? null
-                    : ScramServer.endpointHash((java.security.cert.X509Certificate) local[0]);
-        } catch (java.security.GeneralSecurityException e) {
+            return local == null || local.length == 0 ? null : ScramServer.endpointHash((X509Certificate) local[0]);
+        } catch (GeneralSecurityException e) {
             return null;
         }
     }

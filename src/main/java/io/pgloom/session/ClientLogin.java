@@ -5,10 +5,20 @@ package io.pgloom.session;
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.PoolMode;
 import io.pgloom.config.ProxyConfig;
+import io.pgloom.config.Secret;
+import io.pgloom.config.UserConfig;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
+import io.pgloom.pool.ServerLoginException;
+import io.pgloom.pool.ServerPool;
+import io.pgloom.runtime.AdminHandler;
 import io.pgloom.runtime.ClientCounts;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.settings.ParameterSync;
+import io.pgloom.tls.TlsContexts;
+import io.pgloom.tls.TlsUpgrade;
+import io.pgloom.trace.WireTap;
+import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
@@ -17,22 +27,23 @@ import io.pgloom.wire.SqlState;
 import io.pgloom.wire.StartupPacket;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLSocket;
 import org.tinylog.Logger;
 
 final class ClientLogin {
     private ClientLogin() {}
 
     /** The virtual database of the admin console. */
-    static final String ADMIN_DATABASE = "pgloom";
 
     /**
      * Authentication with auth_failure_delay: a failed attempt is answered only after the delay, growing with the
      * failures from the same address (up to 10x), so guessing is slow while one typo costs half a second.
      */
-    private static ClientAuth.Result authenticateSlowingGuessers(ClientSession s, io.pgloom.config.UserConfig userCfg)
+    private static ClientAuth.Result authenticateSlowingGuessers(ClientSession s, UserConfig userCfg)
             throws IOException, SessionClosed {
         try {
             ClientAuth.Result r = ClientAuth.authenticate(s, userCfg);
@@ -65,7 +76,7 @@ final class ClientLogin {
     private static void serveAdmin(ClientSession s, ProxyConfig cfg, String user) throws IOException, SessionClosed {
         var userCfg = cfg.user(user).orElse(null);
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
-        AdminHandler h = s.runtime.admin;
+        AdminHandler h = s.runtime.adminHandler();
         if (!cfg.admin().users().contains(user) || h == null) {
             throw SessionClosed.fatal(
                     "admin_denied",
@@ -108,7 +119,7 @@ final class ClientLogin {
             }
 
             @Override
-            public io.pgloom.wire.FrameReader reader() {
+            public FrameReader reader() {
                 return s.reader;
             }
 
@@ -123,13 +134,12 @@ final class ClientLogin {
     private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
 
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
-        io.pgloom.trace.WireTap tap = TracedSession.beginLogin(s);
+        WireTap tap = TracedSession.beginLogin(s);
         login(s, tap);
         TracedSession.loggedIn(s, tap);
     }
 
-    private static void login(ClientSession s, io.pgloom.trace.WireTap tap)
-            throws IOException, SessionClosed, InterruptedException {
+    private static void login(ClientSession s, WireTap tap) throws IOException, SessionClosed, InterruptedException {
         ProxyConfig cfg = s.runtime.config();
         int loginMs = (int)
                 Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
@@ -172,7 +182,7 @@ final class ClientLogin {
                     "replication connections are not supported by pgloom; connect to PostgreSQL directly",
                     "replication");
         }
-        if (database.equals(ADMIN_DATABASE)) {
+        if (database.equals(ProxyRuntime.ADMIN_DATABASE)) {
             serveAdmin(s, cfg, user);
             return;
         }
@@ -186,12 +196,12 @@ final class ClientLogin {
         if (userCfg == null && db != null && s.runtime.authQuery.enabled()) {
             // Not in the config: ask PostgreSQL (auth_query), cached for auth_query_cache_ttl.
             try {
-                io.pgloom.config.Secret fetched = s.runtime.authQuery.lookup(database, user);
+                Secret fetched = s.runtime.authQuery.lookup(database, user);
                 if (fetched != null) {
-                    userCfg = new io.pgloom.config.UserConfig(user, fetched);
+                    userCfg = new UserConfig(user, fetched);
                     fromAuthQuery = true;
                 }
-            } catch (io.pgloom.pool.ServerLoginException e) {
+            } catch (ServerLoginException e) {
                 throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
             }
         }
@@ -221,8 +231,8 @@ final class ClientLogin {
         s.mode = cfg.poolModeFor(database, user);
         s.settings.startWith(ParameterSync.wantedFrom(params));
         s.pool = s.runtime.pool(new PoolKey(database, user));
-        s.cancelPid = s.runtime.cancels.register(s);
-        s.cancelSecret = s.runtime.cancels.newSecret();
+        s.cancelPid = s.sessions.cancels.register(s);
+        s.cancelSecret = s.sessions.cancels.newSecret();
 
         FrameWriter welcome = new FrameWriter(512);
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
@@ -255,7 +265,7 @@ final class ClientLogin {
                 ServerToClientPump.start(s, server);
             } else {
                 // The server's own login values, not what earlier clients set there: the base of every welcome.
-                s.pool.welcome(new io.pgloom.pool.ServerPool.Welcome(server.loginParameters(), Map.of()));
+                s.pool.welcome(new ServerPool.Welcome(server.loginParameters(), Map.of()));
                 s.pool.release(server);
             }
         }
@@ -273,12 +283,7 @@ final class ClientLogin {
 
     /** max_db_client_connections / max_user_client_connections: counted once per login, released at the end. */
     private static void admit(
-            ClientSession s,
-            ProxyConfig cfg,
-            DatabaseConfig db,
-            io.pgloom.config.UserConfig u,
-            String database,
-            String user)
+            ClientSession s, ProxyConfig cfg, DatabaseConfig db, UserConfig u, String database, String user)
             throws SessionClosed {
         int dbMax = db.maxDbClientConnections() != null
                 ? db.maxDbClientConnections()
@@ -305,9 +310,8 @@ final class ClientLogin {
      * A server's default parameters with this client's own settings shown as asked (the server is SET to them
      * when the client is linked).
      */
-    private static void welcomeFromCache(
-            io.pgloom.pool.ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
-        Map<String, String> shown = new java.util.LinkedHashMap<>(cached.reported());
+    private static void welcomeFromCache(ServerPool.Welcome cached, Map<String, String> wanted, FrameWriter out) {
+        Map<String, String> shown = new LinkedHashMap<>(cached.reported());
         wanted.forEach((k, v) -> {
             if (shown.containsKey(k)) shown.put(k, v);
         });
@@ -319,8 +323,7 @@ final class ClientLogin {
      * Reads packets until a StartupMessage: negotiates TLS on SSLRequest (or a direct TLS ClientHello) when [tls]
      * is on, answers GSSENCRequest 'N', serves cancel requests, refuses plaintext where TLS is required.
      */
-    private static StartupPacket readStartup(ClientSession s, io.pgloom.trace.WireTap tap)
-            throws IOException, SessionClosed {
+    private static StartupPacket readStartup(ClientSession s, WireTap tap) throws IOException, SessionClosed {
         var mode = s.runtime.config().tls().mode();
         for (int attempt = 0; attempt < 3; attempt++) {
             int first = s.in.read();
@@ -349,8 +352,8 @@ final class ClientLogin {
                 }
                 case MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
                 case MessageType.CANCEL_REQUEST -> {
-                    ClientSession target = s.runtime.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
-                    if (target != null) target.cancelCurrent();
+                    ClientSession target = s.sessions.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
+                    if (target != null) CancelForwarder.cancel(target);
                     else {
                         s.runtime.metrics.cancelRequests.labels("unknown_key").inc();
                         Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
@@ -374,11 +377,10 @@ final class ClientLogin {
         throw SessionClosed.protocolViolation("too many SSL/GSSENC requests before the startup packet");
     }
 
-    private static javax.net.ssl.SSLSocket tlsHandshake(
-            ClientSession s, io.pgloom.tls.TlsContexts.ServerTls tls, byte[] consumed, boolean direct)
+    private static SSLSocket tlsHandshake(ClientSession s, TlsContexts.ServerTls tls, byte[] consumed, boolean direct)
             throws SessionClosed {
         try {
-            return io.pgloom.tls.TlsUpgrade.accept(tls, s.socket, consumed, direct);
+            return TlsUpgrade.accept(tls, s.socket, consumed, direct);
         } catch (IOException e) {
             throw SessionClosed.quiet("tls_handshake_failed", e.getMessage());
         }

@@ -8,20 +8,23 @@ import io.pgloom.pool.PoolTimeoutException;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.settings.ClientSettings;
 import io.pgloom.session.txn.PreparedStatements;
 import io.pgloom.session.txn.ReplyTracker;
 import io.pgloom.session.txn.SessionStateDetector;
 import io.pgloom.session.txn.TxnClient;
+import io.pgloom.trace.FlightRecorder;
+import io.pgloom.trace.WireTap;
 import io.pgloom.util.ResourceLock;
-import io.pgloom.util.SafeText;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameReader;
-import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.ProtocolException;
 import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Histogram;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,9 +38,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
 import org.tinylog.Logger;
 
-public final class ClientSession implements Runnable, TxnClient {
+public final class ClientSession implements Runnable {
     private static final AtomicLong IDS = new AtomicLong();
     /** Client inbound buffer (borrowed from the runtime's pool while in use); larger messages stream through it. */
     static final int CLIENT_BUFFER = 8 * 1024;
@@ -49,6 +53,8 @@ public final class ClientSession implements Runnable, TxnClient {
 
     public final long id = IDS.incrementAndGet();
     final ProxyRuntime runtime;
+    /** The process's live sessions: this one is registered there from accept to close. */
+    final Sessions sessions;
     /** The client's socket and streams: replaced once by their TLS versions during login, before any pump runs. */
     Socket socket;
 
@@ -58,7 +64,7 @@ public final class ClientSession implements Runnable, TxnClient {
     /** Both pumps and admin commands write to the client: one writer at a time. */
     private final ResourceLock outLock = new ResourceLock();
 
-    final LinkState link = new LinkState();
+    final LinkState<ServerToClientPump> link = new LinkState<>();
     /** Transaction mode: reply positions for pgloom's own additions and removals (guarded by link.lock). */
     final ReplyTracker tracker = new ReplyTracker();
     /** Transaction mode: this client's named prepared statements. */
@@ -98,13 +104,15 @@ public final class ClientSession implements Runnable, TxnClient {
         }
     };
     /** Transaction mode: kinds of session state already logged for this client (logged once each). */
-    private final Set<SessionStateDetector.Kind> reportedStateKinds = EnumSet.noneOf(SessionStateDetector.Kind.class);
+    final Set<SessionStateDetector.Kind> reportedStateKinds = EnumSet.noneOf(SessionStateDetector.Kind.class);
+    /** This client as the transaction-mode machinery (session.txn) sees it. */
+    final TxnClient txn = new SessionTxnView(this);
     /** The last message headers each way (no bodies), dumped to the log when the session ends abnormally. */
-    final io.pgloom.trace.FlightRecorder sent;
+    final FlightRecorder sent;
 
-    final io.pgloom.trace.FlightRecorder received;
+    final FlightRecorder received;
     /** Set while a trace covers this session, else null: the pumps read it once per run. */
-    volatile io.pgloom.trace.WireTap tap;
+    volatile WireTap tap;
     /** In the pool's line for a server right now (for SHOW CLIENTS and the waiting gauge). */
     volatile boolean waiting;
 
@@ -112,20 +120,21 @@ public final class ClientSession implements Runnable, TxnClient {
     volatile long lastRequestMillis;
     volatile String authMethod = "";
     /** Metric children resolved once at login (never per message). */
-    io.prometheus.client.Counter.Child bytesIn;
+    Counter.Child bytesIn;
 
-    io.prometheus.client.Counter.Child bytesOut;
-    io.prometheus.client.Histogram.Child querySeconds;
-    io.prometheus.client.Histogram.Child transactionSeconds;
-    io.prometheus.client.Histogram.Child waitSeconds;
+    Counter.Child bytesOut;
+    Histogram.Child querySeconds;
+    Histogram.Child transactionSeconds;
+    Histogram.Child waitSeconds;
     /** This client's place in its pool's line, made once and reused for every wait (no allocation per transaction). */
     private ServerPool.Waiter poolTicket;
 
     int cancelPid;
     int cancelSecret;
 
-    ClientSession(ProxyRuntime runtime, Socket socket, Runnable onClose) throws IOException {
-        this.runtime = runtime;
+    ClientSession(Sessions sessions, Socket socket, Runnable onClose) throws IOException {
+        this.sessions = sessions;
+        this.runtime = sessions.runtime;
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -137,8 +146,8 @@ public final class ClientSession implements Runnable, TxnClient {
         this.connectedAtMillis = runtime.clock.currentTimeMillis();
         this.settings = new ClientSettings(remoteAddress, remotePort);
         int fr = runtime.config().proxy().flightRecorderSize();
-        this.sent = new io.pgloom.trace.FlightRecorder(fr, '>');
-        this.received = new io.pgloom.trace.FlightRecorder(fr, '<');
+        this.sent = new FlightRecorder(fr, '>');
+        this.received = new FlightRecorder(fr, '<');
     }
 
     @Override
@@ -149,7 +158,7 @@ public final class ClientSession implements Runnable, TxnClient {
         boolean handedOver = false;
         try {
             if (!loginDone) {
-                runtime.add(this);
+                sessions.add(this);
                 ClientLogin.run(this);
                 Logger.info(
                         "event=client_login client={} user={} database={} application_name={} remote={}:{} tls={} auth_method={} pool_mode={}",
@@ -219,22 +228,11 @@ public final class ClientSession implements Runnable, TxnClient {
             detail = timedOut.detail;
             level = "warn";
         }
-        recordEnd(reason, detail);
-        runtime.traces.sessionEnded(toString(), reason);
-        dumpFlightRecorder(reason, detail);
-        long ms = runtime.clock.currentTimeMillis() - connectedAtMillis;
-        String line =
-                "event=client_disconnect client={} user={} database={} remote={}:{} duration_ms={} reason={} detail={}";
-        if (level.equals("warn"))
-            Logger.warn(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
-        else if (level.equals("error"))
-            Logger.error(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
-        else if (level.equals("debug"))
-            Logger.debug(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
-        else Logger.info(line, this, user, database, remoteAddress, remotePort, ms, reason, detail);
+        SessionEnding.record(this, reason, detail, level);
     }
 
-    private boolean loggedIn;
+    /** Whether the login completed (the ending is then counted as a disconnect, not a failed connection). */
+    boolean loggedIn;
     /** Set by the login thread before it starts the thread that serves the session; the janitor reads it too. */
     private volatile boolean loginDone;
 
@@ -251,56 +249,6 @@ public final class ClientSession implements Runnable, TxnClient {
         querySeconds = runtime.metrics.querySeconds.labels(database, user);
         transactionSeconds = runtime.metrics.transactionSeconds.labels(database, user);
         waitSeconds = runtime.metrics.waitSeconds.labels(database, user);
-    }
-
-    /** Endings that are part of normal operation: no flight-recorder dump for them. */
-    private static final java.util.Set<String> NORMAL_ENDINGS = java.util.Set.of(
-            "client_close",
-            "cancel_request",
-            "shutdown",
-            "admin_kill",
-            "client_idle_timeout",
-            "auth_failed",
-            "unknown_database",
-            "admin_denied");
-
-    /** A session that ended abnormally leaves its last message headers in the log (and in SHOW FLIGHTS). */
-    private void dumpFlightRecorder(String reason, String detail) {
-        if (NORMAL_ENDINGS.contains(reason) || !sent.enabled()) return;
-        String messages = io.pgloom.trace.FlightRecorder.dump(runtime.clock.nanoTime(), sent, received);
-        if (messages.isEmpty()) return;
-        Logger.warn(
-                "event=flight_recorder client={} user={} database={} reason={} messages={}",
-                this,
-                user,
-                database,
-                reason,
-                new SafeText.Whole(messages));
-        runtime.flights.remember(toString(), reason, messages);
-    }
-
-    /** Disconnect by side and reason; for sessions that never logged in, the connection outcome. */
-    private void recordEnd(String reason, String detail) {
-        String side = switch (reason) {
-            case "client_close", "client_eof", "client_io_error", "cancel_request" -> "client";
-            case "server_gone", "server_unreachable", "server_connect_timeout", "server_login_failed" -> "server";
-            default -> "proxy";
-        };
-        runtime.metrics.clientDisconnects.labels(side, reason).inc();
-        if (!loggedIn && !reason.equals("cancel_request") && !(reason.equals("client_eof") && user.isEmpty())) {
-            boolean auth = reason.equals("auth_failed");
-            runtime.metrics
-                    .clientConnections
-                    .labels(auth ? "auth_failed" : "error", String.valueOf(tls), "")
-                    .inc();
-            if (auth) {
-                // The label is the reason word only: the detail may go on (hba_reject's rule, a certificate's cn).
-                String r = detail != null && detail.startsWith("auth_reason=")
-                        ? detail.substring(12).split(" ", 2)[0]
-                        : "unknown";
-                runtime.metrics.authFailures.labels(r).inc();
-            }
-        }
     }
 
     /** When the write in progress to the client started (0: none). One that does not return: the client stopped reading. */
@@ -344,7 +292,7 @@ public final class ClientSession implements Runnable, TxnClient {
         terminateReason = e.reason;
         return () -> {
             // The network may be what is stuck: the cancel is sent in the background, never waited for.
-            if (e == Timeouts.Expired.QUERY || running) cancelCurrentInBackground();
+            if (e == Timeouts.Expired.QUERY || running) CancelForwarder.cancelInBackground(this);
             terminate(e.reason, e.sqlState, e.clientMessage(limits));
         };
     }
@@ -392,7 +340,7 @@ public final class ClientSession implements Runnable, TxnClient {
         try {
             byte[] m = ErrorResponses.fatal(sqlState, message);
             write(m);
-            io.pgloom.trace.WireTap t = tap;
+            WireTap t = tap;
             if (t != null) t.fromProxy(m);
         } catch (IOException ignored) {
             // the client is gone; nothing to tell
@@ -516,7 +464,7 @@ public final class ClientSession implements Runnable, TxnClient {
     volatile ServerConn inlineServer;
 
     /** Switches to the TLS socket after the handshake (login only, before the pumps start). */
-    void upgrade(javax.net.ssl.SSLSocket ssl) throws IOException {
+    void upgrade(SSLSocket ssl) throws IOException {
         socket = ssl;
         in = ssl.getInputStream();
         out = ssl.getOutputStream();
@@ -528,7 +476,7 @@ public final class ClientSession implements Runnable, TxnClient {
         return new FrameReader(
                 stream,
                 CLIENT_IDLE_BUFFER,
-                runtime.clientBuffers,
+                sessions.clientBuffers,
                 Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
     }
 
@@ -588,9 +536,9 @@ public final class ClientSession implements Runnable, TxnClient {
             runtime.metrics.abandonedTransactions.labels("closed").inc();
         }
         if (discard != null) pool.discard(discard, runtime.shuttingDown() ? "shutdown" : "client_left_mid_transaction");
-        if (cancelPid != 0) runtime.cancels.unregister(cancelPid, this);
+        if (cancelPid != 0) sessions.cancels.unregister(cancelPid, this);
         if (countedDatabase != null) runtime.clientCounts.release(countedDatabase, countedUser);
-        runtime.remove(this);
+        sessions.remove(this);
         onClose.run();
     }
 
@@ -603,99 +551,6 @@ public final class ClientSession implements Runnable, TxnClient {
         byte[] both = Arrays.copyOf(first, first.length + last.length);
         System.arraycopy(last, 0, both, first.length, last.length);
         return both;
-    }
-
-    /** Forwards a CancelRequest to the server this client is linked to right now, if any. */
-    void cancelCurrent() {
-        ServerConn s = serverToCancel();
-        if (s != null) sendCancel(s);
-    }
-
-    /** As cancelCurrent, without waiting for it: a timeout must not wait on a network that may be the problem. */
-    void cancelCurrentInBackground() {
-        ServerConn s = serverToCancel();
-        if (s != null) Thread.ofVirtual().name("pgloom-cancel-" + this).start(() -> sendCancel(s));
-    }
-
-    private ServerConn serverToCancel() {
-        ServerConn s;
-        try (var h = link.lock.obtain()) {
-            s = link.server();
-            if (s == null || link.outstanding() == 0) s = null;
-        }
-        if (s == null) {
-            runtime.metrics.cancelRequests.labels("not_linked").inc();
-            Logger.info("event=cancel_dropped client={} reason=not_linked", this);
-        }
-        return s;
-    }
-
-    private void sendCancel(ServerConn s) {
-        try {
-            io.pgloom.pool.ServerLogin.sendCancel(
-                    s.host,
-                    s.port,
-                    s.backendPid(),
-                    s.cancelSecret(),
-                    runtime.config().proxy().serverConnectTimeout());
-            runtime.metrics.cancelRequests.labels("forwarded").inc();
-            Logger.info("event=cancel_forwarded client={} server={} backend_pid={}", this, s.id, s.backendPid());
-        } catch (IOException e) {
-            runtime.metrics.cancelRequests.labels("failed").inc();
-            Logger.warn("event=cancel_failed client={} server={} error={}", this, s.id, e.getMessage());
-        }
-    }
-
-    // ---- TxnClient: what the transaction-mode machinery (session.txn) reads of this client, under the link lock ----
-
-    @Override
-    public ReplyTracker tracker() {
-        return tracker;
-    }
-
-    @Override
-    public PreparedStatements statements() {
-        return statements;
-    }
-
-    @Override
-    public ClientSettings settings() {
-        return settings;
-    }
-
-    @Override
-    public boolean transactionFailed() {
-        return link.txStatus() == MessageType.TX_FAILED;
-    }
-
-    @Override
-    public boolean firstReport(SessionStateDetector.Kind kind) {
-        return reportedStateKinds.add(kind);
-    }
-
-    @Override
-    public String database() {
-        return database;
-    }
-
-    @Override
-    public String user() {
-        return user;
-    }
-
-    @Override
-    public String applicationName() {
-        return applicationName;
-    }
-
-    @Override
-    public String remoteAddress() {
-        return remoteAddress;
-    }
-
-    @Override
-    public int remotePort() {
-        return remotePort;
     }
 
     boolean isClosed() {

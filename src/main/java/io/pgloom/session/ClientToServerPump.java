@@ -3,9 +3,11 @@
 // messages in one call. Messages larger than the buffer stream through. No allocation per message.
 package io.pgloom.session;
 
+import io.pgloom.config.PoolMode;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.session.txn.PreparedStatements;
 import io.pgloom.session.txn.TrackedBatch;
+import io.pgloom.trace.WireTap;
 import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
@@ -31,7 +33,7 @@ final class ClientToServerPump {
         this.r = session.reader;
         var p = session.runtime.config().proxy();
         this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, p.maxPacketSize());
-        this.tracked = session.mode == io.pgloom.config.PoolMode.TRANSACTION;
+        this.tracked = session.mode == PoolMode.TRANSACTION;
         this.maxPrepared = p.maxPreparedStatements();
     }
 
@@ -95,7 +97,7 @@ final class ClientToServerPump {
         boolean extendedOpen = session.link.unsynced();
         boolean replyUncertain = false;
         long now = session.sent.enabled() ? session.runtime.clock.nanoTime() : 0;
-        io.pgloom.trace.WireTap tap = session.tap;
+        WireTap tap = session.tap;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
@@ -168,7 +170,7 @@ final class ClientToServerPump {
                 staging.reset();
                 direct.reset();
                 try (var h = session.link.lock.obtain()) {
-                    TrackedBatch.process(session, server, buf, start, p, rewrite, staging, direct, maxPrepared);
+                    TrackedBatch.process(session.txn, server, buf, start, p, rewrite, staging, direct, maxPrepared);
                 }
                 if (direct.size() > 0) session.write(direct.array(), 0, direct.size());
             }

@@ -2,6 +2,7 @@
 // it, guarded by one lock per session. The release rule lives here and only here (onReady): a server leaves a
 // client when ReadyForQuery says 'I', no Sync/Query is unanswered and no extended-protocol message was written
 // since the last Sync. Never on a timer. Every field changes through a method of this class, with the lock held.
+// P is the pump type (ServerToClientPump); generic so that this class depends on nothing of the session's.
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerConn;
@@ -9,7 +10,7 @@ import io.pgloom.util.Clock;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.MessageType;
 
-final class LinkState {
+final class LinkState<P> {
     /** What a ReadyForQuery decided for the link; the pump acts on it once the run up to it reached the client. */
     enum Decision {
         /** The server stays linked (a transaction is open, more replies are due, or session mode). */
@@ -48,7 +49,7 @@ final class LinkState {
     /** Clock nanos of the last ReadyForQuery (or the end of login), for idle timeouts. */
     private long lastReadyNanos;
     /** The pump of the current link, and whether it runs on its own thread (else the client's thread runs it inline). */
-    private ServerToClientPump pump;
+    private P pump;
 
     private boolean pumpThreadRunning;
 
@@ -85,7 +86,7 @@ final class LinkState {
         return lastReadyNanos;
     }
 
-    ServerToClientPump pump() {
+    P pump() {
         return pump;
     }
 
@@ -114,7 +115,7 @@ final class LinkState {
     }
 
     /** Links a server (idle, at a ReadyForQuery 'I') with the pump that reads its replies. */
-    void link(ServerConn s, ServerToClientPump p) {
+    void link(ServerConn s, P p) {
         server = s;
         detaching = false;
         rollingBack = false;

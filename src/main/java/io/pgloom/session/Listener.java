@@ -4,6 +4,7 @@
 // descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
 package io.pgloom.session;
 
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
@@ -13,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -21,18 +23,19 @@ import org.tinylog.Logger;
 public final class Listener implements AutoCloseable {
     private static final int REJECT_TIMEOUT_MS = 5_000;
     private final ProxyRuntime runtime;
+    private final Sessions sessions;
     private final ServerSocket serverSocket;
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicInteger rejecting = new AtomicInteger();
     /** Open connections per source address (max_client_conn_per_address). */
-    private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> perAddress =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     private final Thread acceptor;
     private volatile boolean closing;
 
-    public Listener(ProxyRuntime runtime) throws IOException {
-        this.runtime = runtime;
+    public Listener(Sessions sessions) throws IOException {
+        this.sessions = sessions;
+        this.runtime = sessions.runtime;
         var p = runtime.config().proxy();
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
@@ -114,7 +117,7 @@ public final class Listener implements AutoCloseable {
                 if (mine.decrementAndGet() <= 0) perAddress.remove(address, mine);
             };
             try {
-                ClientSession s = new ClientSession(runtime, c, release);
+                ClientSession s = new ClientSession(sessions, c, release);
                 Thread.ofVirtual()
                         .name("pgloom-client-" + s.id)
                         .uncaughtExceptionHandler(

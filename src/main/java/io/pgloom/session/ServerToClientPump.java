@@ -10,6 +10,7 @@ import io.pgloom.session.settings.ParameterSync;
 import io.pgloom.session.settings.SettingsReadback;
 import io.pgloom.session.settings.SettingsReset;
 import io.pgloom.session.txn.ReplyTracker;
+import io.pgloom.trace.WireTap;
 import io.pgloom.util.ResourceLock;
 import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.FrameReader;
@@ -18,6 +19,7 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Set;
 import org.tinylog.Logger;
@@ -136,7 +138,7 @@ final class ServerToClientPump implements Runnable {
         while (true) {
             if (!hasWholeOrStreamable()) {
                 int n = r.fill(); // query_timeout is the janitor's: it closes the server to wake this read
-                if (n < 0) throw new java.io.EOFException("server closed the connection");
+                if (n < 0) throw new EOFException("server closed the connection");
                 continue;
             }
             if (forwardRun()) return true;
@@ -173,7 +175,7 @@ final class ServerToClientPump implements Runnable {
         int limit = r.limit();
         int p = start;
         long now = session.received.enabled() ? session.runtime.clock.nanoTime() : 0;
-        io.pgloom.trace.WireTap tap = session.tap;
+        WireTap tap = session.tap;
         while (limit - p >= MessageType.HEADER_LENGTH) {
             byte type = buf[p];
             int len = FrameWriter.getInt(buf, p + 1);
@@ -291,7 +293,7 @@ final class ServerToClientPump implements Runnable {
         byte[] buf = r.scratch();
         while (remaining > 0) {
             int n = server.in.read(buf, 0, (int) Math.min(buf.length, remaining));
-            if (n < 0) throw new java.io.EOFException("server closed the connection mid-message");
+            if (n < 0) throw new EOFException("server closed the connection mid-message");
             toClient(buf, 0, n);
             remaining -= n;
         }
@@ -325,7 +327,7 @@ final class ServerToClientPump implements Runnable {
      * ({@link #finishReady}).
      */
     private LinkState.Decision decideReady(byte status) {
-        LinkState link = session.link;
+        LinkState<ServerToClientPump> link = session.link;
         try (var h = link.lock.obtain()) {
             if (tracked) t.onReady();
             boolean shutdownNow = session.runtime.shuttingDown() && !session.runtime.waitForClients();

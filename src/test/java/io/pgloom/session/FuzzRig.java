@@ -10,6 +10,7 @@ import io.pgloom.metrics.Metrics;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.testkit.MemorySocket;
 import io.pgloom.util.Clock;
 import io.pgloom.wire.ProtocolException;
@@ -48,6 +49,7 @@ final class FuzzRig {
     }
 
     final ProxyRuntime runtime;
+    final Sessions sessions;
     /** What the next server taken from the pool will send (set per input). */
     private volatile byte[] serverBytes = new byte[0];
 
@@ -73,6 +75,7 @@ final class FuzzRig {
             var config = ConfigLoader.load(f);
             Files.delete(f);
             runtime = new ProxyRuntime(config, Clock.SYSTEM, new Metrics(Version.get()));
+            sessions = Sessions.attach(runtime);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -97,7 +100,7 @@ final class FuzzRig {
 
     /** A fresh session whose client sends {@code clientBytes}. */
     ClientSession session(byte[] clientBytes) throws IOException {
-        return new ClientSession(runtime, new MemorySocket(clientBytes), () -> {});
+        return new ClientSession(sessions, new MemorySocket(clientBytes), () -> {});
     }
 
     /** The state ClientLogin leaves behind, without the exchange (for harnesses that start after login). */
@@ -123,7 +126,7 @@ final class FuzzRig {
 
     /** Gives back what one input took: the cancel key and whatever server is still linked. */
     void cleanUp(ClientSession s) {
-        if (s.cancelPid != 0) runtime.cancels.unregister(s.cancelPid, s);
+        if (s.cancelPid != 0) sessions.cancels.unregister(s.cancelPid, s);
         ServerConn linked;
         try (var h = s.link.lock.obtain()) {
             linked = s.link.server();

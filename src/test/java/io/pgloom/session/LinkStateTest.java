@@ -30,7 +30,7 @@ class LinkStateTest {
     private Socket socket;
     private Socket peer;
     private ServerConn server;
-    private final LinkState link = new LinkState();
+    private final LinkState<Object> link = new LinkState<>();
     private final List<String> timings = new ArrayList<>();
     private final LinkState.Timings sink = new LinkState.Timings() {
         @Override

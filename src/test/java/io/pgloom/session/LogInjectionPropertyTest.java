@@ -15,6 +15,7 @@ import io.pgloom.config.ConfigLoader;
 import io.pgloom.metrics.Metrics;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.LogCapture;
 import io.pgloom.testkit.LogLine;
@@ -81,6 +82,7 @@ class LogInjectionPropertyTest {
     private static ServerSocket errorServer;
     private static volatile byte[] errorText = new byte[0];
     private static ProxyRuntime runtime;
+    private static Sessions sessions;
 
     @BeforeAll
     static void start() throws Exception {
@@ -112,6 +114,7 @@ class LogInjectionPropertyTest {
         var config = ConfigLoader.load(f);
         Files.delete(f);
         runtime = new ProxyRuntime(config, Clock.SYSTEM, new Metrics(Version.get()));
+        sessions = Sessions.attach(runtime);
         runtime.adminHandler(new AdminConsole(runtime, "test"));
         // Transaction mode welcomes from the pool's cached parameters: a login to "app" needs no server.
         runtime.pool(new PoolKey("app", "app"))
@@ -211,7 +214,7 @@ class LogInjectionPropertyTest {
     private ClientSession session(byte[] client, String where) throws Exception {
         byte[] input = concat(client, Messages.TERMINATE);
         try (LogCapture.Capture c = LogCapture.start()) {
-            ClientSession s = new ClientSession(runtime, new MemorySocket(input), () -> {});
+            ClientSession s = new ClientSession(sessions, new MemorySocket(input), () -> {});
             s.run(); // after a good login the session goes on on a thread of its own
             Await.until(
                     () -> !c.containing(" event=client_disconnect client=" + s + " ")

@@ -25,7 +25,10 @@ class TcpKeepaliveIT {
                 Connection c = p.app();
                 ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             rs.next();
-            ClientSession session = p.pgloom().runtime().sessions().iterator().next();
+            ClientSession session = ((Sessions) p.pgloom().runtime().sessions())
+                    .all()
+                    .iterator()
+                    .next();
             assertEquals(true, session.socket.getOption(StandardSocketOptions.SO_KEEPALIVE));
             assertEquals(37, session.socket.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
             assertEquals(11, session.socket.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
@@ -45,9 +48,8 @@ class TcpKeepaliveIT {
                 Connection c = p.app();
                 ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             rs.next();
-            assertFalse(p.pgloom()
-                    .runtime()
-                    .sessions()
+            assertFalse(((Sessions) p.pgloom().runtime().sessions())
+                    .all()
                     .iterator()
                     .next()
                     .socket

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.runtime.ClientRow;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.TestCertificates;
@@ -183,6 +184,7 @@ class TlsIT {
                 var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong queries = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicInteger querying = new java.util.concurrent.atomic.AtomicInteger();
             java.util.List<java.util.concurrent.Future<Long>> clients = new java.util.ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 clients.add(ex.submit(() -> {
@@ -191,7 +193,7 @@ class TlsIT {
                         while (!stop.get()) {
                             try (ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
                                 rs.next();
-                                n++;
+                                if (n++ == 0) querying.incrementAndGet();
                                 queries.incrementAndGet();
                             }
                         }
@@ -199,7 +201,9 @@ class TlsIT {
                     return n;
                 }));
             }
-            io.pgloom.testkit.Await.until(() -> queries.get() > 200, 30, "the 20 clients to be querying");
+            // Every client's first query before the rotation: one still logging in would meet the new certificate.
+            io.pgloom.testkit.Await.until(
+                    () -> querying.get() == 20 && queries.get() > 200, 60, "the 20 clients to be querying");
             java.nio.file.Files.copy(next.serverCertPem, cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             java.nio.file.Files.copy(next.serverKeyPem, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             assertEquals(null, p.pgloom().reload(), "RELOAD accepts the new certificate");

@@ -9,11 +9,15 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.SessionClosed;
 import io.pgloom.wire.SqlState;
+import java.io.EOFException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 public final class ParameterSync {
@@ -71,7 +75,7 @@ public final class ParameterSync {
 
     /** libpq's options syntax: whitespace-separated, backslash escapes a space; "-c name=value" or "--name=value". */
     static void parseOptions(String options, Map<String, String> wanted) throws SessionClosed {
-        java.util.List<String> tokens = new java.util.ArrayList<>();
+        List<String> tokens = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean escaped = false;
         for (int i = 0; i < options.length(); i++) {
@@ -124,8 +128,8 @@ public final class ParameterSync {
     }
 
     /** Target settings by content, so that equal ones are one object (bounded: cleared when it grows too big). */
-    private static final java.util.concurrent.ConcurrentHashMap<Map<String, String>, Map<String, String>> INTERNED =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Map<String, String>, Map<String, String>> INTERNED =
+            new ConcurrentHashMap<>();
 
     /** The one shared immutable copy of these settings. */
     static Map<String, String> interned(Map<String, String> target) {
@@ -196,7 +200,7 @@ public final class ParameterSync {
         ErrorResponses.Fields error = null;
         while (true) {
             int t = s.reader.next();
-            if (t < 0) throw new java.io.EOFException("server closed the connection");
+            if (t < 0) throw new EOFException("server closed the connection");
             if (t == MessageType.PARAMETER_STATUS) {
                 var body = s.reader.body();
                 String name = body.cstring();

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 public final class SessionStateDetector {
@@ -108,8 +109,8 @@ public final class SessionStateDetector {
         return true;
     }
 
-    private static final java.util.regex.Pattern TEMP_TABLE =
-            java.util.regex.Pattern.compile("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*");
+    private static final Pattern TEMP_TABLE =
+            Pattern.compile("(?s)create\\s+(global\\s+|local\\s+)?temp(orary)?\\s+.*");
 
     /** The kind of session state a lower-cased, stripped statement creates that pgloom does not carry, or null. */
     static Kind classify(String stmt) {

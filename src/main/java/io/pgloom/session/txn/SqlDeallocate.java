@@ -3,6 +3,7 @@
 // keep case and "" stands for ". Anything else (several statements, U&"..." names) is not recognised.
 package io.pgloom.session.txn;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 final class SqlDeallocate {
@@ -49,7 +50,7 @@ final class SqlDeallocate {
     private static Word word(byte[] b, int p, int end) {
         if (p >= end) return null;
         if (b[p] == '"') {
-            java.io.ByteArrayOutputStream name = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream name = new ByteArrayOutputStream();
             int i = p + 1;
             while (i < end) {
                 if (b[i] == '"') {

@@ -1,5 +1,5 @@
 // One server connection as SHOW SERVERS prints it: ids, the client it serves, backend pid and version, times.
-package io.pgloom.session;
+package io.pgloom.runtime;
 
 public record ServerRow(
         String id,

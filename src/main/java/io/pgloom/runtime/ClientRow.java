@@ -1,5 +1,5 @@
 // One client as SHOW CLIENTS prints it: ids, the link to its server, addresses, state and times.
-package io.pgloom.session;
+package io.pgloom.runtime;
 
 public record ClientRow(
         String id,

@@ -1,6 +1,6 @@
 // What the process does when the backend layer changes routing: end the sessions on a host marked down (with
 // 08006, nothing retried) and let pools of the database stop failing fast on the error from before.
-package io.pgloom.session;
+package io.pgloom.runtime;
 
 import io.pgloom.backend.Backend;
 import io.pgloom.backend.Failover;
@@ -16,7 +16,7 @@ final class BackendEvents implements Failover.Events {
 
     @Override
     public void hostDown(Backend b) {
-        int n = runtime.endSessionsOn(b);
+        int n = runtime.sessions().endSessionsOn(b);
         if (n > 0) Logger.warn("event=backend_sessions_ended database={} host={} sessions={}", b.database, b.name, n);
     }
 

@@ -1,6 +1,6 @@
-// Reads the live sessions and pools into the rows SHOW POOLS and the scrape-time gauges use. Takes each
-// session's link lock briefly; runs only on a scrape or an admin command, never on a pump.
-package io.pgloom.session;
+// Reads the pools, and the sessions' per-pool counts, into the rows SHOW POOLS and the scrape-time gauges use.
+// Runs only on a scrape or an admin command, never on a pump.
+package io.pgloom.runtime;
 
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.metrics.StateSource;
@@ -8,9 +8,7 @@ import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolSnapshot;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.session.txn.SessionStateDetector;
-import io.pgloom.wire.MessageType;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,41 +16,21 @@ import java.util.Map;
 final class RuntimeState implements StateSource {
     private final ProxyRuntime runtime;
 
+    private static final PoolClients NONE = new PoolClients();
+
     RuntimeState(ProxyRuntime runtime) {
         this.runtime = runtime;
     }
 
-    /** Client counts of one pool: active, waiting, idle, idle in transaction; and the oldest transaction start. */
-    private static final class Counts {
-        int active, waiting, idle, idleInTx;
-        long oldestTxStart = Long.MAX_VALUE;
-    }
-
     @Override
     public List<PoolRow> pools() {
-        Map<PoolKey, Counts> byPool = new HashMap<>();
-        for (ClientSession s : runtime.sessions()) {
-            ServerPool p = s.pool;
-            if (p == null) continue;
-            Counts c = byPool.computeIfAbsent(p.key(), k -> new Counts());
-            if (s.waiting) {
-                c.waiting++;
-                continue;
-            }
-            try (var h = s.link.lock.obtain()) {
-                boolean inTx = s.link.txStatus() != MessageType.TX_IDLE;
-                if (s.link.outstanding() > 0) c.active++;
-                else if (inTx) c.idleInTx++;
-                else c.idle++;
-                long txStart = s.link.txStartNanos();
-                if (txStart != 0) c.oldestTxStart = Math.min(c.oldestTxStart, txStart);
-            }
-        }
+        SessionDirectory sessions = runtime.sessions(); // null until the session layer attached (at construction)
+        Map<PoolKey, PoolClients> byPool = sessions == null ? Map.of() : sessions.clientsByPool();
         long now = runtime.clock.nanoTime();
         List<PoolRow> rows = new ArrayList<>();
         for (ServerPool p : runtime.pools.all()) {
             PoolSnapshot snap = p.snapshot();
-            Counts c = byPool.getOrDefault(p.key(), new Counts());
+            PoolClients c = byPool.getOrDefault(p.key(), NONE);
             String version = p.serverVersion();
             String mode = runtime.config()
                     .poolModeFor(p.key().database(), p.key().user())
@@ -66,13 +44,13 @@ final class RuntimeState implements StateSource {
                     c.active,
                     c.waiting,
                     c.idle,
-                    c.idleInTx,
+                    c.idleInTransaction,
                     snap.active(),
                     snap.idle(),
                     snap.login(),
                     snap.tested(),
                     snap.maxWaitNanos() / 1e9,
-                    c.oldestTxStart == Long.MAX_VALUE ? 0 : (now - c.oldestTxStart) / 1e9,
+                    c.oldestTransactionStart == Long.MAX_VALUE ? 0 : (now - c.oldestTransactionStart) / 1e9,
                     version,
                     p.paused(),
                     p.backendUp()));

@@ -1,6 +1,6 @@
 // The admin console plugs in here: a client that logs into database "pgloom" as an admin user is handed over
 // after authentication. (The session layer cannot depend on the admin package; the wiring sets this.)
-package io.pgloom.session;
+package io.pgloom.runtime;
 
 import io.pgloom.wire.FrameReader;
 import java.io.IOException;
