@@ -11,7 +11,8 @@ Environment knobs (defaults in brackets; bench/README.md explains each):
   BENCH_IDLE [10000] (0 = no idle test)  BENCH_IDLE_ONLY [0]  BENCH_RESULTS [bench/RESULTS.md]
   BENCH_AUTH [scram-sha-256] (or trust)  BENCH_PIN [0] (1 = proxies on one core, PostgreSQL and pgbench on another)
   BENCH_PIN_PROXY [0]  BENCH_PIN_REST [last CPU]  BENCH_PGBOUNCER [bench/.pgbouncer/bin/pgbouncer, else PATH]
-  BENCH_VARIANTS [""] (several pgloom targets: "name=JVM options;name=JVM options", each interleaved)
+  BENCH_VARIANTS [""] (several pgloom targets: "name=JVM options;name=JVM options", each interleaved; each runs
+                      with exactly its options, PGLOOM_NO_RELAUNCH=1, except those named "launcher...")
   JAVA [found by scripts/find-jdk.sh]  PGLOOM_JAR [target/proxy.jar]  PGLOOM_JAVA_OPTS [""]
 """
 import datetime, hashlib, os, platform, re, resource, shutil, signal, socket, statistics, struct, subprocess, sys
@@ -161,7 +162,12 @@ port = {pg_port}
 [users.{USER}]
 password = "{PASSWORD}"
 """)
-    p = subprocess.Popen(pinned([JAVA] + JAVA_OPTS + list(opts) + ["-jar", JAR, conf], PIN_PROXY),
+    # pgloom re-executes itself with its own JVM flags (JvmLauncher, same process id); a BENCH_VARIANTS entry runs
+    # with exactly the options it names (PGLOOM_NO_RELAUNCH), except those called "launcher...".
+    env = dict(os.environ)
+    if VARIANTS and not name.startswith("pgloom-launcher"):
+        env["PGLOOM_NO_RELAUNCH"] = "1"
+    p = subprocess.Popen(pinned([JAVA] + JAVA_OPTS + list(opts) + ["-jar", JAR, conf], PIN_PROXY), env=env,
                          stdout=open(os.path.join(work, f"{name}.log"), "w"), stderr=subprocess.STDOUT)
     procs.append(p)
     wait_port(port, "pgloom")

@@ -37,12 +37,14 @@ final class JvmLauncher {
             "UseConcMarkSweepGC");
 
     /**
-     * pgloom's flags for a JVM of this feature release (bench/RESULTS.md, "JVM flags"). A proxy holds little live heap
-     * and allocates almost nothing per message: the serial collector has the cheapest barriers and smallest footprint;
-     * compact object headers (JDK 25+) shrink every object by 4 bytes.
+     * pgloom's flags for a JVM of this feature release (runbook.md says why each; bench/PROFILE.md has the figures). A
+     * proxy holds little live heap and allocates almost nothing per message: the serial collector has the cheapest
+     * barriers and no concurrent threads, and a small initial heap keeps its young generation (which the JVM touches
+     * whole, so it all becomes RSS) small until load needs more; compact object headers (a product flag from JDK 25)
+     * take 4 bytes off every object.
      */
     static List<String> flags(int feature) {
-        List<String> f = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:ReservedCodeCacheSize=64m"));
+        List<String> f = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms16m"));
         if (feature >= 25) f.add("-XX:+UseCompactObjectHeaders");
         return f;
     }

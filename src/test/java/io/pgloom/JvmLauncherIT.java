@@ -39,7 +39,7 @@ class JvmLauncherIT {
         try {
             String status = r.status();
             assertTrue(status.contains("-XX:+UseSerialGC"), status);
-            assertTrue(status.contains("-XX:ReservedCodeCacheSize=64m"), status);
+            assertTrue(status.contains("-Xms16m"), status);
             assertTrue(status.contains("\"jvm_collectors\":\"Copy, MarkSweepCompact\""), status);
             assertEquals(1, r.query(), "the relaunched proxy serves");
             assertTrue(r.proc.children().findAny().isEmpty(), "execv: no child JVM, the started process is pgloom");
@@ -55,14 +55,14 @@ class JvmLauncherIT {
     @Test
     void aFlagTheUserGivesWinsOverPgloomsAndOthersStay() throws Exception {
         assumeTrue(Runtime.version().feature() >= 22, "the relaunch needs Java 22+ (execv through the FFM API)");
-        Running r = start(List.of("-XX:+UseParallelGC", "-XX:ReservedCodeCacheSize=96m"), Map.of());
+        Running r = start(List.of("-XX:+UseParallelGC", "-Xms32m"), Map.of());
         try {
             String status = r.status();
             assertTrue(status.contains("PS Scavenge"), "the user's collector: " + status);
             assertFalse(status.contains("UseSerialGC"), status);
-            assertTrue(status.contains("-XX:ReservedCodeCacheSize=96m"), status);
-            assertFalse(status.contains("-XX:ReservedCodeCacheSize=64m"), status);
-            assertTrue(status.contains("-Xss512k"), "pgloom's other flags stay: " + status);
+            assertTrue(status.contains("-Xms32m"), status);
+            assertFalse(status.contains("-Xms16m"), status);
+            assertTrue(status.contains("-XX:+UseCompactObjectHeaders"), "pgloom's other flags stay: " + status);
         } finally {
             stop(r);
         }

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JvmLauncherTest {
-    private static final List<String> OURS = List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:ReservedCodeCacheSize=64m");
+    private static final List<String> OURS = List.of("-XX:+UseSerialGC", "-Xms16m", "-XX:ReservedCodeCacheSize=64m");
 
     @Test
     void oursComeFirstThenTheUsersThenTheMarkerJarAndArguments() {
@@ -22,7 +22,7 @@ class JvmLauncherTest {
                 List.of(
                         "/jdk/bin/java",
                         "-XX:+UseSerialGC",
-                        "-Xss512k",
+                        "-Xms16m",
                         "-XX:ReservedCodeCacheSize=64m",
                         "-Xmx200m",
                         "-Dpgloom.relaunched=true",
@@ -37,14 +37,14 @@ class JvmLauncherTest {
         List<String> c = JvmLauncher.command(
                 "java",
                 OURS,
-                List.of("-XX:+UseG1GC", "-Xss1m", "-XX:ReservedCodeCacheSize=128m"),
+                List.of("-XX:+UseG1GC", "-Xms1g", "-XX:ReservedCodeCacheSize=128m"),
                 Map.of(),
                 "proxy.jar",
                 new String[0]);
         assertFalse(c.contains("-XX:+UseSerialGC"), "two collectors would stop the JVM: " + c);
-        assertFalse(c.contains("-Xss512k"), c.toString());
+        assertFalse(c.contains("-Xms16m"), c.toString());
         assertFalse(c.contains("-XX:ReservedCodeCacheSize=64m"), c.toString());
-        assertTrue(c.containsAll(List.of("-XX:+UseG1GC", "-Xss1m", "-XX:ReservedCodeCacheSize=128m")), c.toString());
+        assertTrue(c.containsAll(List.of("-XX:+UseG1GC", "-Xms1g", "-XX:ReservedCodeCacheSize=128m")), c.toString());
     }
 
     @Test
