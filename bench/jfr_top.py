@@ -17,7 +17,7 @@ def jfr_tool():
 def frames(event):
     for f in event["values"]["stackTrace"]["frames"] or []:
         m = f["method"]
-        yield f'{m["type"]["name"]}.{m["name"]}'
+        yield (m["type"]["name"] + "." + m["name"]).replace("/", ".")
 
 
 def main():

@@ -56,6 +56,7 @@ final class JvmLauncher {
      */
     static String relaunchIfWanted(String[] args) {
         if (System.getProperty(MARKER) != null) return null;
+        if (args.length != 1 || args[0].startsWith("-")) return null; // --version, --check, usage: nothing to tune
         String off = System.getenv(OFF_ENV);
         if (off != null && !off.isEmpty()) return OFF_ENV + " is set";
         String jar = runningJar();
@@ -126,63 +127,74 @@ final class JvmLauncher {
 
     /**
      * execv(2) through the Foreign Function API (final in Java 22), by reflection because pgloom compiles for 21. On
-     * success it does not return: the process becomes the new JVM, keeping its id, its stdio and its parent.
+     * success it does not return: the process becomes the new JVM, keeping its id, its stdio and its parent. Before
+     * it, close_range(3, ~0, CLOSE_RANGE_CLOEXEC) keeps this JVM's own files (the jar, the module image) from
+     * leaking into the new one; only stdin, stdout and stderr pass.
      */
     static final class Exec {
-        private Exec() {}
+        private static final int CLOSE_RANGE_CLOEXEC = 4;
+
+        private final Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
+        private final Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
+        private final Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
+        private final Class<?> descriptorC = Class.forName("java.lang.foreign.FunctionDescriptor");
+        private final Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
+        private final Class<?> allocatorC = Class.forName("java.lang.foreign.SegmentAllocator");
+        private final Class<?> valueLayoutC = Class.forName("java.lang.foreign.ValueLayout");
+        private final Object linker = linkerC.getMethod("nativeLinker").invoke(null);
+        private final Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
+        private final Object address = valueLayoutC.getField("ADDRESS").get(null);
+        private final Object jint = valueLayoutC.getField("JAVA_INT").get(null);
+
+        private Exec() throws ReflectiveOperationException {}
 
         static String execv(List<String> command) {
             try {
-                Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
-                Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
-                Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
-                Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
-                Class<?> valueLayoutC = Class.forName("java.lang.foreign.ValueLayout");
-                Class<?> addressLayoutC = Class.forName("java.lang.foreign.AddressLayout");
-                Class<?> descriptorC = Class.forName("java.lang.foreign.FunctionDescriptor");
-                Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
-                Class<?> allocatorC = Class.forName("java.lang.foreign.SegmentAllocator");
-                Class<?> arenaC = Class.forName("java.lang.foreign.Arena");
-
-                Object linker = linkerC.getMethod("nativeLinker").invoke(null);
-                Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
-                Optional<?> execv =
-                        (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, "execv");
-                if (execv.isEmpty()) return "no execv in the C library";
-                Object address = valueLayoutC.getField("ADDRESS").get(null);
-                Object jint = valueLayoutC.getField("JAVA_INT").get(null);
-                Object layouts = Array.newInstance(layoutC, 2);
-                Array.set(layouts, 0, address);
-                Array.set(layouts, 1, address);
-                Object descriptor =
-                        descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, jint, layouts);
-                MethodHandle handle = (MethodHandle) linkerC.getMethod(
-                                "downcallHandle",
-                                segmentC,
-                                descriptorC,
-                                Array.newInstance(optionC, 0).getClass())
-                        .invoke(linker, execv.get(), descriptor, Array.newInstance(optionC, 0));
-
-                Object arena = arenaC.getMethod("global").invoke(null);
-                Method fromString = allocatorC.getMethod("allocateFrom", String.class);
-                Object argv = allocatorC
-                        .getMethod("allocate", layoutC, long.class)
-                        .invoke(arena, address, (long) command.size() + 1);
-                Method setAt = segmentC.getMethod("setAtIndex", addressLayoutC, long.class, segmentC);
-                for (int i = 0; i < command.size(); i++) {
-                    setAt.invoke(argv, address, (long) i, fromString.invoke(arena, command.get(i)));
-                }
-                setAt.invoke(
-                        argv,
-                        address,
-                        (long) command.size(),
-                        segmentC.getField("NULL").get(null));
-                Object path = fromString.invoke(arena, command.get(0));
-                int rc = (int) handle.invokeWithArguments(path, argv);
-                return "execv returned " + rc;
+                return new Exec().run(command);
             } catch (Throwable e) { // any reflective or native failure: run on with the flags we have
                 return e.getClass().getSimpleName() + ": " + e.getMessage();
             }
+        }
+
+        private String run(List<String> command) throws Throwable {
+            MethodHandle execv = downcall("execv", address, address);
+            if (execv == null) return "no execv in the C library";
+            Object arena =
+                    Class.forName("java.lang.foreign.Arena").getMethod("global").invoke(null);
+            Method fromString = allocatorC.getMethod("allocateFrom", String.class);
+            Object argv = allocatorC
+                    .getMethod("allocate", layoutC, long.class)
+                    .invoke(arena, address, (long) command.size() + 1);
+            Class<?> addressLayoutC = Class.forName("java.lang.foreign.AddressLayout");
+            Method setAt = segmentC.getMethod("setAtIndex", addressLayoutC, long.class, segmentC);
+            for (int i = 0; i < command.size(); i++) {
+                setAt.invoke(argv, address, (long) i, fromString.invoke(arena, command.get(i)));
+            }
+            setAt.invoke(
+                    argv,
+                    address,
+                    (long) command.size(),
+                    segmentC.getField("NULL").get(null));
+            Object path = fromString.invoke(arena, command.get(0));
+            MethodHandle closeRange = downcall("close_range", jint, jint, jint);
+            if (closeRange != null) closeRange.invokeWithArguments(3, -1, CLOSE_RANGE_CLOEXEC); // best effort
+            int rc = (int) execv.invokeWithArguments(path, argv);
+            return "execv returned " + rc;
+        }
+
+        /** A handle on the C library's int name(args...), or null when the library has no such function. */
+        private MethodHandle downcall(String name, Object... args) throws ReflectiveOperationException {
+            Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
+            Optional<?> symbol =
+                    (Optional<?>) lookupC.getMethod("find", String.class).invoke(lookup, name);
+            if (symbol.isEmpty()) return null;
+            Object layouts = Array.newInstance(layoutC, args.length);
+            for (int i = 0; i < args.length; i++) Array.set(layouts, i, args[i]);
+            Object descriptor =
+                    descriptorC.getMethod("of", layoutC, layouts.getClass()).invoke(null, jint, layouts);
+            Object noOptions = Array.newInstance(optionC, 0);
+            return (MethodHandle) linkerC.getMethod("downcallHandle", segmentC, descriptorC, noOptions.getClass())
+                    .invoke(linker, symbol.get(), descriptor, noOptions);
         }
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class JvmLauncherIT {
@@ -43,6 +45,7 @@ class JvmLauncherIT {
             assertTrue(status.contains("\"jvm_collectors\":\"Copy, MarkSweepCompact\""), status);
             assertEquals(1, r.query(), "the relaunched proxy serves");
             assertTrue(r.proc.children().findAny().isEmpty(), "execv: no child JVM, the started process is pgloom");
+            assertEquals(1, openFilesNamed(r.proc.pid(), "proxy.jar"), "the first JVM's files do not leak into it");
             r.proc.destroy(); // SIGTERM to the process the operator started
             assertTrue(r.proc.waitFor(30, TimeUnit.SECONDS), "pgloom exited");
             assertEquals(0, r.proc.exitValue());
@@ -164,6 +167,19 @@ class JvmLauncherIT {
     private static void stop(Running r) throws InterruptedException {
         r.proc.destroy();
         if (!r.proc.waitFor(30, TimeUnit.SECONDS)) r.proc.destroyForcibly();
+    }
+
+    private static long openFilesNamed(long pid, String name) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.filter(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).toString().endsWith(name);
+                        } catch (IOException closedMeanwhile) {
+                            return false;
+                        }
+                    })
+                    .count();
+        }
     }
 
     private static int freePort() throws Exception {

@@ -95,7 +95,7 @@ class JvmLauncherTest {
     @Test
     void testsAndClassDirectoriesNeverRelaunch() {
         assertNull(JvmLauncher.runningJar(), "the test JVM does not run from pgloom's jar");
-        assertNull(JvmLauncher.relaunchIfWanted(new String[0]));
+        assertNull(JvmLauncher.relaunchIfWanted(new String[] {"conf/proxy.toml"}));
     }
 
     @Test
