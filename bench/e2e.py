@@ -701,6 +701,8 @@ def main():
     have_pgbench = shutil.which("pgbench") is not None
     if not have_pgbench and not IDLE_ONLY:
         print("bench/e2e.py: pgbench is not installed (apt-get install postgresql-client); skipping the pgbench part")
+    if PIN and (not shutil.which("taskset") or (os.cpu_count() or 1) < 2):
+        sys.exit("BENCH_PIN=1 needs taskset (util-linux) and at least 2 CPUs")
     if IDLE_ONLY and IDLE <= 0:
         sys.exit("BENCH_IDLE_ONLY=1 needs BENCH_IDLE > 0")
     cp_file = os.path.join(ROOT, "target", "test.classpath")
