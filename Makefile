@@ -46,8 +46,8 @@ demo: build
 ## bench/build-pgbouncer.sh built into bench/.pgbouncer/ (make pgbouncer PGBOUNCER_SRC=git-dir-or-tarball), else PATH.
 JMH ?= io.pgloom.bench
 E2E ?= 1
-PIN ?= 0
-AUTH ?= scram-sha-256
+PIN ?= $(if $(BENCH_PIN),$(BENCH_PIN),0)
+AUTH ?= $(if $(BENCH_AUTH),$(BENCH_AUTH),scram-sha-256)
 bench: build
 	$(MVN) $(MVNFLAGS) -Pbench -DskipTests -Djmh.include='$(JMH)' test-compile exec:exec@jmh
 	python3 bench/jmh_summary.py bench/jmh-results.txt
