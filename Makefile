@@ -7,7 +7,7 @@ MVN := ./mvnw -B -ntp
 # Extra Maven flags, e.g. make test MVNFLAGS=-Dpg.version=14
 MVNFLAGS ?=
 
-.PHONY: build test unit lint format demo bench fuzz soak clean jdk
+.PHONY: build test unit lint format demo bench pgbouncer fuzz soak clean jdk
 
 jdk:
 	@echo "JAVA_HOME=$(JAVA_HOME)"; java -version
@@ -41,14 +41,24 @@ demo: build
 ## bench: JMH hot-path benchmarks (-> bench/jmh-results.txt, summarized), then the end-to-end pgbench comparison
 ## and idle-connection test (direct / pgloom / PgBouncer -> bench/RESULTS.md and its chart). JMH=regex picks
 ## benchmarks (JMH=Pump, JMH=Pool, ...); E2E=0 skips the second part; bench/README.md lists the BENCH_* knobs.
+## PIN=1 pins both proxies to one core and PostgreSQL and pgbench to another (taskset), so the proxies compete for one
+## CPU; AUTH=trust|scram-sha-256 (default scram-sha-256) is the login method of both proxies. PgBouncer: the one
+## bench/build-pgbouncer.sh built into bench/.pgbouncer/ (make pgbouncer PGBOUNCER_SRC=git-dir-or-tarball), else PATH.
 JMH ?= io.pgloom.bench
 E2E ?= 1
+PIN ?= $(if $(BENCH_PIN),$(BENCH_PIN),0)
+AUTH ?= $(if $(BENCH_AUTH),$(BENCH_AUTH),scram-sha-256)
 bench: build
 	$(MVN) $(MVNFLAGS) -Pbench -DskipTests -Djmh.include='$(JMH)' test-compile exec:exec@jmh
 	python3 bench/jmh_summary.py bench/jmh-results.txt
 	@if [ "$(E2E)" = "1" ]; then \
 	  $(MVN) $(MVNFLAGS) -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath >/dev/null && \
-	  JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi
+	  BENCH_PIN=$(PIN) BENCH_AUTH=$(AUTH) JAVA=$(JAVA_HOME)/bin/java python3 bench/e2e.py; fi
+
+## pgbouncer: the newest PgBouncer release built from source into bench/.pgbouncer/ (what make bench compares with)
+PGBOUNCER_SRC ?=
+pgbouncer:
+	bench/build-pgbouncer.sh $(PGBOUNCER_SRC)
 
 ## fuzz: every Jazzer fuzz target (coverage-guided, libFuzzer) for FUZZ_SECONDS each (default 300), one JVM per
 ## target, starting from the committed corpus; then hostile clients against a live proxy (GarbageClientsIT) with a

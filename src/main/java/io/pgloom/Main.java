@@ -27,6 +27,7 @@ public final class Main {
                    java -jar proxy.jar --version""";
 
     public static void main(String[] args) {
+        String relaunch = JvmLauncher.relaunchIfWanted(args); // first: on success nothing below runs in this JVM
         String pollers = VirtualThreadPolling.apply(); // before any virtual thread blocks on a socket
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
             System.out.println("pgloom " + Version.get());
@@ -49,6 +50,7 @@ public final class Main {
             return;
         }
         configureLogging(config);
+        if (relaunch != null) Logger.info("event=jvm_not_relaunched reason={}", relaunch);
         if (pollers != null) Logger.info("event=jvm_polling_tuned options={}", pollers);
         try {
             System.exit(run(config, file));

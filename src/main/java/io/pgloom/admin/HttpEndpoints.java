@@ -136,6 +136,8 @@ public final class HttpEndpoints implements AutoCloseable {
     private void status(HttpExchange ex) throws IOException {
         StringBuilder j = new StringBuilder(512).append('{');
         field(j, "version", version).append(',');
+        field(j, "jvm_collectors", JvmInfo.collectors()).append(',');
+        field(j, "jvm_flags", JvmInfo.flags()).append(',');
         j.append("\"uptime_seconds\":")
                 .append((System.currentTimeMillis() - runtime.startedMillis) / 1000)
                 .append(',');
