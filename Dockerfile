@@ -21,4 +21,6 @@ EXPOSE 6432 9930
 HEALTHCHECK --interval=10s --timeout=6s --start-period=20s --retries=3 \
   CMD ["java", "-cp", "/opt/pgloom/proxy.jar", "io.pgloom.Probe", "http://127.0.0.1:9930/readyz"]
 # java is PID 1: SIGTERM from `docker stop` / Kubernetes runs the graceful shutdown (shutdown_timeout). Logs go to stdout.
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgloom/proxy.jar", "/etc/pgloom/proxy.toml"]
+# Java 21 cannot relaunch itself (JvmLauncher needs 22+), so the image gives the JVM pgloom's flags itself (runbook:
+# "JVM flags pgloom starts itself with"): the serial collector and a small initial heap, for CPU and RSS.
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Xms16m", "-jar", "/opt/pgloom/proxy.jar", "/etc/pgloom/proxy.toml"]
