@@ -215,7 +215,8 @@ final class LiveState {
     }
 
     private static void otherAttention(ProxyRuntime runtime, LiveHistory history, long now, List<String[]> attention) {
-        runtime.state.certificateNotAfter().forEach((subject, notAfter) -> {
+        runtime.state.certificateNotAfter().forEach((cert, notAfter) -> {
+            String subject = cert.get(0) + " (" + cert.get(1) + ")";
             long days = (long) Math.floor((notAfter * 1000 - now) / 86_400_000.0);
             if (days < CERT_WARN_DAYS) {
                 attention.add(new String[] {

@@ -85,8 +85,8 @@ public final class PoolCollector extends Collector {
         GaugeMetricFamily certs = new GaugeMetricFamily(
                 "pgloom_tls_cert_not_after_seconds",
                 "Expiry (not-after, Unix time) of each TLS certificate pgloom has loaded.",
-                List.of("cert"));
-        source.certificateNotAfter().forEach((subject, t) -> certs.addMetric(List.of(subject), t));
+                List.of("cert", "file"));
+        source.certificateNotAfter().forEach(certs::addMetric);
         out.add(certs);
         out.add(new GaugeMetricFamily(
                 "pgloom_auth_failure_sources",

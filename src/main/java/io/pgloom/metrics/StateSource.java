@@ -18,7 +18,7 @@ public interface StateSource {
     boolean shuttingDown();
 
     /** Loaded TLS certificates by subject: not-after as Unix seconds. */
-    Map<String, Double> certificateNotAfter();
+    Map<List<String>, Double> certificateNotAfter();
 
     /** Source addresses with failed logins since their last success. */
     int authFailureSources();

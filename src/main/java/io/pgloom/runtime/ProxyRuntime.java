@@ -62,6 +62,11 @@ public final class ProxyRuntime {
         return tlsState.server();
     }
 
+    /** The TLS material of the current config, both sides. */
+    public TlsState tlsState() {
+        return tlsState;
+    }
+
     /** Logged-in clients per database and user (max_db_client_connections, max_user_client_connections). */
     public final ClientCounts clientCounts = new ClientCounts();
     /** Every login pgloom makes to PostgreSQL (pools, health checks, readiness, auth_query). */

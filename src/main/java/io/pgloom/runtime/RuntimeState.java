@@ -8,6 +8,7 @@ import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolSnapshot;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.session.txn.SessionStateDetector;
+import io.pgloom.tls.TlsState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,12 +89,12 @@ final class RuntimeState implements StateSource {
     }
 
     @Override
-    public Map<String, Double> certificateNotAfter() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        var tls = runtime.tls();
-        if (tls != null) {
-            for (var c : tls.certificates())
-                out.put(c.getSubjectX500Principal().getName(), c.getNotAfter().getTime() / 1000.0);
+    public Map<List<String>, Double> certificateNotAfter() {
+        Map<List<String>, Double> out = new LinkedHashMap<>();
+        for (TlsState.LoadedCertificate c : runtime.tlsState().certificates()) {
+            out.put(
+                    List.of(c.certificate().getSubjectX500Principal().getName(), c.file()),
+                    c.certificate().getNotAfter().getTime() / 1000.0);
         }
         return out;
     }

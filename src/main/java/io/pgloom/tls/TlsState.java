@@ -25,10 +25,44 @@ public final class TlsState {
     private final ConcurrentHashMap<TlsSettings.Server.ServerMode, Optional<BackendTls>> byMode =
             new ConcurrentHashMap<>();
 
+    /** Every certificate of this config's TLS files with the key of the file it came from (exported expiry). */
+    private final List<LoadedCertificate> loaded;
+
+    /** A certificate pgloom loaded, and the config key of its file (tls.cert_file, server_tls.ca_file, ...). */
+    public record LoadedCertificate(String file, X509Certificate certificate) {}
+
     private TlsState(ProxyConfig config, TlsContexts.ServerTls server, BackendTls backend) {
         this.config = config;
         this.server = server;
         this.backend = backend;
+        this.loaded = loaded(config, server);
+    }
+
+    /**
+     * The client-facing chain, and the [server_tls] client certificate and CA: an expired one fails every login to
+     * PostgreSQL as surely as an expired [tls] certificate fails every client (the files were read by check()).
+     */
+    private static List<LoadedCertificate> loaded(ProxyConfig c, TlsContexts.ServerTls server) {
+        List<LoadedCertificate> out = new ArrayList<>();
+        if (server != null)
+            for (X509Certificate x : server.certificates()) out.add(new LoadedCertificate("tls.cert_file", x));
+        addFile(out, "server_tls.cert_file", c.serverTls().certFile());
+        addFile(out, "server_tls.ca_file", c.serverTls().caFile());
+        return List.copyOf(out);
+    }
+
+    private static void addFile(List<LoadedCertificate> out, String key, Path file) {
+        if (file == null) return;
+        try {
+            for (X509Certificate x : Pem.certificates(file)) out.add(new LoadedCertificate(key, x));
+        } catch (IOException e) {
+            Logger.warn("event=tls_certificate_unreadable file={} error={}", key, e.getMessage());
+        }
+    }
+
+    /** The certificates of this config's TLS files (pgloom_tls_cert_not_after_seconds). */
+    public List<LoadedCertificate> certificates() {
+        return loaded;
     }
 
     /** Loads the material a config names; an unreadable file is an IllegalStateException naming it. */
