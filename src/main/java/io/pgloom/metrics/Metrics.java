@@ -30,6 +30,12 @@ public final class Metrics {
                     "pgloom_auth_failures_total", "Failed client authentications by reason.")
             .labelNames("reason")
             .register(registry);
+    public final Counter ldapAuth = Counter.build(
+                    "pgloom_ldap_auth_total",
+                    "LDAP password checks ([[hba]] method ldap) by outcome (ok, bad_password, no_such_user, "
+                            + "ldap_unreachable, timeout, tls_failed, error).")
+            .labelNames("outcome")
+            .register(registry);
     public final Counter acceptFailures = Counter.build(
                     "pgloom_accept_failures_total",
                     "Failed accepts of client connections by reason (emfile: the process's file descriptor limit, enfile: the "
@@ -104,5 +110,8 @@ public final class Metrics {
         // Both outcomes show from the start (at 0), so a dashboard or grep finds the series before the first event.
         abandonedTransactions.labels("reused");
         abandonedTransactions.labels("closed");
+        for (String o :
+                new String[] {"ok", "bad_password", "no_such_user", "ldap_unreachable", "timeout", "tls_failed"})
+            ldapAuth.labels(o);
     }
 }
