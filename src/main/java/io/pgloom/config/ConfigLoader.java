@@ -71,7 +71,8 @@ public final class ConfigLoader {
         Map<String, DatabaseConfig> dbs = new TreeMap<>();
         Map<String, Object> dbTables = top.table("databases");
         if (dbTables != null) {
-            dbTables.forEach((name, v) -> {
+            dbTables.forEach((key, v) -> {
+                String name = unquoted(key);
                 if (v instanceof Map<?, ?>)
                     dbs.put(
                             name,
@@ -137,6 +138,13 @@ public final class ConfigLoader {
                 trace);
     }
 
+    /** toml4j keeps the quotes of a quoted key ([databases."*"] gives "\"*\""); the name is what is inside. */
+    private static String unquoted(String key) {
+        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
+                ? key.substring(1, key.length() - 1)
+                : key;
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> asMap(Object o) {
         return (Map<String, Object>) o;
@@ -191,7 +199,9 @@ public final class ConfigLoader {
                 t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS),
                 (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000),
                 (int) t.integer("max_db_client_connections", 0, 0, 1_000_000),
-                (int) t.integer("max_user_client_connections", 0, 0, 1_000_000));
+                (int) t.integer("max_user_client_connections", 0, 0, 1_000_000),
+                t.seconds("autodb_idle_timeout", Defaults.AUTODB_IDLE_TIMEOUT, MAX_SECONDS),
+                (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000));
         t.rejectUnknown();
         return p;
     }
@@ -470,6 +480,12 @@ public final class ConfigLoader {
         String host = backends.hosts().isEmpty() ? "" : backends.hosts().get(0).host();
         port = backends.hosts().isEmpty() ? port : backends.hosts().get(0).port();
         String dbname = t.string("dbname", name);
+        if (name.equals(DatabaseConfig.WILDCARD)) {
+            // The client's database name is the server's; one plain host, no health checks (PgBouncer's "*").
+            if (!dbname.equals(name)) t.error("dbname", "the wildcard database uses each client's database name");
+            if (backends.checked() || backends.hosts().size() > 1)
+                t.error("hosts", "the wildcard database takes one host (host/port), without target or health checks");
+        }
         String user = t.string("user", null);
         Secret password = secret(t, dir, environment);
         if (password != null && user == null)

@@ -8,6 +8,7 @@ import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.Pools;
 import io.pgloom.pool.ServerPool;
 import io.pgloom.runtime.AuthQuery;
+import io.pgloom.runtime.AutoDatabases;
 import io.pgloom.runtime.ServerConnector;
 import io.pgloom.tls.TlsState;
 import io.pgloom.trace.FlightLog;
@@ -52,6 +53,8 @@ public final class ProxyRuntime {
     public final ServerConnector servers;
     /** auth_query lookups and the ClientKeys of pass-through logins. */
     public final AuthQuery authQuery;
+    /** Databases served by [databases."*"], created on first use and dropped when idle. */
+    public final AutoDatabases autoDatabases;
 
     /** The hosts of every database: health, roles, routing, drain (the backend layer). */
     public final io.pgloom.backend.BackendRegistry backends;
@@ -78,7 +81,11 @@ public final class ProxyRuntime {
         this.authQuery = servers.authQuery();
         new io.pgloom.metrics.BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
-        pools.everyPass(this::watchTimeouts);
+        this.autoDatabases = new AutoDatabases(() -> this.config, pools, clientCounts, metrics, clock);
+        pools.everyPass(() -> {
+            watchTimeouts();
+            autoDatabases.sweep();
+        });
     }
 
     /** Checks every host once (bounded), then keeps checking them (Pgloom.start). */
