@@ -35,6 +35,7 @@ import javax.naming.CommunicationException;
 import javax.naming.Context;
 import javax.naming.NamingEnumeration;
 import javax.naming.NamingException;
+import javax.naming.PartialResultException;
 import javax.naming.ServiceUnavailableException;
 import javax.naming.SizeLimitExceededException;
 import javax.naming.directory.SearchControls;
@@ -206,8 +207,8 @@ public final class LdapAuthenticator {
             sc.setCountLimit(2);
             sc.setTimeLimit((int) cfg.timeout().toMillis());
             NamingEnumeration<SearchResult> results = ctx.search(cfg.baseDn(), filter, sc);
+            String found = null;
             try {
-                String found = null;
                 while (results.hasMore()) {
                     SearchResult r = results.next();
                     if (found != null) return "";
@@ -216,6 +217,8 @@ public final class LdapAuthenticator {
                 return found;
             } catch (SizeLimitExceededException e) {
                 return "";
+            } catch (PartialResultException e) {
+                return found; // Active Directory's continuation references after the entries: ignored (REFERRAL)
             } finally {
                 results.close();
             }
