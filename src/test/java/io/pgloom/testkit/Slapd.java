@@ -76,7 +76,7 @@ public final class Slapd implements AutoCloseable {
         process = new ProcessBuilder(
                         SLAPD,
                         "-d",
-                        "0",
+                        "256", // stats: each operation, and why it stopped if it does
                         "-f",
                         dir.resolve("slapd.conf").toString(),
                         "-h",
@@ -84,14 +84,16 @@ public final class Slapd implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("slapd.log").toFile())
                 .start();
-        Await.until(
-                () -> {
-                    if (!process.isAlive())
-                        throw new IllegalStateException("slapd exited: " + Files.readString(dir.resolve("slapd.log")));
-                    return Await.accepts(port) && Await.accepts(ldapsPort);
-                },
-                20,
-                "slapd listening on " + port + " and " + ldapsPort);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(Await.accepts(port) && Await.accepts(ldapsPort))) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                String log = Files.readString(dir.resolve("slapd.log"));
+                stop();
+                throw new IllegalStateException(
+                        "slapd did not start: " + log.substring(Math.max(0, log.length() - 600)));
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
     }
 
     /** A person under ou=people with this uid and password; returns the entry's DN. */
