@@ -11,18 +11,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
+import io.pgloom.testkit.SilentServer;
 import io.pgloom.testkit.Slapd;
 import io.pgloom.testkit.TestCertificates;
 import io.prometheus.client.Counter;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import jdk.jfr.Recording;
@@ -255,16 +253,8 @@ class LdapAuthIT {
             }
         }
         // A server that accepts and never answers: the login ends after ldap_timeout, not with the client's patience.
-        try (ServerSocket silent = new ServerSocket(0)) {
-            List<Socket> held = new ArrayList<>();
-            Thread acceptor = Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) held.add(silent.accept());
-                } catch (Exception closed) {
-                    // the test is over
-                }
-            });
-            String rule = simpleBind("ldapport = %d\nldap_timeout = 1\n".formatted(silent.getLocalPort()))
+        try (SilentServer silent = new SilentServer()) {
+            String rule = simpleBind("ldapport = %d\nldap_timeout = 1\n".formatted(silent.port()))
                     + "ldap_allow_cleartext_without_tls = true\n";
             try (ProxyHarness p = proxy(rule)) {
                 long t0 = System.nanoTime();
@@ -275,10 +265,6 @@ class LdapAuthIT {
                 assertTrue(ms >= 900 && ms < 8_000, "ended by ldap_timeout (1 s), took " + ms + " ms");
                 Counter.Child timeouts = p.pgloom().runtime().metrics.ldapAuth.labels("timeout");
                 Await.until(() -> timeouts.get() == 1, 5, "the timeout counted");
-            } finally {
-                silent.close();
-                acceptor.join(5_000);
-                for (Socket s : held) s.close();
             }
         }
     }

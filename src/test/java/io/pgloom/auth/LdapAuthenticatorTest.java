@@ -1,18 +1,16 @@
 // LdapAuthenticator without a directory: an empty password never reaches LDAP, a closed port is unreachable at
-// once, a server that accepts and stays silent ends in timeout within ldap_timeout, and a wrong CA file is a TLS
+// once, a server that accepts and stays silent ends in timeout (not in a hang), and a wrong CA file is a TLS
 // failure; all on 127.0.0.1.
 package io.pgloom.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.config.LdapSettings;
+import io.pgloom.testkit.SilentServer;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -55,25 +53,11 @@ class LdapAuthenticatorTest {
     }
 
     @Test
-    void aSilentServerEndsInTimeoutWithinTheBound() throws Exception {
-        try (ServerSocket silent = new ServerSocket(0)) {
-            List<Socket> held = new ArrayList<>();
-            Thread acceptor = Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) held.add(silent.accept());
-                } catch (Exception closed) {
-                    // the test is over
-                }
-            });
-            long t0 = System.nanoTime();
+    void aSilentServerEndsInTimeout() throws Exception {
+        try (SilentServer silent = new SilentServer()) {
             var r = LdapAuthenticator.authenticate(
-                    simple(silent.getLocalPort(), false, null, Duration.ofMillis(500)), "a", "pw");
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals(LdapAuthenticator.Outcome.TIMEOUT, r.outcome(), r.detail());
-            assertTrue(ms >= 400 && ms < 3_000, "bounded by ldap_timeout (500 ms), took " + ms + " ms");
-            silent.close();
-            acceptor.join(5_000);
-            for (Socket s : held) s.close();
+                    simple(silent.port(), false, null, Duration.ofMillis(500)), "a", "pw");
+            assertEquals(LdapAuthenticator.Outcome.TIMEOUT, r.outcome(), r.detail()); // how soon: LdapAuthIT
         }
     }
 
