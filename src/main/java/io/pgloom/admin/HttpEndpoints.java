@@ -7,6 +7,7 @@ package io.pgloom.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.pgloom.config.DatabaseConfig;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
@@ -99,6 +100,7 @@ public final class HttpEndpoints implements AutoCloseable {
         if (runtime.config().tls().mode().enabled())
             out.put("tls", runtime.tls() != null ? "ok" : "TLS material not loaded");
         for (String db : runtime.config().databases().keySet()) {
+            if (db.equals(DatabaseConfig.WILDCARD)) continue; // no database of that name; auto ones come and go
             out.put("backend:" + db, probe(db));
         }
         out.forEach((name, state) -> {

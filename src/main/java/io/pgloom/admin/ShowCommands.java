@@ -77,7 +77,8 @@ final class ShowCommands {
                 "pool_size",
                 "server_version",
                 "paused",
-                "backend_up");
+                "backend_up",
+                "auto");
         for (PoolRow r : runtime.state.pools()) {
             w.row(List.of(
                     r.database(),
@@ -96,7 +97,8 @@ final class ShowCommands {
                     r.poolSize(),
                     r.serverVersion(),
                     r.paused(),
-                    r.backendUp()));
+                    r.backendUp(),
+                    runtime.config().isAuto(r.database()) ? "yes" : "no"));
         }
         w.done("SHOW");
     }
@@ -186,8 +188,12 @@ final class ShowCommands {
                 "min_pool_size",
                 "max_db_connections",
                 "current_connections",
-                "pool_mode");
-        for (DatabaseConfig d : c.databases().values()) {
+                "pool_mode",
+                "auto");
+        // The tables, then the databases created from [databases."*"] (auto = yes), as PgBouncer lists its autodb.
+        List<DatabaseConfig> all = new ArrayList<>(c.databases().values());
+        for (String name : runtime.autoDatabases.names()) c.database(name).ifPresent(all::add);
+        for (DatabaseConfig d : all) {
             int size = d.poolSize() != null ? d.poolSize() : c.proxy().defaultPoolSize();
             int min = d.minPoolSize() != null ? d.minPoolSize() : c.proxy().minPoolSize();
             int max = d.maxDbConnections() != null
@@ -207,7 +213,8 @@ final class ShowCommands {
                     min,
                     max,
                     current,
-                    mode));
+                    mode,
+                    c.isAuto(d.name()) ? "yes" : "no"));
         }
         w.done("SHOW");
     }

@@ -59,7 +59,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
             logCheckLogin(c, db);
         }
         for (String name : List.copyOf(databases.keySet())) {
-            if (c.database(name).isEmpty()) {
+            if (!c.databases().containsKey(name)) {
                 Failover gone = databases.remove(name);
                 for (Backend b : gone.backends()) b.retireAll("backend_removed");
                 checkLogins.remove(name);
@@ -97,6 +97,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
     /** A host for a new server connection of the database, waiting up to {@code wait} while none fits. */
     public Backend acquire(String database, Duration wait) throws ServerLoginException, InterruptedException {
         Failover f = databases.get(database);
+        if (f == null) f = databases.get(DatabaseConfig.WILDCARD); // an auto-created database: the wildcard's host
         if (f == null) {
             throw new ServerLoginException(
                     "database_removed",

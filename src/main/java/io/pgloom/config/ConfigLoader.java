@@ -71,7 +71,8 @@ public final class ConfigLoader {
         Map<String, DatabaseConfig> dbs = new TreeMap<>();
         Map<String, Object> dbTables = top.table("databases");
         if (dbTables != null) {
-            dbTables.forEach((name, v) -> {
+            dbTables.forEach((key, v) -> {
+                String name = unquoted(key);
                 if (v instanceof Map<?, ?>)
                     dbs.put(
                             name,
@@ -93,7 +94,7 @@ public final class ConfigLoader {
                 else errors.add("users." + name + ": must be a table");
             });
         }
-        List<HbaRule> hba = hba(top, errors);
+        List<HbaRule> hba = hba(top, errors, dir, environment);
         TraceSettings trace = trace(new TomlTable("trace", top.table("trace"), errors), dir);
         top.rejectUnknown();
 
@@ -135,6 +136,13 @@ public final class ConfigLoader {
                 hba,
                 file,
                 trace);
+    }
+
+    /** toml4j keeps the quotes of a quoted key ([databases."*"] gives "\"*\""); the name is what is inside. */
+    private static String unquoted(String key) {
+        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
+                ? key.substring(1, key.length() - 1)
+                : key;
     }
 
     @SuppressWarnings("unchecked")
@@ -191,7 +199,9 @@ public final class ConfigLoader {
                 t.seconds("auth_query_cache_ttl", Defaults.AUTH_QUERY_CACHE_TTL, MAX_SECONDS),
                 (int) t.integer("max_client_conn_per_address", Defaults.MAX_CLIENT_CONN_PER_ADDRESS, 0, 1_000_000),
                 (int) t.integer("max_db_client_connections", 0, 0, 1_000_000),
-                (int) t.integer("max_user_client_connections", 0, 0, 1_000_000));
+                (int) t.integer("max_user_client_connections", 0, 0, 1_000_000),
+                t.seconds("autodb_idle_timeout", Defaults.AUTODB_IDLE_TIMEOUT, MAX_SECONDS),
+                (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000));
         t.rejectUnknown();
         return p;
     }
@@ -258,7 +268,8 @@ public final class ConfigLoader {
 
     /** [[hba]] rules in order; each needs a method; addresses are CIDRs ("10.0.0.0/8", "::1/128") or "all". */
     @SuppressWarnings("unchecked")
-    private static List<HbaRule> hba(TomlTable top, List<String> errors) {
+    private static List<HbaRule> hba(
+            TomlTable top, List<String> errors, Path dir, Function<String, String> environment) {
         if (!top.has("hba")) {
             top.markSeen("hba");
             return List.of();
@@ -314,13 +325,25 @@ public final class ConfigLoader {
                         case "md5" -> HbaRule.Method.MD5;
                         case "scram-sha-256" -> HbaRule.Method.SCRAM_SHA_256;
                         case "cert" -> HbaRule.Method.CERT;
+                        case "ldap" -> HbaRule.Method.LDAP;
                         default -> null;
                     };
             if (method == null)
-                t.error("method", "must be trust, reject, md5, scram-sha-256 or cert (got \"" + methodText + "\")");
+                t.error(
+                        "method",
+                        "must be trust, reject, md5, scram-sha-256, cert or ldap (got \"" + methodText + "\")");
+            LdapSettings ldap = method == HbaRule.Method.LDAP ? LdapRuleReader.read(t, dir, environment) : null;
             t.rejectUnknown();
             rules.add(new HbaRule(
-                    n, dbs, users, address, network, prefix, type, method == null ? HbaRule.Method.REJECT : method));
+                    n,
+                    dbs,
+                    users,
+                    address,
+                    network,
+                    prefix,
+                    type,
+                    method == null ? HbaRule.Method.REJECT : method,
+                    ldap));
         }
         return List.copyOf(rules);
     }
@@ -457,6 +480,12 @@ public final class ConfigLoader {
         String host = backends.hosts().isEmpty() ? "" : backends.hosts().get(0).host();
         port = backends.hosts().isEmpty() ? port : backends.hosts().get(0).port();
         String dbname = t.string("dbname", name);
+        if (name.equals(DatabaseConfig.WILDCARD)) {
+            // The client's database name is the server's; one plain host, no health checks (PgBouncer's "*").
+            if (!dbname.equals(name)) t.error("dbname", "the wildcard database uses each client's database name");
+            if (backends.checked() || backends.hosts().size() > 1)
+                t.error("hosts", "the wildcard database takes one host (host/port), without target or health checks");
+        }
         String user = t.string("user", null);
         Secret password = secret(t, dir, environment);
         if (password != null && user == null)
@@ -518,33 +547,8 @@ public final class ConfigLoader {
 
     /** Exactly one of password, password_env, password_file; the value itself never appears in an error. */
     private static Secret secret(TomlTable t, Path dir, Function<String, String> environment) {
-        int sources = (t.has("password") ? 1 : 0) + (t.has("password_env") ? 1 : 0) + (t.has("password_file") ? 1 : 0);
-        if (sources > 1) t.error("password", "give only one of password, password_env, password_file");
-        String value = null;
-        if (t.has("password")) {
-            value = t.string("password", null);
-        } else if (t.has("password_env")) {
-            String var = t.string("password_env", "");
-            value = environment.apply(var);
-            if (value == null) t.error("password_env", "environment variable " + var + " is not set");
-        } else if (t.has("password_file")) {
-            Path p = dir.resolve(t.string("password_file", ""));
-            try {
-                value = Files.readString(p, StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                t.error(
-                        "password_file",
-                        "cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
-            }
-        }
-        t.markSeen("password");
-        t.markSeen("password_env");
-        t.markSeen("password_file");
+        String value = secretText(t, dir, environment, "password");
         if (value == null) return null;
-        if (value.isEmpty()) {
-            t.error("password", "is empty");
-            return null;
-        }
         Secret s = new Secret(value);
         if (s.kind() == Secret.Kind.SCRAM) {
             try {
@@ -554,6 +558,40 @@ public final class ConfigLoader {
             }
         }
         return s;
+    }
+
+    /**
+     * A secret given exactly one way: {@code key} (inline), {@code key_env} (an environment variable) or
+     * {@code key_file} (a file's content, stripped); null when none is given or it is empty (reported).
+     */
+    static String secretText(TomlTable t, Path dir, Function<String, String> environment, String key) {
+        String env = key + "_env";
+        String file = key + "_file";
+        int sources = (t.has(key) ? 1 : 0) + (t.has(env) ? 1 : 0) + (t.has(file) ? 1 : 0);
+        if (sources > 1) t.error(key, "give only one of " + key + ", " + env + ", " + file);
+        String value = null;
+        if (t.has(key)) {
+            value = t.string(key, null);
+        } else if (t.has(env)) {
+            String var = t.string(env, "");
+            value = environment.apply(var);
+            if (value == null) t.error(env, "environment variable " + var + " is not set");
+        } else if (t.has(file)) {
+            Path p = dir.resolve(t.string(file, ""));
+            try {
+                value = Files.readString(p, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                t.error(file, "cannot read " + p + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+        t.markSeen(key);
+        t.markSeen(env);
+        t.markSeen(file);
+        if (value != null && value.isEmpty()) {
+            t.error(key, "is empty");
+            return null;
+        }
+        return value;
     }
 
     private static PoolMode poolMode(TomlTable t, String k, String v) {

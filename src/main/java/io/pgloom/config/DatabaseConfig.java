@@ -1,5 +1,5 @@
 // One [databases.NAME] table: where the database lives and per-database overrides (null = inherit). host/port
-// are the first of backends' hosts.
+// are the first of backends' hosts. [databases."*"] is the wildcard: the template of auto-created databases.
 package io.pgloom.config;
 
 import java.util.Map;
@@ -18,4 +18,26 @@ public record DatabaseConfig(
         Map<String, String> startupParameters,
         TlsSettings.Server.ServerMode serverTlsMode,
         Backends backends,
-        Integer maxDbClientConnections) {}
+        Integer maxDbClientConnections) {
+    /** The name of the wildcard table, [databases."*"]. */
+    public static final String WILDCARD = "*";
+
+    /** The auto-created database {@code database}, from this wildcard table: same host and settings, its own name. */
+    public DatabaseConfig autoCreated(String database) {
+        return new DatabaseConfig(
+                database,
+                host,
+                port,
+                database,
+                user,
+                password,
+                poolSize,
+                minPoolSize,
+                maxDbConnections,
+                poolMode,
+                startupParameters,
+                serverTlsMode,
+                backends,
+                maxDbClientConnections);
+    }
+}

@@ -1,5 +1,5 @@
 // One [[hba]] rule, pg_hba.conf-style: which connections it matches (database, user, source CIDR, TLS or not) and
-// the authentication method for them. The first matching rule decides.
+// the authentication method for them (with its LDAP options for method = "ldap"). The first matching rule decides.
 package io.pgloom.config;
 
 import java.net.InetAddress;
@@ -13,7 +13,8 @@ public record HbaRule(
         byte[] network,
         int prefix,
         ConnectionType type,
-        Method method) {
+        Method method,
+        LdapSettings ldap) {
     public enum ConnectionType {
         ANY,
         TLS,
@@ -25,7 +26,8 @@ public record HbaRule(
         REJECT,
         MD5,
         SCRAM_SHA_256,
-        CERT
+        CERT,
+        LDAP
     }
 
     public boolean matches(String database, String user, InetAddress source, boolean tls) {

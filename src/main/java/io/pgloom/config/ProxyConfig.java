@@ -18,8 +18,17 @@ public record ProxyConfig(
         Path source,
         TraceSettings trace) {
 
+    /** The [databases.NAME] table, else (with [databases."*"]) the auto-created database of that name. */
     public Optional<DatabaseConfig> database(String name) {
-        return Optional.ofNullable(databases.get(name));
+        DatabaseConfig d = databases.get(name);
+        if (d != null) return Optional.of(d);
+        DatabaseConfig wildcard = databases.get(DatabaseConfig.WILDCARD);
+        return wildcard == null ? Optional.empty() : Optional.of(wildcard.autoCreated(name));
+    }
+
+    /** Whether {@code name} is served by [databases."*"]: no table of its own, and a wildcard exists. */
+    public boolean isAuto(String name) {
+        return !databases.containsKey(name) && databases.containsKey(DatabaseConfig.WILDCARD);
     }
 
     public Optional<UserConfig> user(String name) {
@@ -30,7 +39,7 @@ public record ProxyConfig(
     public PoolMode poolModeFor(String db, String user) {
         UserConfig u = users.get(user);
         if (u != null && u.poolMode() != null) return u.poolMode();
-        DatabaseConfig d = databases.get(db);
+        DatabaseConfig d = database(db).orElse(null);
         if (d != null && d.poolMode() != null) return d.poolMode();
         return proxy.poolMode();
     }
@@ -39,7 +48,7 @@ public record ProxyConfig(
     public int poolSizeFor(String db, String user) {
         UserConfig u = users.get(user);
         if (u != null && u.poolSize() != null) return u.poolSize();
-        DatabaseConfig d = databases.get(db);
+        DatabaseConfig d = database(db).orElse(null);
         if (d != null && d.poolSize() != null) return d.poolSize();
         return proxy.defaultPoolSize();
     }

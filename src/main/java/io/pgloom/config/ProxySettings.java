@@ -42,4 +42,6 @@ public record ProxySettings(
         Duration authQueryCacheTtl,
         int maxClientConnPerAddress,
         int maxDbClientConnections,
-        int maxUserClientConnections) {}
+        int maxUserClientConnections,
+        Duration autodbIdleTimeout,
+        int maxAutoDatabases) {}

@@ -3,11 +3,16 @@
 // touched per forwarded message, only per query, transaction or connection.
 package io.pgloom.metrics;
 
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
+import io.prometheus.client.SimpleCollector;
 import io.prometheus.client.hotspot.DefaultExports;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 public final class Metrics {
     public final CollectorRegistry registry = new CollectorRegistry(true);
@@ -29,6 +34,12 @@ public final class Metrics {
     public final Counter authFailures = Counter.build(
                     "pgloom_auth_failures_total", "Failed client authentications by reason.")
             .labelNames("reason")
+            .register(registry);
+    public final Counter ldapAuth = Counter.build(
+                    "pgloom_ldap_auth_total",
+                    "LDAP password checks ([[hba]] method ldap) by outcome (ok, bad_password, no_such_user, "
+                            + "ldap_unreachable, timeout, tls_failed, error).")
+            .labelNames("outcome")
             .register(registry);
     public final Counter acceptFailures = Counter.build(
                     "pgloom_accept_failures_total",
@@ -97,6 +108,30 @@ public final class Metrics {
     public final Gauge startTime = Gauge.build("pgloom_start_time_seconds", "Process start, Unix time.")
             .register(registry);
 
+    /**
+     * Removes every series of a database that is gone (an auto-created one, dropped when idle), so the label values
+     * stay bounded by the databases that exist, not by every name ever asked for.
+     */
+    public void forgetDatabase(String database) {
+        record Labelled(SimpleCollector<?> collector, int labels) {}
+        for (Labelled l : List.of(
+                new Labelled(serverConnects, 3),
+                new Labelled(waitSeconds, 2),
+                new Labelled(querySeconds, 2),
+                new Labelled(transactionSeconds, 2),
+                new Labelled(bytes, 3))) {
+            Set<List<String>> children = new HashSet<>();
+            for (Collector.MetricFamilySamples f : l.collector().collect()) {
+                for (Collector.MetricFamilySamples.Sample s : f.samples) {
+                    if (s.labelValues.size() >= l.labels()
+                            && s.labelValues.get(0).equals(database))
+                        children.add(s.labelValues.subList(0, l.labels()));
+                }
+            }
+            for (List<String> c : children) l.collector().remove(c.toArray(new String[0]));
+        }
+    }
+
     public Metrics(String version) {
         buildInfo.labels(version).set(1);
         startTime.set(System.currentTimeMillis() / 1000.0);
@@ -104,5 +139,8 @@ public final class Metrics {
         // Both outcomes show from the start (at 0), so a dashboard or grep finds the series before the first event.
         abandonedTransactions.labels("reused");
         abandonedTransactions.labels("closed");
+        for (String o :
+                new String[] {"ok", "bad_password", "no_such_user", "ldap_unreachable", "timeout", "tls_failed"})
+            ldapAuth.labels(o);
     }
 }

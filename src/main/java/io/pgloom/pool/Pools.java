@@ -39,6 +39,12 @@ public final class Pools implements AutoCloseable {
         return b;
     }
 
+    /** Forgets a pool and its database's shared cap (an auto-created database dropped when idle). */
+    public void remove(ServerPool pool) {
+        pools.remove(pool.key(), pool);
+        budgets.remove("db:" + pool.key().database());
+    }
+
     public Collection<ConnectionBudget> budgets() {
         return budgets.values();
     }

@@ -73,6 +73,8 @@ public final class ProxyRuntime {
     public final ServerConnector servers;
     /** auth_query lookups and the ClientKeys of pass-through logins. */
     public final AuthQuery authQuery;
+    /** Databases served by [databases."*"], created on first use and dropped when idle. */
+    public final AutoDatabases autoDatabases;
 
     /** The hosts of every database: health, roles, routing, drain (the backend layer). */
     public final BackendRegistry backends;
@@ -99,7 +101,11 @@ public final class ProxyRuntime {
         this.authQuery = servers.authQuery();
         new BackendCollector(backends).register(metrics.registry);
         pools.everyMinute(this::logStats);
-        pools.everyPass(this::watchTimeouts);
+        this.autoDatabases = new AutoDatabases(() -> this.config, pools, clientCounts, metrics, clock);
+        pools.everyPass(() -> {
+            watchTimeouts();
+            autoDatabases.sweep();
+        });
     }
 
     /** The session layer's directory of live sessions; once, right after construction. */

@@ -4,6 +4,7 @@
 package io.pgloom.session;
 
 import io.pgloom.auth.AuthFailure;
+import io.pgloom.auth.LdapAuthenticator;
 import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramServer;
 import io.pgloom.auth.ScramVerifier;
@@ -76,7 +77,36 @@ final class ClientAuth {
             case MD5 -> authenticate(s.user, cfg, AuthType.MD5, s.reader, s.out, binding);
             case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out, binding);
             case CERT -> certificate(s, cfg, rule);
+            case LDAP -> ldap(s, rule);
         };
+    }
+
+    /** ldap: the client's password, asked for in clear text (over TLS unless the rule allows), checked by LDAP. */
+    private static Result ldap(ClientSession s, HbaRule rule) throws IOException, SessionClosed {
+        if (!s.tls && !rule.ldap().allowCleartextWithoutTls()) {
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "LDAP authentication sends the password in clear text: connect with TLS (sslmode=require)",
+                    "auth_reason=ldap_needs_tls " + rule.describe());
+        }
+        s.out.write(Messages.AUTH_CLEARTEXT);
+        LdapAuthenticator.Result r = LdapAuthenticator.authenticate(rule.ldap(), s.user, readPassword(s.reader));
+        s.runtime.metrics.ldapAuth.labels(r.outcome().label).inc();
+        if (r.outcome() == LdapAuthenticator.Outcome.OK) return new Result("ldap", null);
+        if (r.outcome().rejected()) {
+            String reason = r.outcome() == LdapAuthenticator.Outcome.NO_SUCH_USER ? "unknown_user" : "wrong_password";
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_PASSWORD,
+                    "LDAP authentication failed for user \"" + s.user + "\"",
+                    "auth_reason=" + reason + " " + r.detail());
+        }
+        throw SessionClosed.fatal(
+                "ldap_unavailable",
+                SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
+                "LDAP authentication for user \"" + s.user + "\" could not be completed: " + r.outcome().problem,
+                "ldap_outcome=" + r.outcome().label + " " + rule.describe() + " " + r.detail());
     }
 
     /** cert: the verified client certificate's CN must be the user name. */

@@ -224,6 +224,14 @@ final class ClientLogin {
         ClientAuth.Result auth = authenticateSlowingGuessers(s, userCfg);
         if (fromAuthQuery && auth.scramClientKey() != null)
             s.runtime.authQuery.clientKeys.put(user, auth.scramClientKey());
+        if (cfg.isAuto(database) && !s.runtime.autoDatabases.admit(database)) {
+            throw SessionClosed.fatal(
+                    "max_auto_databases",
+                    SqlState.TOO_MANY_CONNECTIONS,
+                    "no more databases can be created from [databases.\"*\"] (max_auto_databases = "
+                            + cfg.proxy().maxAutoDatabases() + ")",
+                    "max_auto_databases reached");
+        }
         admit(s, cfg, db, userCfg, database, user);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();

@@ -12,6 +12,13 @@ public final class Messages {
             .int32(MessageType.AUTH_OK)
             .end()
             .toByteArray();
+    /** AuthenticationCleartextPassword: asks the client for its password as is (the ldap method). */
+    public static final byte[] AUTH_CLEARTEXT = new FrameWriter(9)
+            .begin(MessageType.AUTHENTICATION)
+            .int32(MessageType.AUTH_CLEARTEXT)
+            .end()
+            .toByteArray();
+
     public static final byte[] READY_IDLE = readyForQuery(MessageType.TX_IDLE);
     /** pgloom's own ROLLBACK of a transaction a client left open. */
     public static final byte[] ROLLBACK = query("ROLLBACK");

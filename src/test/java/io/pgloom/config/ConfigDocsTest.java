@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 class ConfigDocsTest {
     @Test
     void everyAcceptedKeyIsDocumented() throws Exception {
-        String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"));
+        // The loader and the readers it hands whole tables to (LdapRuleReader: an ldap rule's options).
+        String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"))
+                + Files.readString(Path.of("src/main/java/io/pgloom/config/LdapRuleReader.java"));
         String docs = Files.readString(Path.of("conf/proxy.toml"));
         Matcher m = Pattern.compile(
                         "t\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
