@@ -66,6 +66,40 @@ class DeployFilesTest {
     }
 
     @Test
+    void systemdUnitIsHardenedAndOutlastsTheDrain() throws Exception {
+        Path unit = Path.of("deploy/systemd/pgloom.service");
+        String u = Files.readString(unit);
+        assertTrue(u.contains("ExecStart=/usr/bin/java -jar /opt/pgloom/proxy.jar /etc/pgloom/proxy.toml"), u);
+        assertTrue(u.contains("ExecReload=/bin/kill -HUP $MAINPID"), "reload is SIGHUP");
+        assertTrue(u.contains("User=pgloom"), "never root");
+        for (String option : List.of(
+                "NoNewPrivileges=yes",
+                "ProtectSystem=strict",
+                "PrivateTmp=yes",
+                "CapabilityBoundingSet=",
+                "LimitNOFILE=")) assertTrue(u.contains(option), option);
+        // The JIT writes executable memory: MemoryDenyWriteExecute would kill the JVM at start.
+        assertTrue(!u.contains("MemoryDenyWriteExecute=yes"), "no W^X for a JVM");
+        Matcher stop = Pattern.compile("TimeoutStopSec=(\\d+)").matcher(u);
+        assertTrue(stop.find(), "a stop timeout");
+        ProxyConfig shipped = ConfigLoader.load(Path.of("conf/proxy.toml"), SECRETS);
+        assertTrue(
+                Integer.parseInt(stop.group(1))
+                        > shipped.proxy().shutdownTimeout().toSeconds(),
+                "systemd must not kill pgloom before its own drain (shutdown_timeout) ends");
+        Path analyze = Path.of("/usr/bin/systemd-analyze");
+        Assumptions.assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed: unit syntax unchecked");
+        Process p = new ProcessBuilder(
+                        analyze.toString(), "verify", unit.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "systemd-analyze finished");
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("", out.strip(), "systemd-analyze verify has no complaint");
+    }
+
+    @Test
     void imageBuildsWhereADockerEngineRuns() throws Exception {
         boolean engine;
         try {
