@@ -105,7 +105,6 @@ final class ClientLogin {
         s.mode = PoolMode.SESSION;
         s.loggedIn(auth.method());
         s.write(w.array(), 0, w.size());
-        s.socket.setSoTimeout(0);
         Logger.info("event=admin_login client={} user={} remote={}:{}", s, user, s.remoteAddress, s.remotePort);
         String reason = h.serve(new AdminHandler.Connection() {
             @Override
@@ -141,9 +140,6 @@ final class ClientLogin {
 
     private static void login(ClientSession s, WireTap tap) throws IOException, SessionClosed, InterruptedException {
         ProxyConfig cfg = s.runtime.config();
-        int loginMs = (int)
-                Math.min(Integer.MAX_VALUE, cfg.proxy().clientLoginTimeout().toMillis());
-        s.socket.setSoTimeout(loginMs);
         StartupPacket pkt = readStartup(s, tap);
 
         if (pkt.majorVersion() != 3) {
@@ -285,7 +281,6 @@ final class ClientLogin {
         s.link.loggedIn(s.runtime.clock.nanoTime());
         s.loggedIn(auth.method());
         s.write(welcome.array(), 0, welcome.size());
-        s.socket.setSoTimeout(0);
         Logger.debug("event=client_authenticated client={} method={}", s, auth.method());
     }
 

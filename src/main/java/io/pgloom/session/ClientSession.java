@@ -78,6 +78,9 @@ public final class ClientSession implements Runnable {
     public final String remoteAddress;
     public final int remotePort;
     public final long connectedAtMillis;
+    /** clock.nanoTime() at accept: client_login_timeout counts from here. */
+    final long connectedNanos;
+
     volatile String user = "";
     volatile String database = "";
     volatile String applicationName = "";
@@ -144,6 +147,7 @@ public final class ClientSession implements Runnable {
         this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
         this.remotePort = ra == null ? 0 : ra.getPort();
         this.connectedAtMillis = runtime.clock.currentTimeMillis();
+        this.connectedNanos = runtime.clock.nanoTime();
         this.settings = new ClientSettings(remoteAddress, remotePort);
         int fr = runtime.config().proxy().flightRecorderSize();
         this.sent = new FlightRecorder(fr, '>');
@@ -232,7 +236,7 @@ public final class ClientSession implements Runnable {
     }
 
     /** Whether the login completed (the ending is then counted as a disconnect, not a failed connection). */
-    boolean loggedIn;
+    volatile boolean loggedIn;
     /** Set by the login thread before it starts the thread that serves the session; the janitor reads it too. */
     private volatile boolean loginDone;
 
@@ -269,10 +273,21 @@ public final class ClientSession implements Runnable {
     /**
      * The janitor's check of this session's timeouts (Timeouts decides): what ends the session when one ran out,
      * else null. The session is marked at once, so the next pass does not end it again; ending it may wait for its
-     * writer, so the janitor runs what this returns on a thread of its own. Admin consoles and logins have none.
+     * writer, so the janitor runs what this returns on a thread of its own. A login has only client_login_timeout;
+     * an admin console has none.
      */
     Runnable expiredTimeout(long now, Timeouts.Limits limits) {
-        if (!loginDone || closed.get() || terminateReason != null) return null;
+        if (closed.get() || terminateReason != null) return null;
+        if (!loggedIn) {
+            // Login reads are untimed (a timed read costs a timer per read on a virtual thread): the janitor ends a
+            // login that takes too long, TLS handshake and authentication included.
+            Timeouts.Expired e = Timeouts.checkLogin(limits, now, connectedNanos);
+            if (e == null) return null;
+            expired = e;
+            terminateReason = e.reason;
+            return () -> terminate(e.reason, e.sqlState, e.clientMessage(limits));
+        }
+        if (!loginDone) return null;
         boolean running;
         long requestStart;
         long txStart;

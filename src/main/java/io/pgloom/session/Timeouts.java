@@ -1,4 +1,6 @@
-// The one place a client's timeouts are decided: query_timeout while a request runs, transaction_timeout for a
+// The one place a client's timeouts are decided: client_login_timeout until the login completed (the whole
+// exchange, TLS and authentication included, not each read), query_timeout while a request runs, transaction_timeout
+// for a
 // whole transaction (an implicit one too), idle_transaction_timeout inside a transaction, client_idle_timeout
 // outside one. The janitor asks it about every session on each pass (no
 // timer or read tick per connection, as PgBouncer's janitor does it), with the settings in force at that instant,
@@ -17,7 +19,8 @@ final class Timeouts {
         QUERY("query_timeout", SqlState.QUERY_CANCELED, "request ran past query_timeout"),
         TRANSACTION("transaction_timeout", SqlState.TRANSACTION_TIMEOUT, "transaction ran past transaction_timeout"),
         IDLE_TRANSACTION("idle_transaction_timeout", SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "idle in transaction"),
-        CLIENT_IDLE("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT, "client idle");
+        CLIENT_IDLE("client_idle_timeout", SqlState.IDLE_SESSION_TIMEOUT, "client idle"),
+        LOGIN("client_login_timeout", SqlState.PROTOCOL_VIOLATION, "no login within client_login_timeout");
 
         final String reason;
         final String sqlState;
@@ -41,21 +44,40 @@ final class Timeouts {
                 case IDLE_TRANSACTION ->
                     "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)";
                 case CLIENT_IDLE -> "terminating connection due to idle timeout (client_idle_timeout)";
+                case LOGIN -> "client_login_timeout: no login within the time allowed";
             };
         }
     }
 
-    /** The three timeouts (zero = off), as in force when the janitor's pass starts. */
-    record Limits(Duration query, Duration idleTransaction, Duration clientIdle, Duration transaction) {
+    /** The timeouts (zero = off), as in force when the janitor's pass starts. */
+    record Limits(Duration query, Duration idleTransaction, Duration clientIdle, Duration transaction, Duration login) {
+        /** Without a login timeout (tests of the logged-in ones). */
+        Limits(Duration query, Duration idleTransaction, Duration clientIdle, Duration transaction) {
+            this(query, idleTransaction, clientIdle, transaction, Duration.ZERO);
+        }
+
         static Limits of(ProxySettings p) {
             return new Limits(
-                    p.queryTimeout(), p.idleTransactionTimeout(), p.clientIdleTimeout(), p.transactionTimeout());
+                    p.queryTimeout(),
+                    p.idleTransactionTimeout(),
+                    p.clientIdleTimeout(),
+                    p.transactionTimeout(),
+                    p.clientLoginTimeout());
         }
 
         /** Whether any is on: the janitor skips its sweep over the sessions otherwise. */
         boolean anyOn() {
-            return !query.isZero() || !idleTransaction.isZero() || !clientIdle.isZero() || !transaction.isZero();
+            return !query.isZero()
+                    || !idleTransaction.isZero()
+                    || !clientIdle.isZero()
+                    || !transaction.isZero()
+                    || !login.isZero();
         }
+    }
+
+    /** Whether a session still logging in, connected at {@code connectedNanos}, has run out of time at {@code now}. */
+    static Expired checkLogin(Limits l, long now, long connectedNanos) {
+        return ranOut(l.login(), now - connectedNanos) ? Expired.LOGIN : null;
     }
 
     /**

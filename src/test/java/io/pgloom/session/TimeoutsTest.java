@@ -29,6 +29,16 @@ class TimeoutsTest {
     }
 
     @Test
+    void aLoginRunsOutOfClientLoginTimeoutCountedFromAcceptWhateverItsReads() {
+        Limits login = new Limits(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(60));
+        assertTrue(login.anyOn(), "the janitor sweeps for logins alone");
+        assertNull(Timeouts.checkLogin(login, NOW, NOW - 59 * S), "59 s of 60");
+        assertEquals(Expired.LOGIN, Timeouts.checkLogin(login, NOW, NOW - 60 * S));
+        assertTrue(Expired.LOGIN.clientMessage(login).startsWith("client_login_timeout"));
+        assertNull(Timeouts.checkLogin(OFF, NOW, NOW - 1000 * S), "0 turns it off");
+    }
+
+    @Test
     void aClientThatStopsReadingItsReplyIsIdle() {
         Limits noQuery = new Limits(Duration.ZERO, Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ZERO);
         assertNull(Timeouts.check(noQuery, NOW, true, NOW - 500 * S, 0, true, NOW - 500 * S, 0), "reading: busy");
