@@ -1,5 +1,5 @@
 // One [databases.NAME] table: where the database lives and per-database overrides (null = inherit). host/port
-// are the first of backends' hosts.
+// are the first of backends' hosts; required = /readyz fails while it is unreachable.
 package io.pgloom.config;
 
 import java.util.Map;
@@ -18,4 +18,5 @@ public record DatabaseConfig(
         Map<String, String> startupParameters,
         TlsSettings.Server.ServerMode serverTlsMode,
         Backends backends,
-        Integer maxDbClientConnections) {}
+        Integer maxDbClientConnections,
+        boolean required) {}

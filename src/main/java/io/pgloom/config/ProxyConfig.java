@@ -16,7 +16,8 @@ public record ProxyConfig(
         Map<String, UserConfig> users,
         List<HbaRule> hba,
         Path source,
-        TraceSettings trace) {
+        TraceSettings trace,
+        PeerSettings peers) {
 
     public Optional<DatabaseConfig> database(String name) {
         return Optional.ofNullable(databases.get(name));

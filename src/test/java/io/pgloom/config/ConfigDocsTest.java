@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
 class ConfigDocsTest {
     @Test
     void everyAcceptedKeyIsDocumented() throws Exception {
-        String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"));
+        String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"))
+                + Files.readString(Path.of("src/main/java/io/pgloom/config/PeersReader.java"));
         String docs = Files.readString(Path.of("conf/proxy.toml"));
         Matcher m = Pattern.compile(
-                        "t\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
+                        "(?:t|proxy|peers)\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
                 .matcher(loader);
         List<String> missing = new ArrayList<>();
         while (m.find()) {
