@@ -6,6 +6,7 @@ import io.pgloom.backend.HealthCheckLogin;
 import io.pgloom.config.ConfigError;
 import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
+import io.pgloom.peer.PeerListener;
 import io.pgloom.session.Listener;
 import io.pgloom.session.ProxyRuntime;
 import io.pgloom.util.Clock;
@@ -20,6 +21,8 @@ public final class Pgloom implements AutoCloseable {
     private final Listener listener;
     private final Path configFile;
     private final io.pgloom.admin.HttpEndpoints http;
+    /** The cancel-only port of this instance's own [peers] entry, or null (PeerListener). */
+    private volatile PeerListener peerListener;
     /** One reload at a time: SIGHUP and an admin RELOAD may arrive together. */
     private final ResourceLock reloadLock = new ResourceLock();
 
@@ -71,6 +74,16 @@ public final class Pgloom implements AutoCloseable {
             throw new IOException("interrupted during the first health checks", e);
         }
         runtime.pools.start();
+        PeerListener peerListener;
+        try {
+            peerListener = PeerListener.open(
+                    runtime.peers, config.proxy().listenHost(), config.proxy().listenPort(), runtime::serveCancel);
+        } catch (IOException e) {
+            listener.close();
+            if (http != null) http.close();
+            var self = runtime.peers.self();
+            throw new IOException("peers." + self.id() + ".port " + self.port() + ": " + e.getMessage(), e);
+        }
         listener.start();
         Logger.info(
                 "event=started version={} pool_mode={} max_client_conn={}",
@@ -78,6 +91,7 @@ public final class Pgloom implements AutoCloseable {
                 config.proxy().poolMode().name().toLowerCase(),
                 config.proxy().maxClientConn());
         Pgloom p = new Pgloom(runtime, listener, configFile, http);
+        p.peerListener = peerListener;
         runtime.onReload(p::reload);
         runtime.adminHandler(new io.pgloom.admin.AdminConsole(runtime, Version.get()));
         return p;
@@ -136,6 +150,8 @@ public final class Pgloom implements AutoCloseable {
         runtime.traces.close();
         runtime.backends.close();
         if (http != null) http.close();
+        // Last: while sessions drained, a peer (the process taking over the port) could still forward their cancels.
+        if (peerListener != null) peerListener.close();
         Logger.info("event=shutdown_complete");
     }
 
@@ -157,5 +173,6 @@ public final class Pgloom implements AutoCloseable {
         runtime.traces.close();
         runtime.backends.close();
         if (http != null) http.close();
+        if (peerListener != null) peerListener.close();
     }
 }

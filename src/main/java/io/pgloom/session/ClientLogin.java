@@ -220,8 +220,8 @@ final class ClientLogin {
         s.wanted = new java.util.concurrent.ConcurrentHashMap<>(ParameterSync.wantedFrom(params));
         s.resets.startup = Map.copyOf(s.wanted);
         s.pool = s.runtime.pool(new PoolKey(database, user));
-        s.cancelPid = s.runtime.cancels.register(s);
         s.cancelSecret = s.runtime.cancels.newSecret();
+        s.cancelPid = s.runtime.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
@@ -348,12 +348,7 @@ final class ClientLogin {
                 }
                 case MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
                 case MessageType.CANCEL_REQUEST -> {
-                    ClientSession target = s.runtime.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
-                    if (target != null) target.cancelCurrent();
-                    else {
-                        s.runtime.metrics.cancelRequests.labels("unknown_key").inc();
-                        Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
-                    }
+                    s.runtime.serveCancel(pkt.cancelProcessId(), pkt.cancelSecret(), s.remoteAddress);
                     throw SessionClosed.quiet("cancel_request", "cancel request served");
                 }
                 default -> {

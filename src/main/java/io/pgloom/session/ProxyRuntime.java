@@ -4,6 +4,7 @@
 package io.pgloom.session;
 
 import io.pgloom.config.ProxyConfig;
+import io.pgloom.peer.Peers;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.Pools;
 import io.pgloom.pool.ServerPool;
@@ -20,7 +21,9 @@ public final class ProxyRuntime {
     private volatile ProxyConfig config;
     public final Pools pools;
     public final Clock clock;
-    final CancelRegistry cancels = new CancelRegistry();
+    final CancelRegistry cancels;
+    /** Peering: which instance issued a cancel key, forwarding to it, SHOW PEERS (io.pgloom.peer). */
+    public final Peers peers;
     /** Full-size client read buffers, lent while a message is in flight (an idle client holds only a small one). */
     public final io.pgloom.wire.BufferPool clientBuffers =
             new io.pgloom.wire.BufferPool(ClientSession.CLIENT_BUFFER, 1024);
@@ -62,6 +65,13 @@ public final class ProxyRuntime {
         this.clock = clock;
         this.metrics = metrics;
         this.startedMillis = clock.currentTimeMillis();
+        this.peers = new Peers(
+                config.peers(),
+                () -> this.config.proxy().serverConnectTimeout(),
+                metrics.cancelRequests,
+                metrics.registry,
+                clock);
+        this.cancels = new CancelRegistry(peers.keys());
         this.flights = new FlightLog(clock);
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
@@ -103,11 +113,26 @@ public final class ProxyRuntime {
         this.tlsState = TlsState.of(c);
         this.config = c;
         backends.configure(c);
+        peers.configure(c.peers());
         for (ServerPool p : pools.all()) {
             if (c.database(p.key().database()).isPresent()) {
                 p.settings(ServerConnector.poolSettings(c, p.key()));
                 servers.budgets(c, p.key()); // updates the shared caps' max
             }
+        }
+    }
+
+    /**
+     * A CancelRequest, from a client or forwarded by a peer: another peer's key goes to that peer (Peers.route),
+     * this instance's cancels the query its session runs now.
+     */
+    public void serveCancel(int pid, byte[] secret, String remote) {
+        if (peers.route(pid, secret, remote) != Peers.Route.LOCAL) return;
+        ClientSession target = cancels.find(pid, secret);
+        if (target != null) target.cancelCurrent();
+        else {
+            metrics.cancelRequests.labels("unknown_key").inc();
+            org.tinylog.Logger.info("event=cancel_dropped remote={} reason=unknown_key", remote);
         }
     }
 
