@@ -16,6 +16,7 @@ import io.pgloom.util.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import org.tinylog.Logger;
 
 public final class ProxyRuntime {
     private volatile ProxyConfig config;
@@ -132,7 +133,7 @@ public final class ProxyRuntime {
         if (target != null) target.cancelCurrent();
         else {
             metrics.cancelRequests.labels("unknown_key").inc();
-            org.tinylog.Logger.info("event=cancel_dropped remote={} reason=unknown_key", remote);
+            Logger.info("event=cancel_dropped remote={} reason=unknown_key", remote);
         }
     }
 

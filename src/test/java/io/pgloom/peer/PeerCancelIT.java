@@ -174,7 +174,8 @@ class PeerCancelIT {
         }
     }
 
-    private static int running(PostgresFixture pg, String marker) throws SQLException {
+    /** Queries carrying marker that PostgreSQL is running now. */
+    static int running(PostgresFixture pg, String marker) throws SQLException {
         try (Connection c = pg.superuser();
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
@@ -223,7 +224,7 @@ class PeerCancelIT {
                         }
                     }));
                 }
-                Await.until(() -> running(pg, marker) == CLIENTS, 30, CLIENTS + " queries running in PostgreSQL");
+                Await.until(() -> running(pg, marker) == CLIENTS, 60, CLIENTS + " queries running in PostgreSQL");
                 long[] cancelAt = new long[CLIENTS];
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<?>> cancels = new ArrayList<>();
