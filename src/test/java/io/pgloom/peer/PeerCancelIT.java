@@ -80,7 +80,6 @@ class PeerCancelIT {
                         pool_mode = "transaction"
                         auth_type = "trust"
                         default_pool_size = 40
-                        server_connect_timeout = 2
                         shutdown_timeout = 2
                         peer_id = %d
                         [admin]
@@ -165,6 +164,15 @@ class PeerCancelIT {
             return b.toString();
         }
 
+        /** Waits until PostgreSQL runs n queries carrying marker; on timeout the message has the instances' logs. */
+        void awaitRunning(PostgresFixture pg, String marker, int n) throws Exception {
+            try {
+                Await.until(() -> running(pg, marker) == n, 60, n + " queries running in PostgreSQL");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + " (running: " + running(pg, marker) + ")" + logTails(), e);
+            }
+        }
+
         @Override
         public void close() throws Exception {
             if (haproxy != null) haproxy.destroy();
@@ -224,7 +232,7 @@ class PeerCancelIT {
                         }
                     }));
                 }
-                Await.until(() -> running(pg, marker) == CLIENTS, 60, CLIENTS + " queries running in PostgreSQL");
+                fleet.awaitRunning(pg, marker, CLIENTS);
                 long[] cancelAt = new long[CLIENTS];
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<?>> cancels = new ArrayList<>();
@@ -295,7 +303,7 @@ class PeerCancelIT {
                 psqls.add(b.start());
                 outputs.add(out);
             }
-            Await.until(() -> running(pg, marker) == n, 30, n + " psql queries running in PostgreSQL");
+            fleet.awaitRunning(pg, marker, n);
             for (Process p : psqls) {
                 new ProcessBuilder("kill", "-INT", String.valueOf(p.pid()))
                         .start()
@@ -343,7 +351,7 @@ class PeerCancelIT {
                     clients.add(c);
                     c.send(WireClient.query("SELECT /* " + marker + " */ " + SLEEP));
                 }
-                Await.until(() -> running(pg, marker) == clients.size(), 30, "9 queries running in PostgreSQL");
+                fleet.awaitRunning(pg, marker, clients.size());
                 long onVictim = clients.stream()
                         .filter(c -> CancelKeys.peerOf(c.backendPid) == victim)
                         .count();
