@@ -69,7 +69,8 @@ class ReuseportRestartIT {
         Pgloom old = start(dir, 1, port, peerPorts, pg);
         Pgloom next = null;
         List<Connection> conns = new ArrayList<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             // Clients of the old process, and (once the new one shares the port) of both.
             for (int i = 0; i < CLIENTS / 2; i++) conns.add(DriverManager.getConnection(url));
             next = start(dir, 2, port, peerPorts, pg);
@@ -116,9 +117,11 @@ class ReuseportRestartIT {
             conns.clear();
             shutdown.get(20, TimeUnit.SECONDS);
         } finally {
+            // Clients first: the draining process waits for them (its shutdown task would never end otherwise).
             for (Connection c : conns) c.close();
             old.close();
             if (next != null) next.close();
+            threads.shutdownNow();
         }
     }
 }
