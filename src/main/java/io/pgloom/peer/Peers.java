@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,11 +97,13 @@ public final class Peers {
 
     /** RELOAD: the peer list may change; this instance's peer id is fixed until a restart. */
     public void configure(PeerSettings settings) {
-        if (settings.enabled() && keys.peering() && settings.peerId() != keys.peerId()) {
+        Integer running = keys.peering() ? keys.peerId() : null;
+        if (!Objects.equals(settings.peerId(), running)) {
+            // The keys already handed out carry the running id: it changes only with a new process.
             Logger.warn(
-                    "event=peer_id_unchanged running={} configured={} reason=peer_id takes effect at restart",
-                    keys.peerId(),
-                    settings.peerId());
+                    "event=peer_id_unchanged running={} configured={} reason=\"peer_id takes effect at restart\"",
+                    running == null ? "off" : running,
+                    settings.peerId() == null ? "off" : settings.peerId());
         }
         peers = settings.peers();
         for (PeerSettings.Peer p : peers.values()) {
