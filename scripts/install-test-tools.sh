@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the outside programs some ITs drive, from Debian (apt): chromium and chromium-driver (LivePageBrowserIT),
-# slapd and ldap-utils (LdapAuthIT starts its own OpenLDAP in a temp dir). Idempotent and quiet: what is there is
+# slapd and ldap-utils (LdapAuthIT starts its own OpenLDAP in a temp dir), haproxy (PeerCancelIT: a real TCP load
+# balancer in front of three peered pgloom instances). Idempotent and quiet: what is there is
 # only named. Without apt-get (or root/sudo) it says what to install; the tests then skip with the reason.
 # Exit 1 if an install failed (.ci/run reports it and goes on: the tests skip).
 set -uo pipefail
@@ -9,6 +10,7 @@ set -uo pipefail
 groups=(
   "browser|chromium chromium-driver|chromium chromedriver"
   "ldap|slapd ldap-utils|/usr/sbin/slapd ldapadd"
+  "load balancer|haproxy|haproxy"
 )
 missing=()
 for g in "${groups[@]}"; do

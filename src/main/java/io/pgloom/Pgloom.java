@@ -9,6 +9,7 @@ import io.pgloom.config.ConfigError;
 import io.pgloom.config.ConfigLoader;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.metrics.Metrics;
+import io.pgloom.peer.PeerListener;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
 import io.pgloom.session.Sessions;
@@ -25,6 +26,8 @@ public final class Pgloom implements AutoCloseable {
     private final Listener listener;
     private final Path configFile;
     private final HttpEndpoints http;
+    /** The cancel-only port of this instance's own [peers] entry, or null (PeerListener). */
+    private volatile PeerListener peerListener;
     /** One reload at a time: SIGHUP and an admin RELOAD may arrive together. */
     private final ResourceLock reloadLock = new ResourceLock();
 
@@ -76,6 +79,16 @@ public final class Pgloom implements AutoCloseable {
             throw new IOException("interrupted during the first health checks", e);
         }
         runtime.pools.start();
+        PeerListener peerListener;
+        try {
+            peerListener = PeerListener.open(
+                    runtime.peers, config.proxy().listenHost(), config.proxy().listenPort(), runtime::serveCancel);
+        } catch (IOException e) {
+            listener.close();
+            if (http != null) http.close();
+            var self = runtime.peers.self();
+            throw new IOException("peers." + self.id() + ".port " + self.port() + ": " + e.getMessage(), e);
+        }
         listener.start();
         Logger.info(
                 "event=started version={} pool_mode={} max_client_conn={}",
@@ -83,6 +96,7 @@ public final class Pgloom implements AutoCloseable {
                 config.proxy().poolMode().name().toLowerCase(),
                 config.proxy().maxClientConn());
         Pgloom p = new Pgloom(runtime, listener, configFile, http);
+        p.peerListener = peerListener;
         runtime.onReload(p::reload);
         runtime.adminHandler(new AdminConsole(runtime, Version.get()));
         return p;
@@ -141,6 +155,8 @@ public final class Pgloom implements AutoCloseable {
         runtime.traces.close();
         runtime.backends.close();
         if (http != null) http.close();
+        // Last: while sessions drained, a peer (the process taking over the port) could still forward their cancels.
+        if (peerListener != null) peerListener.close();
         Logger.info("event=shutdown_complete");
     }
 
@@ -162,5 +178,6 @@ public final class Pgloom implements AutoCloseable {
         runtime.traces.close();
         runtime.backends.close();
         if (http != null) http.close();
+        if (peerListener != null) peerListener.close();
     }
 }

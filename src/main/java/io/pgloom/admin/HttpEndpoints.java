@@ -1,5 +1,6 @@
-// The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (named checks, 503 when
-// one fails), /status (JSON for scripts), /trace (TRACE commands, authenticated: TraceHttp) and / (the live page,
+// The admin HTTP port: /metrics (Prometheus text), /healthz (process alive), /readyz (can this instance serve:
+// named checks, 503 when one fails; only databases marked required count), /status (JSON for scripts, every
+// database's state), /trace (TRACE commands, authenticated: TraceHttp) and / (the live page,
 // authenticated: LivePage). A JDK HttpServer on virtual threads; any other path, or one of these with a suffix
 // (/healthzz), is 404.
 package io.pgloom.admin;
@@ -92,16 +93,22 @@ public final class HttpEndpoints implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** Each named check and whether it passes. */
+    /**
+     * Each named check of readiness and whether it passes: listening, not shutting down, a config loaded (its TLS
+     * material too), and the databases marked required reachable. Others do not count: one database down must not
+     * take every instance out of a load balancer (their state is on /status and in the metrics).
+     */
     Map<String, String> checks() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("listener", listener.isAccepting() ? "ok" : "not accepting");
         out.put("shutdown", runtime.shuttingDown() ? "shutting down" : "ok");
+        out.put("config", runtime.config() != null ? "ok" : "not loaded");
         if (runtime.config().tls().mode().enabled())
             out.put("tls", runtime.tls() != null ? "ok" : "TLS material not loaded");
-        for (String db : runtime.config().databases().keySet()) {
-            if (db.equals(DatabaseConfig.WILDCARD)) continue; // no database of that name; auto ones come and go
-            out.put("backend:" + db, probe(db));
+        for (DatabaseConfig db : runtime.config().databases().values()) {
+            // Only required databases hold up readiness; the wildcard is no database (auto ones come and go).
+            if (db.required() && !db.name().equals(DatabaseConfig.WILDCARD))
+                out.put("backend:" + db.name(), probe(db.name()));
         }
         out.forEach((name, state) -> {
             boolean ok = state.equals("ok");
@@ -145,6 +152,17 @@ public final class HttpEndpoints implements AutoCloseable {
                 .append(',');
         j.append("\"shutting_down\":").append(runtime.shuttingDown()).append(',');
         j.append("\"clients\":").append(runtime.sessionCount()).append(',');
+        j.append("\"databases\":[");
+        boolean firstDb = true;
+        for (DatabaseConfig db : runtime.config().databases().values()) {
+            if (!firstDb) j.append(',');
+            firstDb = false;
+            j.append('{');
+            field(j, "name", db.name()).append(',');
+            j.append("\"required\":").append(db.required()).append(',');
+            field(j, "state", probe(db.name())).append('}');
+        }
+        j.append("],");
         j.append("\"pools\":[");
         boolean first = true;
         for (PoolRow r : runtime.state.pools()) {

@@ -19,7 +19,8 @@ final class LiveHistory implements AutoCloseable {
     /** 150 samples of 2 s: five minutes. */
     static final int CAPACITY = 150;
 
-    private static final Set<String> LOST_CANCELS = Set.of("unknown_key", "failed");
+    private static final Set<String> LOST_CANCELS =
+            Set.of("unknown_key", "failed", "unknown_peer", "forward_loop", "peer_failed");
 
     /** Cumulative counter values at one moment; rates come from the difference of two. */
     record Sample(

@@ -29,7 +29,7 @@ final class LiveState {
     static final String RB_FAILOVER = "unplanned-failover-the-primary-stopped-answering";
     static final String RB_TLS = "tls-handshake-failures-and-certificate-expiry";
     static final String RB_SESSION_STATE = "session-state-in-transaction-mode";
-    static final String RB_CANCELS = "cancel-requests-lost-queries-keep-running-after-a-cancel";
+    static final String RB_CANCELS = "cancel-does-not-work-queries-keep-running-after-a-cancel";
     static final String RB_TRACE = "wire-level-inspection";
     static final String RB_FLIGHTS = "after-an-abnormal-disconnect-what-was-on-the-wire";
     static final String RB_LIMIT = "clients-refused-with-53300-no-more-connections-allowed";

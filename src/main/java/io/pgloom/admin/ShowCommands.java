@@ -1,10 +1,11 @@
-// SHOW POOLS | CLIENTS | SERVERS | DATABASES | STATS | CONFIG | STATE | VERSION | LISTS: snapshots of the
+// SHOW POOLS | CLIENTS | SERVERS | DATABASES | STATS | CONFIG | STATE | VERSION | LISTS | PEERS: snapshots of the
 // running proxy as tables. Column names follow PgBouncer's where the concept is the same.
 package io.pgloom.admin;
 
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.metrics.PoolRow;
+import io.pgloom.peer.Peers;
 import io.pgloom.runtime.ClientRow;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.runtime.ServerRow;
@@ -20,7 +21,7 @@ import java.util.List;
 
 final class ShowCommands {
     static final String LIST =
-            "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES|BACKENDS";
+            "POOLS|CLIENTS|SERVERS|DATABASES|STATS|CONFIG|STATE|VERSION|LISTS|FLIGHTS|TRACES|BACKENDS|PEERS";
 
     private final ProxyRuntime runtime;
     private final String version;
@@ -52,10 +53,39 @@ final class ShowCommands {
                 w.done("SHOW");
             }
             case "TRACES" -> TraceCommands.show(runtime, out);
+            case "PEERS" -> peers(out);
             default ->
                 out.raw(ErrorResponses.error(
                         SqlState.SYNTAX_ERROR, "SHOW " + what + " is not known; try SHOW " + LIST));
         }
+    }
+
+    /** SHOW PEERS: the configured peers (this instance included) and each one's last cancel forward. */
+    private void peers(FrameWriter out) {
+        ResultSetWriter w = new ResultSetWriter(
+                out,
+                "peer_id",
+                "host",
+                "port",
+                "self",
+                "forwarded_ok",
+                "forwarded_failed",
+                "last_result",
+                "last_at",
+                "last_error");
+        for (Peers.Row r : runtime.peers.rows()) {
+            w.row(List.of(
+                    r.peerId(),
+                    r.host(),
+                    r.port(),
+                    r.self(),
+                    r.forwardedOk(),
+                    r.forwardedFailed(),
+                    r.lastResult(),
+                    time(r.lastAtMillis()),
+                    r.lastError()));
+        }
+        w.done("SHOW");
     }
 
     private void pools(FrameWriter out) {

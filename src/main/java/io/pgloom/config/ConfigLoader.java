@@ -60,7 +60,9 @@ public final class ConfigLoader {
     private static ProxyConfig parse(
             Map<String, Object> root, Path file, List<String> errors, Function<String, String> environment) {
         TomlTable top = new TomlTable("", root, errors);
-        ProxySettings proxy = proxy(new TomlTable("proxy", top.table("proxy"), errors));
+        TomlTable proxyTable = new TomlTable("proxy", top.table("proxy"), errors);
+        Integer peerId = PeersReader.peerId(proxyTable, environment);
+        ProxySettings proxy = proxy(proxyTable);
         AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
         LogSettings log = log(new TomlTable("log", top.table("log"), errors));
         Path dir = file.toAbsolutePath().getParent();
@@ -96,6 +98,7 @@ public final class ConfigLoader {
         }
         List<HbaRule> hba = hba(top, errors, dir, environment);
         TraceSettings trace = trace(new TomlTable("trace", top.table("trace"), errors), dir);
+        PeerSettings peers = PeersReader.read(peerId, new TomlTable("peers", top.table("peers"), errors), errors);
         top.rejectUnknown();
 
         if (!proxy.authUser().isEmpty() && !users.containsKey(proxy.authUser())) {
@@ -135,7 +138,8 @@ public final class ConfigLoader {
                 Collections.unmodifiableMap(users),
                 hba,
                 file,
-                trace);
+                trace,
+                peers);
     }
 
     /** toml4j keeps the quotes of a quoted key ([databases."*"] gives "\"*\""); the name is what is inside. */
@@ -494,6 +498,7 @@ public final class ConfigLoader {
         Integer minPoolSize = t.optionalInt("min_pool_size", 0, 10_000);
         Integer maxDb = t.optionalInt("max_db_connections", 0, 100_000);
         Integer maxDbClients = t.optionalInt("max_db_client_connections", 0, 1_000_000);
+        boolean required = t.bool("required", false);
         PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
         t.markSeen("pool_mode");
         Map<String, String> params = t.stringMap("parameters");
@@ -530,7 +535,8 @@ public final class ConfigLoader {
                 Collections.unmodifiableMap(params),
                 tlsMode,
                 backends,
-                maxDbClients);
+                maxDbClients,
+                required);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {

@@ -1,5 +1,6 @@
 // One [databases.NAME] table: where the database lives and per-database overrides (null = inherit). host/port
-// are the first of backends' hosts. [databases."*"] is the wildcard: the template of auto-created databases.
+// are the first of backends' hosts; required = /readyz fails while it is unreachable. [databases."*"] is the
+// wildcard: the template of auto-created databases.
 package io.pgloom.config;
 
 import java.util.Map;
@@ -18,7 +19,8 @@ public record DatabaseConfig(
         Map<String, String> startupParameters,
         TlsSettings.Server.ServerMode serverTlsMode,
         Backends backends,
-        Integer maxDbClientConnections) {
+        Integer maxDbClientConnections,
+        boolean required) {
     /** The name of the wildcard table, [databases."*"]. */
     public static final String WILDCARD = "*";
 
@@ -38,6 +40,7 @@ public record DatabaseConfig(
                 startupParameters,
                 serverTlsMode,
                 backends,
-                maxDbClientConnections);
+                maxDbClientConnections,
+                false); // an auto-created database never holds up readiness
     }
 }

@@ -16,7 +16,8 @@ public record ProxyConfig(
         Map<String, UserConfig> users,
         List<HbaRule> hba,
         Path source,
-        TraceSettings trace) {
+        TraceSettings trace,
+        PeerSettings peers) {
 
     /** The [databases.NAME] table, else (with [databases."*"]) the auto-created database of that name. */
     public Optional<DatabaseConfig> database(String name) {

@@ -69,7 +69,8 @@ public final class RuntimeSettings {
                     c.users(),
                     c.hba(),
                     c.source(),
-                    c.trace());
+                    c.trace(),
+                    c.peers());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot rebuild the settings: " + e, e);
         }

@@ -121,6 +121,11 @@ final class TomlTable {
         return out;
     }
 
+    /** The keys present in this table, in file order. */
+    Set<String> keys() {
+        return values.keySet();
+    }
+
     void markSeen(String k) {
         seen.add(k);
     }

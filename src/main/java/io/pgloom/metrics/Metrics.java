@@ -49,7 +49,9 @@ public final class Metrics {
             .register(registry);
     public final Counter cancelRequests = Counter.build(
                     "pgloom_cancel_requests_total",
-                    "Cancel requests by result (forwarded, not_linked, unknown_key, failed).")
+                    "Cancel requests by result: forwarded (to PostgreSQL), not_linked (nothing running), unknown_key, "
+                            + "failed (PostgreSQL unreachable); with peering also peer_forwarded, peer_failed, "
+                            + "unknown_peer (no [peers] entry for the key's peer id), forward_loop (forwarded already).")
             .labelNames("result")
             .register(registry);
     public final Counter serverConnects = Counter.build(

@@ -11,6 +11,7 @@ import io.pgloom.metrics.Metrics;
 import io.pgloom.metrics.PoolCollector;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.metrics.StateSource;
+import io.pgloom.peer.Peers;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.Pools;
 import io.pgloom.pool.ServerConn;
@@ -41,6 +42,8 @@ public final class ProxyRuntime {
 
     /** The live sessions, attached by the session layer (session.Sessions) right after construction. */
     private volatile SessionDirectory sessions;
+    /** Peering: which instance issued a cancel key, forwarding to it, SHOW PEERS (io.pgloom.peer). */
+    public final Peers peers;
 
     private volatile boolean shuttingDown;
     public final Metrics metrics;
@@ -85,6 +88,12 @@ public final class ProxyRuntime {
         this.clock = clock;
         this.metrics = metrics;
         this.startedMillis = clock.currentTimeMillis();
+        this.peers = new Peers(
+                config.peers(),
+                () -> this.config.proxy().serverConnectTimeout(),
+                metrics.cancelRequests,
+                metrics.registry,
+                clock);
         this.flights = new FlightLog(clock);
         this.pools = new Pools(clock, Duration.ofSeconds(1));
         this.state = new RuntimeState(this);
@@ -140,11 +149,24 @@ public final class ProxyRuntime {
         this.tlsState = TlsState.of(c);
         this.config = c;
         backends.configure(c);
+        peers.configure(c.peers());
         for (ServerPool p : pools.all()) {
             if (c.database(p.key().database()).isPresent()) {
                 p.settings(ServerConnector.poolSettings(c, p.key()));
                 servers.budgets(c, p.key()); // updates the shared caps' max
             }
+        }
+    }
+
+    /**
+     * A CancelRequest, from a client or forwarded by a peer: another peer's key goes to that peer (Peers.route),
+     * this instance's cancels the query its session runs now.
+     */
+    public void serveCancel(int pid, byte[] secret, String remote) {
+        if (peers.route(pid, secret, remote) != Peers.Route.LOCAL) return;
+        if (!sessions.cancel(pid, secret)) {
+            metrics.cancelRequests.labels("unknown_key").inc();
+            Logger.info("event=cancel_dropped remote={} reason=unknown_key", remote);
         }
     }
 

@@ -19,6 +19,9 @@ public interface SessionDirectory {
     /** SHOW CLIENTS. */
     List<ClientRow> clientRows();
 
+    /** A CancelRequest with one of this instance's keys: cancels what its session runs now; false for no such key. */
+    boolean cancel(int pid, byte[] secret);
+
     /** KILL_CLIENT: ends one client with 57P01; false when there is no such client. */
     boolean killClient(String id);
 

@@ -1,47 +1,53 @@
 // Proxy-issued cancel keys: each client gets its own (pid, secret) in BackendKeyData; a CancelRequest carrying
 // it is routed to whatever server that client is linked to at that instant, never to another client's query.
+// The key layout (and the peer id it carries when instances peer) is io.pgloom.peer.CancelKeys'.
 package io.pgloom.session;
 
-import java.security.MessageDigest;
+import io.pgloom.peer.CancelKeys;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 final class CancelRegistry {
     private final SecureRandom random = new SecureRandom();
-    private final AtomicInteger nextPid = new AtomicInteger(random.nextInt(1 << 20) + 1);
-    private final ConcurrentHashMap<Integer, ClientSession> byPid = new ConcurrentHashMap<>();
+    private final AtomicInteger next = new AtomicInteger(random.nextInt(1 << 20) + 1);
+    /** By the whole key (pid and the comparable part of the secret): with peering, pids alone may repeat. */
+    private final ConcurrentHashMap<Long, ClientSession> byKey = new ConcurrentHashMap<>();
 
-    /** Registers a session and returns the pid part of its key; the secret is stored on the session. */
+    private final CancelKeys keys;
+
+    CancelRegistry(CancelKeys keys) {
+        this.keys = keys;
+    }
+
+    /** Registers a session whose cancelSecret is set, and returns the pid part of its key. */
     int register(ClientSession s) {
         while (true) {
-            int pid = nextPid.getAndIncrement() & 0x7fffffff;
-            if (pid != 0 && byPid.putIfAbsent(pid, s) == null) return pid;
+            int pid = keys.pid(next.getAndIncrement());
+            if (byKey.putIfAbsent(key(pid, s.cancelSecret), s) == null) return pid;
         }
     }
 
     int newSecret() {
-        return random.nextInt();
+        return keys.secret(random.nextInt());
     }
 
     void unregister(int pid, ClientSession s) {
-        byPid.remove(pid, s);
+        byKey.remove(key(pid, s.cancelSecret), s);
     }
 
-    /** The session owning this key, or null; the secret is compared in constant time. */
+    /** The session owning this key, or null. */
     ClientSession find(int pid, byte[] secret) {
-        ClientSession s = byPid.get(pid);
-        if (s == null || secret.length != 4) return null;
-        byte[] expected = {
-            (byte) (s.cancelSecret >>> 24),
-            (byte) (s.cancelSecret >>> 16),
-            (byte) (s.cancelSecret >>> 8),
-            (byte) s.cancelSecret
-        };
-        return MessageDigest.isEqual(expected, secret) ? s : null;
+        if (secret.length != 4) return null;
+        int given = (secret[0] & 0xff) << 24 | (secret[1] & 0xff) << 16 | (secret[2] & 0xff) << 8 | (secret[3] & 0xff);
+        return byKey.get(key(pid, given));
+    }
+
+    private long key(int pid, int secret) {
+        return (long) pid << 32 | (keys.comparable(secret) & 0xffffffffL);
     }
 
     int size() {
-        return byPid.size();
+        return byKey.size();
     }
 }

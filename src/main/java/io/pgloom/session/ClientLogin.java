@@ -235,8 +235,8 @@ final class ClientLogin {
         s.mode = cfg.poolModeFor(database, user);
         s.settings.startWith(ParameterSync.wantedFrom(params));
         s.pool = s.runtime.pool(new PoolKey(database, user));
-        s.cancelPid = s.sessions.cancels.register(s);
         s.cancelSecret = s.sessions.cancels.newSecret();
+        s.cancelPid = s.sessions.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
@@ -355,12 +355,7 @@ final class ClientLogin {
                 }
                 case MessageType.GSSENC_REQUEST -> s.out.write(MessageType.TLS_REFUSE);
                 case MessageType.CANCEL_REQUEST -> {
-                    ClientSession target = s.sessions.cancels.find(pkt.cancelProcessId(), pkt.cancelSecret());
-                    if (target != null) CancelForwarder.cancel(target);
-                    else {
-                        s.runtime.metrics.cancelRequests.labels("unknown_key").inc();
-                        Logger.info("event=cancel_dropped remote={} reason=unknown_key", s.remoteAddress);
-                    }
+                    s.runtime.serveCancel(pkt.cancelProcessId(), pkt.cancelSecret(), s.remoteAddress);
                     throw SessionClosed.quiet("cancel_request", "cancel request served");
                 }
                 default -> {

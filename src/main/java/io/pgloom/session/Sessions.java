@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 public final class Sessions implements SessionDirectory {
     final ProxyRuntime runtime;
-    final CancelRegistry cancels = new CancelRegistry();
+    final CancelRegistry cancels;
     /** Full-size client read buffers, lent while a message is in flight (an idle client holds only a small one). */
     final BufferPool clientBuffers = new BufferPool(ClientSession.CLIENT_BUFFER, 1024);
 
@@ -34,6 +34,7 @@ public final class Sessions implements SessionDirectory {
 
     private Sessions(ProxyRuntime runtime) {
         this.runtime = runtime;
+        this.cancels = new CancelRegistry(runtime.peers.keys());
     }
 
     /** The sessions of this runtime, attached to it as its directory (once per runtime). */
@@ -123,6 +124,14 @@ public final class Sessions implements SessionDirectory {
         }
         rows.sort(Comparator.comparingLong(r -> Long.parseLong(r.id().substring(2))));
         return rows;
+    }
+
+    @Override
+    public boolean cancel(int pid, byte[] secret) {
+        ClientSession target = cancels.find(pid, secret);
+        if (target == null) return false;
+        CancelForwarder.cancel(target);
+        return true;
     }
 
     @Override

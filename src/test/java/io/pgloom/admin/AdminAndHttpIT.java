@@ -178,8 +178,21 @@ class AdminAndHttpIT {
 
     @Test
     void httpEndpointsReportHealthReadinessAndMetrics() throws Exception {
+        // "needed" is required (readiness waits for it); "app" and "postgres" are not, nor is "elsewhere", whose
+        // server is never there: one database down must not take this instance out of its load balancer.
+        String tables = """
+                [databases.needed]
+                host = "127.0.0.1"
+                port = %d
+                dbname = "app"
+                required = true
+                [databases.elsewhere]
+                host = "127.0.0.1"
+                port = 1
+                """;
         try (PostgresFixture pg = PostgresFixture.startNew();
-                ProxyHarness p = ProxyHarness.start(pg, "transaction", "", "", "127.0.0.1:0")) {
+                ProxyHarness p =
+                        ProxyHarness.start(pg, "transaction", "", tables.formatted(pg.port()), "127.0.0.1:0")) {
             int http = p.pgloom().httpPort();
             HttpClient client = HttpClient.newHttpClient();
             assertEquals(200, get(client, http, "/healthz").statusCode());
@@ -189,7 +202,13 @@ class AdminAndHttpIT {
             }
             HttpResponse<String> ready = get(client, http, "/readyz");
             assertEquals(200, ready.statusCode(), ready.body());
-            assertTrue(ready.body().contains("backend:app: ok"), ready.body());
+            assertTrue(ready.body().contains("backend:needed: ok"), ready.body());
+            assertTrue(ready.body().contains("config: ok"), ready.body());
+            assertFalse(ready.body().contains("elsewhere"), "a database not required is not a readiness check");
+            String status = get(client, http, "/status").body();
+            assertTrue(status.contains("{\"name\":\"elsewhere\",\"required\":false,\"state\":\""), status);
+            assertFalse(status.contains("{\"name\":\"elsewhere\",\"required\":false,\"state\":\"ok\""), status);
+            assertTrue(status.contains("{\"name\":\"needed\",\"required\":true,\"state\":\"ok\"}"), status);
             String metrics = get(client, http, "/metrics").body();
             for (String name : List.of(
                     "pgloom_build_info",
@@ -221,7 +240,7 @@ class AdminAndHttpIT {
                     () -> get(client, http, "/readyz").statusCode() == 503,
                     20,
                     "/readyz to fail while PostgreSQL is down");
-            assertTrue(get(client, http, "/readyz").body().contains("backend:app"), "the failing check is named");
+            assertTrue(get(client, http, "/readyz").body().contains("backend:needed"), "the failing check is named");
             pg.start();
             Await.until(() -> get(client, http, "/readyz").statusCode() == 200, 30, "/readyz to recover");
         }

@@ -54,11 +54,13 @@ class BackendRoutingIT {
                 [databases.rw]
                 hosts = ["%1$s", "%2$s"]
                 dbname = "app"
+                required = true
 
                 [databases.ro]
                 hosts = ["%1$s", "%2$s"]
                 dbname = "app"
                 target = "standby"
+                required = true
 
                 [databases.pref]
                 hosts = ["%1$s", "%2$s"]

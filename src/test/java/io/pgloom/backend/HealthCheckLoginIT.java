@@ -158,6 +158,7 @@ class HealthCheckLoginIT {
                 port = %d
                 dbname = "app"
                 target = "primary"
+                required = true
                 [users.app]
                 password = "app"
                 [users.%s]

@@ -15,12 +15,13 @@ import org.junit.jupiter.api.Test;
 class ConfigDocsTest {
     @Test
     void everyAcceptedKeyIsDocumented() throws Exception {
-        // The loader and the readers it hands whole tables to (LdapRuleReader: an ldap rule's options).
+        // The loader and the readers it hands whole tables to (LdapRuleReader: an ldap rule's options; PeersReader).
         String loader = Files.readString(Path.of("src/main/java/io/pgloom/config/ConfigLoader.java"))
-                + Files.readString(Path.of("src/main/java/io/pgloom/config/LdapRuleReader.java"));
+                + Files.readString(Path.of("src/main/java/io/pgloom/config/LdapRuleReader.java"))
+                + Files.readString(Path.of("src/main/java/io/pgloom/config/PeersReader.java"));
         String docs = Files.readString(Path.of("conf/proxy.toml"));
         Matcher m = Pattern.compile(
-                        "t\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
+                        "(?:t|proxy|peers)\\.(?:string|integer|seconds|bool|optionalInt|stringList|stringMap|table|has|markSeen)\\(\"([a-z_]+)\"")
                 .matcher(loader);
         List<String> missing = new ArrayList<>();
         while (m.find()) {

@@ -1,7 +1,7 @@
 // Every metric conf/alerts.yml's expressions and deploy/grafana/pgloom.json's queries read exists on a live /metrics
-// page after a realistic run (queries, transactions, a failed login, a cancel, session state in transaction mode, TLS
-// clients, a health-checked database): an alert or panel naming a metric that was renamed or never exported (one that
-// can never fire or show anything) fails the build.
+// page after a realistic run (queries, transactions, a failed login, cancels served and lost, session state in
+// transaction mode, TLS clients, a health-checked database): an alert or panel naming a metric that was renamed or
+// never exported (one that can never fire or show anything) fails the build.
 package io.pgloom.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.peer.CancelKeys;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.TestCertificates;
+import io.pgloom.wire.StartupPacket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,7 +67,8 @@ class AlertMetricsIT {
                 hosts = ["127.0.0.1:%d"]
                 dbname = "app"
                 """.formatted(certs.serverCertPem, certs.serverKeyPem, pg.port());
-        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "", tables, "127.0.0.1:0")) {
+        // Peered (peer 1 of a fleet of 1) so a cancel for an unknown peer can be counted.
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "peer_id = 1", tables, "127.0.0.1:0")) {
             workload(p, certs);
             String page = HttpClient.newHttpClient()
                     .send(
@@ -88,6 +92,10 @@ class AlertMetricsIT {
                     Map.of(),
                     missingPanels,
                     "metrics (→ panel) " + GrafanaDashboard.FILE + " queries but /metrics has no sample of");
+            for (String lost : List.of("unknown_key", "unknown_peer")) {
+                String line = "pgloom_cancel_requests_total{result=\"" + lost + "\",} 1.0";
+                assertTrue(page.lines().anyMatch(line::equals), "PgloomCancelsLost's input: " + line);
+            }
             // The check itself sees a name that is not there.
             assertFalse(page.lines().anyMatch(l -> l.startsWith("pgloom_session_state_violations{")));
         }
@@ -112,6 +120,7 @@ class AlertMetricsIT {
             assertTrue(rs.next());
         }
         cancelRunningQuery(p);
+        lostCancels(p);
         SQLException wrong = assertThrows(
                 SQLException.class, () -> p.connect("app", "app", "wrong").close());
         assertEquals("28P01", wrong.getSQLState());
@@ -121,6 +130,17 @@ class AlertMetricsIT {
         try (Connection c = p.connect("app", "app", "app", ssl);
                 ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
             assertTrue(rs.next());
+        }
+    }
+
+    /** Cancels PgloomCancelsLost counts: a key nobody issued, and one naming a peer that is not configured. */
+    private static void lostCancels(ProxyHarness p) throws Exception {
+        for (int peer : new int[] {1, 9}) {
+            try (Socket s = new Socket("127.0.0.1", p.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(StartupPacket.encodeCancel(new CancelKeys(peer).pid(12345), new byte[4]));
+                assertEquals(-1, s.getInputStream().read(), "closed after the cancel");
+            }
         }
     }
 

@@ -41,7 +41,7 @@ class DeployFilesTest {
     void kubernetesManifestsHaveProbesDrainAndBudget() throws Exception {
         String y = Files.readString(Path.of("deploy/kubernetes/pgloom.yaml"));
         List<String> docs = Arrays.stream(y.split("\n---\n")).toList();
-        for (String kind : List.of("ConfigMap", "Deployment", "Service", "PodDisruptionBudget")) {
+        for (String kind : List.of("ConfigMap", "StatefulSet", "Service", "PodDisruptionBudget")) {
             assertTrue(docs.stream().anyMatch(doc -> doc.contains("\nkind: " + kind + "\n")), kind);
         }
         assertTrue(y.contains("readinessProbe:\n            httpGet: {path: /readyz"), "readiness on /readyz");
@@ -56,13 +56,45 @@ class DeployFilesTest {
                 .reduce("", (a, b) -> a + b + "\n");
         Path f = Files.createTempFile("pgloom-k8s", ".toml");
         Files.writeString(f, toml);
-        ProxyConfig c = ConfigLoader.load(f, SECRETS);
+        // In pod pgloom-2 of the StatefulSet: HOSTNAME is the pod's name.
+        ProxyConfig c = ConfigLoader.load(f, k -> k.equals("HOSTNAME") ? "pgloom-2" : SECRETS.apply(k));
         Files.delete(f);
+        assertPeering(docs, c);
         Matcher grace = Pattern.compile("terminationGracePeriodSeconds: (\\d+)").matcher(y);
         assertTrue(grace.find());
         assertTrue(
                 Integer.parseInt(grace.group(1)) >= c.proxy().shutdownTimeout().toSeconds() + 5,
                 "terminationGracePeriodSeconds covers shutdown_timeout plus the preStop pause");
+    }
+
+    /**
+     * Peering with no per-pod edit: the peer id is the pod's ordinal, every replica is a peer, and peer N's name is
+     * pod N's DNS name under the headless Service the StatefulSet names (which keeps not-ready pods in DNS).
+     */
+    private static void assertPeering(List<String> docs, ProxyConfig c) {
+        String set = docs.stream()
+                .filter(d -> d.contains("\nkind: StatefulSet\n"))
+                .findFirst()
+                .orElseThrow();
+        Matcher replicas = Pattern.compile("\n  replicas: (\\d+)").matcher(set);
+        Matcher service = Pattern.compile("\n  serviceName: (\\S+)").matcher(set);
+        Matcher name = Pattern.compile("\nmetadata:\n  name: (\\S+)").matcher(set);
+        assertTrue(replicas.find() && service.find() && name.find(), set);
+        String headless = docs.stream()
+                .filter(d -> d.contains("\nkind: Service\n") && d.contains("\n  name: " + service.group(1) + "\n"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no Service named " + service.group(1)));
+        assertTrue(headless.contains("clusterIP: None"), "the peers' Service is headless");
+        assertTrue(headless.contains("publishNotReadyAddresses: true"), "draining pods keep their DNS name");
+        assertEquals(2, c.peers().peerId(), "the peer id is the pod's ordinal");
+        int n = Integer.parseInt(replicas.group(1));
+        assertEquals(n, c.peers().peers().size(), "one peer per replica");
+        for (int i = 0; i < n; i++) {
+            assertEquals(
+                    name.group(1) + "-" + i + "." + service.group(1),
+                    c.peers().peers().get(i).host());
+            assertEquals(6432, c.peers().peers().get(i).port());
+        }
     }
 
     @Test

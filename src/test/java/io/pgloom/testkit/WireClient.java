@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,10 @@ public final class WireClient implements AutoCloseable {
     private final FrameReader in;
     /** The last ParameterStatus value seen for each name. */
     public final Map<String, String> parameters = new LinkedHashMap<>();
+    /** The cancel key of the last BackendKeyData (process id, secret), for sending a CancelRequest. */
+    public int backendPid;
+
+    public byte[] backendSecret = new byte[0];
 
     private WireClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -77,7 +82,11 @@ public final class WireClient implements AutoCloseable {
                     String[] kv = cstrings(body);
                     parameters.put(kv[0], kv[1]);
                 }
-                case MessageType.NOTICE_RESPONSE, MessageType.BACKEND_KEY_DATA -> {}
+                case MessageType.NOTICE_RESPONSE -> {}
+                case MessageType.BACKEND_KEY_DATA -> {
+                    backendPid = FrameWriter.getInt(body, 0);
+                    backendSecret = Arrays.copyOfRange(body, 4, body.length);
+                }
                 case MessageType.AUTHENTICATION -> got.add("R " + FrameWriter.getInt(body, 0));
                 case MessageType.COMMAND_COMPLETE -> got.add("C " + cstrings(body)[0]);
                 case MessageType.ERROR_RESPONSE -> got.add("E " + field(body, 'C') + " " + field(body, 'M'));
