@@ -4,10 +4,10 @@
 package io.pgloom.session;
 
 import io.pgloom.auth.AuthFailure;
-import io.pgloom.auth.LdapAuthenticator;
 import io.pgloom.auth.Md5;
 import io.pgloom.auth.ScramServer;
 import io.pgloom.auth.ScramVerifier;
+import io.pgloom.auth.ldap.LdapAuthenticator;
 import io.pgloom.config.AuthType;
 import io.pgloom.config.HbaRule;
 import io.pgloom.config.Secret;

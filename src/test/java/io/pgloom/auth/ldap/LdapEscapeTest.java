@@ -1,5 +1,5 @@
 // RFC 4515 filter-value and RFC 4514 DN-value escaping of user names bound for LDAP.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,7 +1,7 @@
 // [[hba]] method = "ldap" against a real OpenLDAP (slapd started by the test): simple bind over StartTLS and
 // search+bind over LDAPS, pgjdbc over TLS through pgloom to PostgreSQL; wrong passwords, names with filter and DN
 // metacharacters, a wrong CA, a stopped and a silent LDAP server, plaintext clients; outcomes counted; no pinning.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,7 +1,7 @@
 // Checks a user name and password against an LDAP server as PostgreSQL's ldap method does (simple bind, or
 // search+bind), over ldaps:// or StartTLS with the configured CA. JNDI blocks in synchronized code on its own
 // sockets, so every check runs on a small bounded pool of platform threads and the login waits parked, bounded.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 import io.pgloom.config.LdapSettings;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 // Escaping a client's user name before it goes into LDAP: RFC 4515 for a search filter value, RFC 4514 for an
 // attribute value inside a DN, so a name such as "*)(uid=*" is a literal name and never a filter or a DN part.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 public final class LdapEscape {
     private LdapEscape() {}

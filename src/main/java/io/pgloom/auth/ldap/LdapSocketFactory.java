@@ -1,6 +1,6 @@
 // The TLS socket factory JNDI uses for ldaps:// connections. JNDI accepts only a class name with a static
 // getDefault(), so the factory of the rule being checked rides on the LDAP worker thread that connects.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 import java.io.IOException;
 import java.net.InetAddress;

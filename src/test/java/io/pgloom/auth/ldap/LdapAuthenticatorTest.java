@@ -1,7 +1,7 @@
 // LdapAuthenticator without a directory: an empty password never reaches LDAP, a closed port is unreachable at
 // once, a server that accepts and stays silent ends in timeout (not in a hang), and a wrong CA file is a TLS
 // failure; all on 127.0.0.1.
-package io.pgloom.auth;
+package io.pgloom.auth.ldap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
