@@ -194,20 +194,31 @@ class PgjdbcVariantsIT {
             st.execute("CREATE TABLE jdbc_shape (a int)");
             st.execute("INSERT INTO jdbc_shape VALUES (1)");
         }
+        // One server for the four clients, so each client's statement is on it before the change: a server that
+        // never had the statement would prepare it afresh with the new shape, and pgjdbc, which described the old
+        // one, would read rows it has the wrong description for (a known gap: issue 15's note; PostgreSQL itself
+        // raises 0A000 there). This test is about the 0A000 path: pgloom drops the stale name, pgjdbc re-prepares.
+        Properties autosave = new Properties();
+        autosave.setProperty("autosave", "conservative");
+        autosave.setProperty("prepareThreshold", "1");
         List<Connection> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < 4; i++) clients.add(connect("autosave", "conservative", "prepareThreshold", "1"));
-            for (Connection c : clients) assertEquals(1, columns(c), "before the change");
-            try (Connection owner = pg.connect("app", "app", "app");
-                    Statement st = owner.createStatement()) {
-                st.execute("ALTER TABLE jdbc_shape ADD COLUMN b int DEFAULT 7");
+        try (ProxyHarness oneServer = ProxyHarness.start(
+                PostgresFixture.shared(), "transaction", "default_pool_size = 1\nquery_wait_timeout = 60", "")) {
+            try {
+                for (int i = 0; i < 4; i++) clients.add(oneServer.connect("app", "app", "app", autosave));
+                for (Connection c : clients) assertEquals(1, columns(c), "before the change");
+                try (Connection owner = pg.connect("app", "app", "app");
+                        Statement st = owner.createStatement()) {
+                    st.execute("ALTER TABLE jdbc_shape ADD COLUMN b int DEFAULT 7");
+                }
+                // PostgreSQL refuses the old plan (0A000 cached plan must not change result type); pgjdbc
+                // re-prepares.
+                for (int round = 0; round < 3; round++) {
+                    for (Connection c : clients) assertEquals(2, columns(c), "after the change, round " + round);
+                }
+            } finally {
+                for (Connection c : clients) c.close();
             }
-            // PostgreSQL refuses the old plan (0A000 cached plan must not change result type); pgjdbc re-prepares.
-            for (int round = 0; round < 3; round++) {
-                for (Connection c : clients) assertEquals(2, columns(c), "after the change, round " + round);
-            }
-        } finally {
-            for (Connection c : clients) c.close();
         }
     }
 
