@@ -25,30 +25,20 @@ class VirtualThreadPollingTest {
     @Test
     void aValueFromTheCommandLineWins() {
         String before = System.getProperty(VirtualThreadPolling.READ_POLLERS);
-        String beforeMode = System.getProperty(VirtualThreadPolling.POLLER_MODE);
         try {
             System.setProperty(VirtualThreadPolling.READ_POLLERS, "4");
-            System.setProperty(VirtualThreadPolling.POLLER_MODE, "2");
             assertNull(VirtualThreadPolling.apply());
             assertEquals("4", System.getProperty(VirtualThreadPolling.READ_POLLERS));
-            assertEquals("2", System.getProperty(VirtualThreadPolling.POLLER_MODE));
             System.clearProperty(VirtualThreadPolling.READ_POLLERS);
-            System.clearProperty(VirtualThreadPolling.POLLER_MODE);
             String set = VirtualThreadPolling.apply();
             assertEquals(
                     VirtualThreadPolling.READ_POLLERS + "="
                             + VirtualThreadPolling.readPollers(
-                                    Runtime.getRuntime().availableProcessors())
-                            + " " + VirtualThreadPolling.POLLER_MODE + "=1",
+                                    Runtime.getRuntime().availableProcessors()),
                     set);
         } finally {
-            restore(VirtualThreadPolling.READ_POLLERS, before);
-            restore(VirtualThreadPolling.POLLER_MODE, beforeMode);
+            if (before == null) System.clearProperty(VirtualThreadPolling.READ_POLLERS);
+            else System.setProperty(VirtualThreadPolling.READ_POLLERS, before);
         }
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) System.clearProperty(key);
-        else System.setProperty(key, value);
     }
 }
