@@ -612,7 +612,7 @@ TITLES = {"machine": "Machine and versions", "pgbench": "pgbench: direct, pgloom
           "idle": "Idle connections: memory", "jmh": "JMH (bench/jmh-results.txt)",
           "findings": "Findings and improvements"}
 FINDINGS_PLACEHOLDER = """<!-- Written by the lead, kept as is by bench/e2e.py: what the profile showed, each improvement and
-     its measured effect, which targets of issue 6 are met. -->
+     its measured effect, which targets of the cost issues (6, 17) are met. -->
 
 (to be filled in: findings, profiles and improvements with their measured effect)
 """
