@@ -45,7 +45,7 @@ class AlertRulesTest {
                 List.of("pgloom_session_state_violations_total"),
                 List.copyOf(AlertRules.metricNames(rules.get("PgloomSessionStateInTransactionMode"))));
         assertEquals(
-                List.of("jvm_memory_bytes_max", "jvm_memory_bytes_used"),
+                List.of("jvm_memory_bytes_max", "jvm_memory_bytes_used", "pgloom_build_info"),
                 List.copyOf(AlertRules.metricNames(rules.get("PgloomHeapHigh"))));
         assertEquals(
                 List.of(),

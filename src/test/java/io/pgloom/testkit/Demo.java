@@ -78,8 +78,15 @@ public final class Demo {
 
                     PGPASSWORD=app psql -h 127.0.0.1 -p %d -U app app
 
+                The admin console (runbook.md lists its commands), the metrics, readiness and the live page:
+
+                    PGPASSWORD=admin psql -h 127.0.0.1 -p %d -U admin pgloom -c 'SHOW POOLS' -c 'SHOW CLIENTS'
+                    curl -s http://127.0.0.1:%d/metrics | grep '^pgloom_'
+                    curl -s http://127.0.0.1:%d/readyz
+                    open http://127.0.0.1:%d/ in a browser
+
                 Config: %s    Press Ctrl-C to stop both.
-                %n""", pg.majorVersion(), pg.port(), port, conf.toAbsolutePath());
+                %n""", pg.majorVersion(), pg.port(), port, port, http, http, http, conf.toAbsolutePath());
         proxy.waitFor();
         done.await(15, TimeUnit.SECONDS);
     }
