@@ -205,7 +205,8 @@ public final class ConfigLoader {
                 (int) t.integer("max_db_client_connections", 0, 0, 1_000_000),
                 (int) t.integer("max_user_client_connections", 0, 0, 1_000_000),
                 t.seconds("autodb_idle_timeout", Defaults.AUTODB_IDLE_TIMEOUT, MAX_SECONDS),
-                (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000));
+                (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000),
+                SessionStatePolicy.parse(t, "on_session_state", t.string("on_session_state", "detect")));
         t.rejectUnknown();
         return p;
     }
@@ -499,6 +500,9 @@ public final class ConfigLoader {
         Integer maxDb = t.optionalInt("max_db_connections", 0, 100_000);
         Integer maxDbClients = t.optionalInt("max_db_client_connections", 0, 1_000_000);
         boolean required = t.bool("required", false);
+        SessionStatePolicy onSessionState = t.has("on_session_state")
+                ? SessionStatePolicy.parse(t, "on_session_state", t.string("on_session_state", "detect"))
+                : null;
         PoolMode mode = t.has("pool_mode") ? poolMode(t, "pool_mode", t.string("pool_mode", null)) : null;
         t.markSeen("pool_mode");
         Map<String, String> params = t.stringMap("parameters");
@@ -536,7 +540,8 @@ public final class ConfigLoader {
                 tlsMode,
                 backends,
                 maxDbClients,
-                required);
+                required,
+                onSessionState);
     }
 
     private static UserConfig user(String name, TomlTable t, Path dir, Function<String, String> environment) {

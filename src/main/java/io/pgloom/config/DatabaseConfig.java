@@ -20,7 +20,8 @@ public record DatabaseConfig(
         TlsSettings.Server.ServerMode serverTlsMode,
         Backends backends,
         Integer maxDbClientConnections,
-        boolean required) {
+        boolean required,
+        SessionStatePolicy onSessionState) {
     /** The name of the wildcard table, [databases."*"]. */
     public static final String WILDCARD = "*";
 
@@ -41,6 +42,7 @@ public record DatabaseConfig(
                 serverTlsMode,
                 backends,
                 maxDbClientConnections,
-                false); // an auto-created database never holds up readiness
+                false, // an auto-created database never holds up readiness
+                onSessionState);
     }
 }

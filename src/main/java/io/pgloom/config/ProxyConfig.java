@@ -37,6 +37,13 @@ public record ProxyConfig(
     }
 
     /** The user's pool_mode, else the database's, else the proxy's. */
+    /** What transaction mode does with session state it cannot move: the database's choice, else [proxy]'s. */
+    public SessionStatePolicy sessionStatePolicyFor(String db) {
+        DatabaseConfig d = database(db).orElse(null);
+        if (d != null && d.onSessionState() != null) return d.onSessionState();
+        return proxy.onSessionState();
+    }
+
     public PoolMode poolModeFor(String db, String user) {
         UserConfig u = users.get(user);
         if (u != null && u.poolMode() != null) return u.poolMode();

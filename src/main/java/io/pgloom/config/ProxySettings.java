@@ -44,4 +44,5 @@ public record ProxySettings(
         int maxDbClientConnections,
         int maxUserClientConnections,
         Duration autodbIdleTimeout,
-        int maxAutoDatabases) {}
+        int maxAutoDatabases,
+        SessionStatePolicy onSessionState) {}

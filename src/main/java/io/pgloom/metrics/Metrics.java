@@ -85,6 +85,12 @@ public final class Metrics {
                     "Bytes forwarded, by database, user and direction (client_to_server, server_to_client).")
             .labelNames("database", "user", "direction")
             .register(registry);
+    public final Counter sessionPins = Counter.build(
+                    "pgloom_session_pins_total",
+                    "Transaction-mode clients pinned to their server (on_session_state = \"pin\"), by database and the "
+                            + "kind of session state that pinned them.")
+            .labelNames("database", "kind")
+            .register(registry);
     public final Counter abandonedTransactions = Counter.build(
                     "pgloom_abandoned_transactions_total",
                     "Servers whose client left inside a transaction, by outcome: reused (rolled back, reset, back to the pool) "

@@ -515,7 +515,9 @@ public final class ClientSession implements Runnable {
         ServerConn discard = null;
         boolean abandoned = false;
         ServerToClientPump startPump = null;
+        boolean pinnedAtEnd;
         try (var h = link.lock.obtain()) {
+            pinnedAtEnd = link.pinned();
             ServerConn s = link.server();
             if (s != null && !link.detaching()) {
                 // The reset query's reply is read by the pump thread; in transaction mode there may be none (replies
@@ -523,7 +525,10 @@ public final class ClientSession implements Runnable {
                 boolean pumpReads = mode == PoolMode.SESSION || link.pumpThreadRunning();
                 boolean rollback = link.quietInTransaction() && (pumpReads || link.pump() != null);
                 abandoned = !link.idle();
-                if ((rollback || link.idle() && pumpReads) && !runtime.shuttingDown()) {
+                if (link.pinned()) {
+                    // The state that pinned it (LISTEN, temp tables, locks ...) must go with the client.
+                    if (link.sever(s)) discard = s;
+                } else if ((rollback || link.idle() && pumpReads) && !runtime.shuttingDown()) {
                     try {
                         s.out.write(detachQueries(rollback));
                         link.detach(rollback ? 2 : 1, rollback);
@@ -550,7 +555,12 @@ public final class ClientSession implements Runnable {
         if (discard != null && abandoned && !runtime.shuttingDown()) {
             runtime.metrics.abandonedTransactions.labels("closed").inc();
         }
-        if (discard != null) pool.discard(discard, runtime.shuttingDown() ? "shutdown" : "client_left_mid_transaction");
+        if (discard != null) {
+            String why = runtime.shuttingDown()
+                    ? "shutdown"
+                    : pinnedAtEnd ? "pinned_client_left" : "client_left_mid_transaction";
+            pool.discard(discard, why);
+        }
         if (cancelPid != 0) sessions.cancels.unregister(cancelPid, this);
         if (countedDatabase != null) runtime.clientCounts.release(countedDatabase, countedUser);
         sessions.remove(this);

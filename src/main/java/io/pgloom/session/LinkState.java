@@ -40,6 +40,8 @@ final class LinkState<P> {
     private byte txStatus = MessageType.TX_IDLE;
     /** The session is ending: the server-to-client pump swallows replies and returns the server after the reset. */
     private volatile boolean detaching;
+    /** Transaction mode: the server stays with this client for good (pin). */
+    private boolean pinned;
     /** Detaching from a transaction the client left open: a ROLLBACK is among the replies awaited. */
     private volatile boolean rollingBack;
     /** Start of the current request cycle (first request after an idle point) and of the current transaction. */
@@ -153,6 +155,19 @@ final class LinkState<P> {
      * The release rule, at a ReadyForQuery with {@code status}, before the client sees it (a client that answers at
      * once must find the link already idle). Ends the request cycle and the transaction in {@code timings}.
      */
+    /**
+     * Transaction mode, on_session_state = "pin": the client created state its server must keep (LISTEN, a temp
+     * table, ...), so from now on the server stays linked like in session mode, and is closed when the client
+     * leaves (never handed to anyone with that state).
+     */
+    void pin() {
+        pinned = true;
+    }
+
+    boolean pinned() {
+        return pinned;
+    }
+
     Decision onReady(
             byte status, long now, boolean transactionMode, boolean resetFailed, boolean shutdownNow, Timings timings) {
         if (outstanding > 0) outstanding--;
@@ -172,7 +187,7 @@ final class LinkState<P> {
             return status == MessageType.TX_IDLE && !resetFailed ? Decision.RELEASE : Decision.DISCARD;
         }
         if (idle()) {
-            if (transactionMode) {
+            if (transactionMode && !pinned) {
                 server = null;
                 return Decision.RELEASE;
             }

@@ -2,12 +2,14 @@
 // identity for its log lines. Read under the link lock, from the pump handling a run of the client's messages.
 package io.pgloom.session;
 
+import io.pgloom.config.SessionStatePolicy;
 import io.pgloom.session.settings.ClientSettings;
 import io.pgloom.session.txn.PreparedStatements;
 import io.pgloom.session.txn.ReplyTracker;
 import io.pgloom.session.txn.SessionStateDetector;
 import io.pgloom.session.txn.TxnClient;
 import io.pgloom.wire.MessageType;
+import org.tinylog.Logger;
 
 final class SessionTxnView implements TxnClient {
     private final ClientSession s;
@@ -34,6 +36,21 @@ final class SessionTxnView implements TxnClient {
     @Override
     public boolean transactionFailed() {
         return s.link.txStatus() == MessageType.TX_FAILED;
+    }
+
+    @Override
+    public void sessionState(SessionStateDetector.Kind kind) {
+        if (kind == SessionStateDetector.Kind.SET || s.link.pinned()) return; // settings are carried, not pinned
+        if (s.runtime.config().sessionStatePolicyFor(s.database) != SessionStatePolicy.PIN) return;
+        s.link.pin();
+        s.runtime.metrics.sessionPins.labels(s.database, kind.label()).inc();
+        Logger.info(
+                "event=client_pinned client={} user={} database={} kind={} hint=\"on_session_state = pin: this client "
+                        + "keeps its server until it disconnects\"",
+                s,
+                s.user,
+                s.database,
+                kind.label());
     }
 
     @Override

@@ -98,6 +98,7 @@ public final class Sessions implements SessionDirectory {
                 else if (s.link.outstanding() > 0) state = "active";
                 else if (s.link.txStatus() != MessageType.TX_IDLE) state = "idle_in_transaction";
                 else if (s.database.equals(ProxyRuntime.ADMIN_DATABASE)) state = "admin";
+                else if (s.link.pinned()) state = "pinned";
                 else state = s.pool == null ? "login" : "idle";
                 if (s.link.server() != null) {
                     linked = "S-" + s.link.server().id;

@@ -100,6 +100,17 @@ class LinkStateTest {
     }
 
     @Test
+    void aPinnedTransactionModeLinkKeepsItsServerAtEveryIdlePoint() {
+        link.requestWritten(1, 0, clock);
+        link.pin(); // LISTEN on its way, on_session_state = "pin"
+        assertEquals(Decision.STAY, ready(IDLE, true), "pinned: not released at 'I'");
+        assertSame(server, link.server());
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.STAY, ready(IDLE, true), "nor at the next one");
+        assertTrue(link.pinned());
+    }
+
+    @Test
     void sessionModeKeepsItsServerAndEndsOnlyForShutdown() {
         link.requestWritten(1, 0, clock);
         assertEquals(Decision.STAY, ready(IDLE, false));

@@ -123,6 +123,7 @@ public final class SessionStateDetector {
     }
 
     private static void report(TxnClient s, Kind k) {
+        s.sessionState(k);
         COUNTS.computeIfAbsent(s.database(), d -> new ConcurrentHashMap<>())
                 .computeIfAbsent(k, x -> new LongAdder())
                 .increment();

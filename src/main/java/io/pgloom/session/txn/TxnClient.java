@@ -17,6 +17,9 @@ public interface TxnClient {
     /** Whether the transaction open on the linked server has failed (PostgreSQL refuses statements until it ends). */
     boolean transactionFailed();
 
+    /** Uncarried session state of this kind is on its way to the linked server (on_session_state may pin). */
+    void sessionState(SessionStateDetector.Kind kind);
+
     /** Whether this kind of uncarried session state is reported for this client for the first time (logged once). */
     boolean firstReport(SessionStateDetector.Kind kind);
 
