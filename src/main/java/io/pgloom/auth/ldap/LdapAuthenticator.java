@@ -4,6 +4,7 @@
 package io.pgloom.auth.ldap;
 
 import io.pgloom.config.LdapSettings;
+import io.pgloom.util.ResourceLock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -149,6 +150,9 @@ public final class LdapAuthenticator {
         private final String user;
         private final String password;
         private final List<LdapContext> open = new ArrayList<>();
+        /** Guards open: taken by the worker and by the login's virtual thread (no monitor a virtual thread parks on). */
+        private final ResourceLock openLock = new ResourceLock();
+
         private volatile boolean abandoned;
 
         Check(LdapSettings cfg, String user, String password) {
@@ -268,7 +272,7 @@ public final class LdapAuthenticator {
         }
 
         private LdapContext track(LdapContext ctx) throws NamingException {
-            synchronized (open) { // short, no I/O: the list only
+            try (var h = openLock.obtain()) { // short, no I/O: the list only
                 open.add(ctx);
             }
             if (abandoned) throw new NamingException("the login stopped waiting");
@@ -283,7 +287,7 @@ public final class LdapAuthenticator {
 
         private void closeAll() {
             List<LdapContext> copy;
-            synchronized (open) {
+            try (var h = openLock.obtain()) {
                 copy = new ArrayList<>(open);
                 open.clear();
             }
