@@ -4,6 +4,7 @@
 // descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
 package io.pgloom.session;
 
+import io.pgloom.metrics.ErrorOrigin;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
@@ -177,7 +178,10 @@ public final class Listener implements AutoCloseable {
                         .clientConnections
                         .labels("rejected", "false", "")
                         .inc();
-                runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
+                runtime.metrics
+                        .errorsSent
+                        .labels(SqlState.TOO_MANY_CONNECTIONS, ErrorOrigin.PGLOOM)
+                        .inc();
                 Logger.warn(
                         "event=client_rejected remote={} reason={}",
                         c.getInetAddress().getHostAddress(),
