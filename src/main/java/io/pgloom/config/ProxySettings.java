@@ -45,4 +45,5 @@ public record ProxySettings(
         int maxUserClientConnections,
         Duration autodbIdleTimeout,
         int maxAutoDatabases,
-        SessionStatePolicy onSessionState) {}
+        SessionStatePolicy onSessionState,
+        double newClientHeapLimit) {}

@@ -81,6 +81,8 @@ public final class ProxyRuntime {
 
     /** The hosts of every database: health, roles, routing, drain (the backend layer). */
     public final BackendRegistry backends;
+    /** new_client_heap_limit: whether the heap has room for new clients. */
+    public final HeapGuard heapGuard;
 
     public ProxyRuntime(ProxyConfig config, Clock clock, Metrics metrics) {
         this.tlsState = TlsState.of(config);
@@ -88,6 +90,7 @@ public final class ProxyRuntime {
         this.clock = clock;
         this.metrics = metrics;
         this.startedMillis = clock.currentTimeMillis();
+        this.heapGuard = new HeapGuard(clock, () -> this.config.proxy().newClientHeapLimit());
         this.peers = new Peers(
                 config.peers(),
                 () -> this.config.proxy().serverConnectTimeout(),
