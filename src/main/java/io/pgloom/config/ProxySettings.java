@@ -46,4 +46,5 @@ public record ProxySettings(
         Duration autodbIdleTimeout,
         int maxAutoDatabases,
         SessionStatePolicy onSessionState,
-        double newClientHeapLimit) {}
+        double newClientHeapLimit,
+        Duration waitForClientsTimeout) {}

@@ -322,11 +322,32 @@ public final class ProxyRuntime {
 
     /** SHUTDOWN [WAIT_FOR_CLIENTS]: the process wiring runs the shutdown sequence. */
     public void requestShutdown(boolean waitForClients) {
+        requestShutdown(waitForClients, config().proxy().waitForClientsTimeout());
+    }
+
+    /**
+     * SHUTDOWN WAIT_FOR_CLIENTS with a deadline (zero: none): past it, the clients still connected are shut down as
+     * by a plain SHUTDOWN (each at the end of its transaction, then shutdown_timeout).
+     */
+    public void requestShutdown(boolean waitForClients, Duration drainDeadline) {
+        this.drainDeadline = drainDeadline;
         this.waitForClients = waitForClients;
         shutdownTrigger.run();
     }
 
     private volatile boolean waitForClients;
+    private volatile Duration drainDeadline = Duration.ZERO;
+
+    /** How long SHUTDOWN WAIT_FOR_CLIENTS waits for clients to leave by themselves (zero: as long as they stay). */
+    public Duration drainDeadline() {
+        return drainDeadline;
+    }
+
+    /** The drain deadline passed: the clients left are shut down as by a plain SHUTDOWN. */
+    public void endDrain() {
+        waitForClients = false;
+        if (shuttingDown) sessions.closeIdle();
+    }
 
     /** SHUTDOWN WAIT_FOR_CLIENTS: no session is ended by pgloom; the process exits when the last client leaves. */
     public boolean waitForClients() {
