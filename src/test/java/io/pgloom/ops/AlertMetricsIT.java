@@ -1,7 +1,7 @@
-// Every metric conf/alerts.yml's expressions, deploy/grafana/pgloom.json's queries and runbook.md read exists on a live /metrics
-// page after a realistic run (queries, transactions, a failed login, cancels served and lost, session state in
-// transaction mode, TLS clients, a health-checked database): an alert or panel naming a metric that was renamed or
-// never exported (one that can never fire or show anything) fails the build.
+// Every metric conf/alerts.yml's expressions, deploy/grafana/pgloom.json's queries and runbook.md read exists on a
+// live /metrics page after a realistic run (queries, transactions, a failed login, cancels served and lost, session
+// state in transaction mode, TLS clients, a health-checked database): an alert, panel or runbook step naming a
+// metric that was renamed or never exported (one that can never fire or show anything) fails the build.
 package io.pgloom.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
