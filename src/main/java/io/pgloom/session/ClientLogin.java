@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import org.tinylog.Logger;
 
@@ -130,8 +129,6 @@ final class ClientLogin {
         throw SessionClosed.quiet(reason, "admin console");
     }
 
-    private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
-
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
         WireTap tap = TracedSession.beginLogin(s);
         login(s, tap);
@@ -170,13 +167,13 @@ final class ClientLogin {
         s.user = user;
         s.database = database;
         s.applicationName = params.getOrDefault("application_name", "");
-        String replication = params.get("replication");
-        if (replication != null && !FALSE_WORDS.contains(replication.toLowerCase())) {
+        boolean replication = ReplicationRelay.requested(params);
+        if (replication && database.equals(ProxyRuntime.ADMIN_DATABASE)) {
             throw SessionClosed.fatal(
                     "replication_unsupported",
                     SqlState.FEATURE_NOT_SUPPORTED,
-                    "replication connections are not supported by pgloom; connect to PostgreSQL directly",
-                    "replication");
+                    "the admin console does not take replication connections",
+                    "replication to the admin console");
         }
         if (database.equals(ProxyRuntime.ADMIN_DATABASE)) {
             serveAdmin(s, cfg, user);
@@ -228,19 +225,28 @@ final class ClientLogin {
                             + cfg.proxy().maxAutoDatabases() + ")",
                     "max_auto_databases reached");
         }
+        s.mode = cfg.poolModeFor(database, user);
+        if (replication && s.mode != PoolMode.SESSION) throw ReplicationRelay.refusedInPoolMode(s);
         admit(s, cfg, db, userCfg, database, user);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 
-        s.mode = cfg.poolModeFor(database, user);
         s.settings.startWith(ParameterSync.wantedFrom(params));
-        s.pool = s.runtime.pool(new PoolKey(database, user));
+        if (!replication) s.pool = s.runtime.pool(new PoolKey(database, user));
         s.cancelSecret = s.sessions.cancels.newSecret();
         s.cancelPid = s.sessions.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
-        if (cached != null) {
+        if (replication) {
+            // Its own server, relayed as is once logged in: the client sees that server's parameters unchanged.
+            ReplicationRelay.open(s, params)
+                    .parameters
+                    .forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS)
+                            .cstring(k)
+                            .cstring(v)
+                            .end());
+        } else if (cached != null) {
             // Transaction mode: welcome from the pool's cached server parameters, no server needed yet.
             welcomeFromCache(cached, s.settings.wanted(), welcome);
         } else {

@@ -134,6 +134,8 @@ public final class ClientSession implements Runnable {
 
     int cancelPid;
     int cancelSecret;
+    /** A replication connection's own server (ReplicationRelay), never pooled; null for every other client. */
+    volatile ServerConn replicationServer;
 
     ClientSession(Sessions sessions, Socket socket, Runnable onClose) throws IOException {
         this.sessions = sessions;
@@ -186,7 +188,8 @@ public final class ClientSession implements Runnable {
                         .start(this);
                 return;
             }
-            new ClientToServerPump(this).run();
+            if (replicationServer != null) ReplicationRelay.run(this);
+            else new ClientToServerPump(this).run();
         } catch (SessionClosed e) {
             reason = e.reason();
             detail = e.getMessage();
@@ -287,7 +290,7 @@ public final class ClientSession implements Runnable {
             terminateReason = e.reason;
             return () -> terminate(e.reason, e.sqlState, e.clientMessage(limits));
         }
-        if (!loginDone) return null;
+        if (!loginDone || replicationServer != null) return null; // replication: wal_sender_timeout's to judge
         boolean running;
         long requestStart;
         long txStart;
@@ -552,6 +555,7 @@ public final class ClientSession implements Runnable {
             }
         }
         if (startPump != null) startPump.startThread();
+        ReplicationRelay.close(this);
         if (discard != null && abandoned && !runtime.shuttingDown()) {
             runtime.metrics.abandonedTransactions.labels("closed").inc();
         }
