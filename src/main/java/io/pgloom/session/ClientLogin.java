@@ -129,6 +129,9 @@ final class ClientLogin {
         throw SessionClosed.quiet(reason, "admin console");
     }
 
+    /** The newest protocol minor version pgloom speaks with clients (3.2: PostgreSQL 18's long cancel keys). */
+    static final int NEWEST_MINOR = 2;
+
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
         WireTap tap = TracedSession.beginLogin(s);
         login(s, tap);
@@ -144,16 +147,17 @@ final class ClientLogin {
                     "protocol_violation",
                     SqlState.PROTOCOL_VIOLATION,
                     "unsupported frontend protocol " + pkt.majorVersion() + "." + pkt.minorVersion()
-                            + ": server supports 3.0 to 3.0",
+                            + ": server supports 3.0 to 3." + NEWEST_MINOR,
                     "unsupported protocol version");
         }
         Map<String, String> params = pkt.parameters();
         List<String> unknownOptions = new ArrayList<>();
         for (String k : params.keySet()) if (k.startsWith("_pq_.")) unknownOptions.add(k);
-        if (pkt.minorVersion() > 0 || !unknownOptions.isEmpty()) {
-            // We speak 3.0 only; the client falls back (PostgreSQL 18 clients may ask for 3.2).
-            s.write(Messages.negotiateProtocolVersion(0, unknownOptions));
-        }
+        // As PostgreSQL 18: the client's version up to 3.2; NegotiateProtocolVersion (the version agreed and the
+        // _pq_ options not understood, none are) only for a newer minor or unknown options.
+        s.protocolMinor = Math.min(pkt.minorVersion(), NEWEST_MINOR);
+        if (pkt.minorVersion() > NEWEST_MINOR || !unknownOptions.isEmpty())
+            s.write(Messages.negotiateProtocolVersion(s.protocolMinor, unknownOptions));
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             throw SessionClosed.fatal(
@@ -233,7 +237,7 @@ final class ClientLogin {
 
         s.settings.startWith(ParameterSync.wantedFrom(params));
         if (!replication) s.pool = s.runtime.pool(new PoolKey(database, user));
-        s.cancelSecret = s.sessions.cancels.newSecret();
+        s.cancelSecret = s.sessions.cancels.newSecret(s.protocolMinor);
         s.cancelPid = s.sessions.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
@@ -281,7 +285,7 @@ final class ClientLogin {
         }
         welcome.begin(MessageType.BACKEND_KEY_DATA)
                 .int32(s.cancelPid)
-                .int32(s.cancelSecret)
+                .bytes(s.cancelSecret)
                 .end();
         welcome.raw(Messages.READY_IDLE);
         s.link.loggedIn(s.runtime.clock.nanoTime());

@@ -133,7 +133,10 @@ public final class ClientSession implements Runnable {
     private ServerPool.Waiter poolTicket;
 
     int cancelPid;
-    int cancelSecret;
+    /** The secret of this client's cancel key: 4 bytes, or CancelRegistry.LONG_SECRET for protocol 3.2 clients. */
+    byte[] cancelSecret;
+    /** The protocol minor version agreed with the client at login: 0, or 2 for a client that asked for 3.2. */
+    int protocolMinor;
     /** A replication connection's own server (ReplicationRelay), never pooled; null for every other client. */
     volatile ServerConn replicationServer;
 

@@ -81,6 +81,20 @@ public final class PostgresFixture implements AutoCloseable {
         return startNew(null, null, home);
     }
 
+    /**
+     * A separate PostgreSQL 18 instance whatever the suite's version (the pom copies those binaries to the path in
+     * system property pg18.binaries before the integration tests); the caller closes it.
+     */
+    public static PostgresFixture startNewPg18() {
+        String jar = System.getProperty("pg18.binaries");
+        if (jar == null) throw new IllegalStateException("system property pg18.binaries is not set (see pom.xml)");
+        try {
+            return startNew(null, null, PgBinaries.home(Path.of(jar)));
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not unpack PostgreSQL 18: " + e.getMessage(), e);
+        }
+    }
+
     private static PostgresFixture startNew(Path certPem, Path keyPem) {
         return startNew(certPem, keyPem, false);
     }
