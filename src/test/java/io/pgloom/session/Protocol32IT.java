@@ -17,10 +17,6 @@ import io.pgloom.testkit.ProxyHarness;
 import io.pgloom.testkit.WireClient;
 import io.pgloom.util.TcpKeepalive;
 import io.pgloom.wire.MessageType;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -28,8 +24,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -181,15 +175,7 @@ class Protocol32IT {
 
     /** pgloom_cancel_requests_total{result} from /metrics (0 when the series is not there yet). */
     private static double cancels(ProxyHarness p, String result) throws Exception {
-        String body = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(
-                                        "http://127.0.0.1:" + p.pgloom().httpPort() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-        Matcher m = Pattern.compile("(?m)^pgloom_cancel_requests_total\\{result=\"" + result + "\",?} (\\S+)$")
-                .matcher(body);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        double v = p.metric("pgloom_cancel_requests_total", "result=\"" + result + "\"");
+        return Double.isNaN(v) ? 0 : v;
     }
 }

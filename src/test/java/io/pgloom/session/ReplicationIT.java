@@ -10,10 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
 import io.pgloom.testkit.ProxyHarness;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -115,8 +109,8 @@ class ReplicationIT {
             String out = new String(backup.getInputStream().readAllBytes());
             assertTrue(backup.waitFor(120, TimeUnit.SECONDS), "pg_basebackup finished");
             assertEquals(0, backup.exitValue(), "pg_basebackup through pgloom:\n" + out);
-            assertEquals(2, metric(p, "pgloom_replication_connections_total", "result=\"ok\""), "base + WAL stream");
-            Await.until(() -> metric(p, "pgloom_replication_clients", null) == 0, 10, "replication clients gone");
+            assertEquals(2, p.metric("pgloom_replication_connections_total", "result=\"ok\""), "base + WAL stream");
+            Await.until(() -> p.metric("pgloom_replication_clients", null) == 0, 10, "replication clients gone");
             Await.until(() -> walSenders(primary) == 0, 10, "the primary's walsenders to end with their clients");
 
             try (PostgresFixture restored = primary.startCopy(target);
@@ -162,7 +156,7 @@ class ReplicationIT {
                 Await.until(() -> rows(subSt, "SELECT v FROM items WHERE id = 2") == 1, 60, "the row to arrive");
 
                 // The apply worker's connection is a replication client of pgloom, counted apart.
-                assertTrue(metric(p, "pgloom_replication_clients", null) >= 1);
+                assertTrue(p.metric("pgloom_replication_clients", null) >= 1);
                 Properties props = new Properties();
                 props.setProperty("preferQueryMode", "simple");
                 try (Connection adm = p.connect("pgloom", "admin", "admin", props);
@@ -183,7 +177,7 @@ class ReplicationIT {
                         "the primary streams to the subscriber");
 
                 subSt.execute("DROP SUBSCRIPTION sub"); // drops its slot on the primary, through pgloom too
-                Await.until(() -> metric(p, "pgloom_replication_clients", null) == 0, 20, "the subscriber gone");
+                Await.until(() -> p.metric("pgloom_replication_clients", null) == 0, 20, "the subscriber gone");
                 Await.until(() -> walSenders(primary) == 0, 20, "the primary's walsenders to end");
                 assertEquals(
                         0, rows(pubSt, "SELECT 1 FROM pg_replication_slots"), "the slot went with the subscription");
@@ -225,21 +219,5 @@ class ReplicationIT {
                 Statement st = c.createStatement()) {
             return rows(st, "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'walsender'");
         }
-    }
-
-    /** A sample's value on pgloom's /metrics (the one whose labels contain {@code labels}, if given). */
-    private static double metric(ProxyHarness p, String name, String labels) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(
-                                        "http://127.0.0.1:" + p.pgloom().httpPort() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(r.body());
-        while (m.find()) {
-            if (labels == null || (m.group(1) != null && m.group(1).contains(labels)))
-                return Double.parseDouble(m.group(2));
-        }
-        throw new AssertionError("no " + name + " " + labels + " on /metrics");
     }
 }
