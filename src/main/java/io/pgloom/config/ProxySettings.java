@@ -45,4 +45,6 @@ public record ProxySettings(
         int maxUserClientConnections,
         Duration autodbIdleTimeout,
         int maxAutoDatabases,
-        SessionStatePolicy onSessionState) {}
+        SessionStatePolicy onSessionState,
+        double newClientHeapLimit,
+        Duration waitForClientsTimeout) {}

@@ -104,7 +104,7 @@ public final class ServerLogin {
     /** A refusal of the protocol version itself (servers without NegotiateProtocolVersion, some middleware). */
     private static boolean refusesVersion(ServerLoginException e) {
         String m = e.getMessage();
-        return e.reason().equals("server_login_failed") && m != null && m.contains("unsupported frontend protocol");
+        return e.relayed() && m != null && m.contains("unsupported frontend protocol");
     }
 
     private static ServerConn open(
@@ -284,11 +284,8 @@ public final class ServerLogin {
                 case MessageType.ERROR_RESPONSE -> {
                     ErrorResponses.Fields f = ErrorResponses.parse(
                             conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength());
-                    throw new ServerLoginException(
-                            "server_login_failed",
-                            f.sqlState() != null ? f.sqlState() : SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                            f.message() != null ? f.message() : "server refused the login",
-                            null);
+                    throw ServerLoginException.refused(
+                            conn.host + ":" + conn.port, creds.user(), f.sqlState(), f.message());
                 }
                 case MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
                     // The server speaks an older minor version than asked (PostgreSQL 17 and older: 3.0).

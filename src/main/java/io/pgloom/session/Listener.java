@@ -1,9 +1,11 @@
 // The one platform thread that accepts client connections and gives each its own virtual thread. The
-// max_client_conn token is taken right after accept; a client over the limit is told 53300 on a short-lived
-// virtual thread with a deadline, so a flood cannot grow threads without bound. A failing accept (out of file
+// max_client_conn token is taken right after accept; a client over the limit is told 53300 (53200 while the heap is
+// at new_client_heap_limit: HeapGuard) on a short-lived virtual thread with a deadline, so a flood cannot grow
+// threads without bound. A failing accept (out of file
 // descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
 package io.pgloom.session;
 
+import io.pgloom.metrics.ErrorOrigin;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
@@ -96,7 +98,17 @@ public final class Listener implements AutoCloseable {
             int max = runtime.config().proxy().maxClientConn();
             if (clients.incrementAndGet() > max) {
                 clients.decrementAndGet();
-                reject(c, "no more connections allowed (max_client_conn = " + max + ")", "max_client_conn");
+                reject(
+                        c,
+                        SqlState.TOO_MANY_CONNECTIONS,
+                        "no more connections allowed (max_client_conn = " + max + ")",
+                        "max_client_conn");
+                continue;
+            }
+            String lowMemory = runtime.heapGuard.refusal();
+            if (lowMemory != null) {
+                clients.decrementAndGet();
+                reject(c, SqlState.OUT_OF_MEMORY, lowMemory, "low_memory");
                 continue;
             }
             String address = c.getInetAddress().getHostAddress();
@@ -107,6 +119,7 @@ public final class Listener implements AutoCloseable {
                 clients.decrementAndGet();
                 reject(
                         c,
+                        SqlState.TOO_MANY_CONNECTIONS,
                         "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
                         "max_client_conn_per_address");
                 continue;
@@ -153,8 +166,8 @@ public final class Listener implements AutoCloseable {
         LockSupport.parkNanos(this, waitNanos);
     }
 
-    /** Over a connection limit: read the startup packet (bounded), answer 53300, close. */
-    private void reject(Socket c, String message, String reason) {
+    /** Over a connection limit or out of memory: read the startup packet (bounded), answer sqlState, close. */
+    private void reject(Socket c, String sqlState, String message, String reason) {
         if (rejecting.incrementAndGet() > 1000) {
             rejecting.decrementAndGet();
             closeQuietly(c);
@@ -172,12 +185,12 @@ public final class Listener implements AutoCloseable {
                     }
                     break;
                 }
-                c.getOutputStream().write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS, message));
+                c.getOutputStream().write(ErrorResponses.fatal(sqlState, message));
                 runtime.metrics
                         .clientConnections
                         .labels("rejected", "false", "")
                         .inc();
-                runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
+                runtime.metrics.errorsSent.labels(sqlState, ErrorOrigin.PGLOOM).inc();
                 Logger.warn(
                         "event=client_rejected remote={} reason={}",
                         c.getInetAddress().getHostAddress(),

@@ -45,7 +45,7 @@ final class ReplicationRelay {
         try {
             server = s.runtime.servers.openReplication(new PoolKey(s.database, s.user), startupParameters);
         } catch (ServerLoginException e) {
-            throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+            throw e.toSessionClosed();
         }
         s.replicationServer = server;
         s.runtime.metrics.replicationClients.inc();

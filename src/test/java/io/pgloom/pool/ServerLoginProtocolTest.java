@@ -1,6 +1,6 @@
 // Server logins and protocol 3.2, from literal server bytes: a server answering NegotiateProtocolVersion 3.0 is then
-// spoken to in 3.0 (PostgreSQL 17 and older), one that does not is in 3.2 with its long key (PostgreSQL 18), and a
-// server offering more than was asked for is a failed login.
+// spoken to in 3.0 (PostgreSQL 17 and older), one that does not is in 3.2 with its long key (PostgreSQL 18), one
+// refusing the request outright is asked again for 3.0, and one offering more than was asked for is a failed login.
 package io.pgloom.pool;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,14 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.pgloom.testkit.FuzzSeeds;
 import io.pgloom.testkit.MemorySocket;
+import io.pgloom.util.TcpKeepalive;
+import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.SqlState;
 import io.pgloom.wire.StartupPacket;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class ServerLoginProtocolTest {
@@ -75,6 +83,46 @@ class ServerLoginProtocolTest {
         assertThrows(
                 IOException.class,
                 () -> loginAsking32(Messages.negotiateProtocolVersion(3, List.of()), AUTH_OK, Messages.READY_IDLE));
+    }
+
+    @Test
+    void aServerRefusingThe32RequestIsAskedAgainFor30() throws Exception {
+        List<Integer> asked = new CopyOnWriteArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket s = server.accept()) {
+                        StartupPacket p = StartupPacket.read(s.getInputStream(), -1);
+                        asked.add(p.minorVersion());
+                        // As a server without NegotiateProtocolVersion: FATAL for anything but 3.0.
+                        s.getOutputStream()
+                                .write(
+                                        p.minorVersion() == 0
+                                                ? FuzzSeeds.concat(
+                                                        AUTH_OK, Messages.backendKeyData(44, 9), Messages.READY_IDLE)
+                                                : ErrorResponses.fatal(
+                                                        SqlState.PROTOCOL_VIOLATION,
+                                                        "unsupported frontend protocol 3.2: server supports 2.0 to 3.0"));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            ServerConn conn = ServerLogin.open(
+                    new PoolKey("app", "app"),
+                    "127.0.0.1",
+                    server.getLocalPort(),
+                    new ServerCredentials("app", "pw", null),
+                    Map.of("user", "app"),
+                    Duration.ofSeconds(10),
+                    new TcpKeepalive(false, 0, 0, 0),
+                    1 << 16,
+                    0);
+            conn.closeSocket();
+            assertEquals(List.of(2, 0), asked, "3.2 first, then 3.0 on a new connection");
+            assertEquals(0, conn.protocolMinor());
+            assertEquals(44, conn.backendPid());
+        }
     }
 
     @Test
