@@ -36,7 +36,6 @@ public record ProxyConfig(
         return Optional.ofNullable(users.get(name));
     }
 
-    /** The user's pool_mode, else the database's, else the proxy's. */
     /** What transaction mode does with session state it cannot move: the database's choice, else [proxy]'s. */
     public SessionStatePolicy sessionStatePolicyFor(String db) {
         DatabaseConfig d = database(db).orElse(null);
@@ -44,6 +43,7 @@ public record ProxyConfig(
         return proxy.onSessionState();
     }
 
+    /** The user's pool_mode, else the database's, else the proxy's. */
     public PoolMode poolModeFor(String db, String user) {
         UserConfig u = users.get(user);
         if (u != null && u.poolMode() != null) return u.poolMode();

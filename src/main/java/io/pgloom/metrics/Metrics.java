@@ -88,6 +88,12 @@ public final class Metrics {
                     "Bytes forwarded, by database, user and direction (client_to_server, server_to_client).")
             .labelNames("database", "user", "direction")
             .register(registry);
+    public final Counter sessionStateRefusals = Counter.build(
+                    "pgloom_session_state_refusals_total",
+                    "Statements refused with 0A000 in transaction mode (on_session_state = \"error\"), by database and "
+                            + "the kind of session state they would have left on one server.")
+            .labelNames("database", "kind")
+            .register(registry);
     public final Counter sessionPins = Counter.build(
                     "pgloom_session_pins_total",
                     "Transaction-mode clients pinned to their server (on_session_state = \"pin\"), by database and the "

@@ -4,8 +4,11 @@
 package io.pgloom.session;
 
 import io.pgloom.config.PoolMode;
+import io.pgloom.config.ProxyConfig;
+import io.pgloom.config.SessionStatePolicy;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.session.txn.PreparedStatements;
+import io.pgloom.session.txn.SessionStateRefusal;
 import io.pgloom.session.txn.TrackedBatch;
 import io.pgloom.trace.WireTap;
 import io.pgloom.wire.FrameReader;
@@ -27,6 +30,10 @@ final class ClientToServerPump {
     private FrameWriter staging;
     /** pgloom's own replies to send before a run; made with staging on the first transaction (idle clients hold neither). */
     private FrameWriter direct;
+    /** on_session_state = error: the refusals of this client, and the run with its refused statements replaced. */
+    private SessionStateRefusal refusal;
+
+    private FrameWriter refused;
 
     ClientToServerPump(ClientSession session) {
         this.session = session;
@@ -162,6 +169,10 @@ final class ClientToServerPump {
         }
         if (p > start) {
             ServerConn server = session.linkForWrite(replies, unsyncedChange);
+            // What goes to the server: the client's bytes, or a copy with refused statements replaced.
+            byte[] run = buf;
+            int runStart = start;
+            int runEnd = p;
             if (tracked) {
                 if (staging == null) {
                     staging = new FrameWriter(256);
@@ -170,7 +181,16 @@ final class ClientToServerPump {
                 staging.reset();
                 direct.reset();
                 try (var h = session.link.lock.obtain()) {
-                    TrackedBatch.process(session.txn, server, buf, start, p, rewrite, staging, direct, maxPrepared);
+                    if (refusesSessionState() && refusal().applies(buf, start, p)) {
+                        if (refused == null) refused = new FrameWriter(256);
+                        refused.reset();
+                        refusal.rewrite(session.txn, buf, start, p, refused);
+                        run = refused.array();
+                        runStart = 0;
+                        runEnd = refused.size();
+                    }
+                    TrackedBatch.process(
+                            session.txn, server, run, runStart, runEnd, rewrite, staging, direct, maxPrepared);
                 }
                 if (direct.size() > 0) session.write(direct.array(), 0, direct.size());
             }
@@ -178,7 +198,7 @@ final class ClientToServerPump {
                 if (rewrite) {
                     server.out.write(staging.array(), 0, staging.size());
                     if (staging.array().length > ClientSession.CLIENT_BUFFER) staging = new FrameWriter(256);
-                } else server.out.write(buf, start, p - start);
+                } else server.out.write(run, runStart, runEnd - runStart);
                 session.bytesIn.inc(p - start);
                 r.position(p);
                 if (streamRemaining > 0) {
@@ -206,6 +226,26 @@ final class ClientToServerPump {
             return true;
         }
         return false;
+    }
+
+    /** The config the policy below was read from: looked up again only after a RELOAD or SET. */
+    private ProxyConfig policySource;
+
+    private boolean refuses;
+
+    /** Whether this client's database refuses unmovable session state (on_session_state = error, not pinned). */
+    private boolean refusesSessionState() {
+        ProxyConfig c = session.runtime.config();
+        if (c != policySource) {
+            refuses = c.sessionStatePolicyFor(session.database) == SessionStatePolicy.ERROR;
+            policySource = c;
+        }
+        return refuses && !session.link.pinned();
+    }
+
+    private SessionStateRefusal refusal() {
+        if (refusal == null) refusal = new SessionStateRefusal();
+        return refusal;
     }
 
     /** Types whose bodies a later pump stage may need whole; others stream at any size. */

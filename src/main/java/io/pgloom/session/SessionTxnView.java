@@ -54,6 +54,21 @@ final class SessionTxnView implements TxnClient {
     }
 
     @Override
+    public void sessionStateRefused(SessionStateDetector.Kind kind) {
+        s.runtime.metrics.sessionStateRefusals.labels(s.database, kind.label()).inc();
+        if (s.reportedStateKinds.add(kind)) {
+            Logger.warn(
+                    "event=session_state_refused client={} user={} database={} application_name={} kind={} "
+                            + "hint=\"on_session_state = error: the client got 0A000; use session pool_mode or pin\"",
+                    s,
+                    s.user,
+                    s.database,
+                    s.applicationName,
+                    kind.label());
+        }
+    }
+
+    @Override
     public boolean firstReport(SessionStateDetector.Kind kind) {
         return s.reportedStateKinds.add(kind);
     }

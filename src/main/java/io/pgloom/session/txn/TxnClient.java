@@ -20,6 +20,9 @@ public interface TxnClient {
     /** Uncarried session state of this kind is on its way to the linked server (on_session_state may pin). */
     void sessionState(SessionStateDetector.Kind kind);
 
+    /** on_session_state = error: a statement creating this kind of state was replaced by a refusal. */
+    void sessionStateRefused(SessionStateDetector.Kind kind);
+
     /** Whether this kind of uncarried session state is reported for this client for the first time (logged once). */
     boolean firstReport(SessionStateDetector.Kind kind);
 
