@@ -44,9 +44,15 @@ class AlertMetricsIT {
     /** Names runbook.md gives of /status fields, not metrics. */
     private static final Set<String> STATUS_FIELDS = Set.of("jvm_collectors", "jvm_flags");
 
-    /** Metrics whose first series appears with an event this run does not cause (a pin, a forward, a failover). */
-    private static final Set<String> AFTER_AN_EVENT =
-            Set.of("pgloom_session_pins_total", "pgloom_peer_forwards_total", "pgloom_backend_seconds_since_failover");
+    /**
+     * Metrics whose first series appears with an event this run does not cause (a pin, a refusal, a forward, a
+     * failover).
+     */
+    private static final Set<String> AFTER_AN_EVENT = Set.of(
+            "pgloom_session_pins_total",
+            "pgloom_session_state_refusals_total",
+            "pgloom_peer_forwards_total",
+            "pgloom_backend_seconds_since_failover");
 
     /** Whether a /metrics line is a sample of the metric (a histogram's _bucket, _count and _sum included). */
     private static boolean exports(String line, String name) {
