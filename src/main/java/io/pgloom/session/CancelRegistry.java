@@ -6,6 +6,7 @@ package io.pgloom.session;
 import io.pgloom.peer.CancelKeys;
 import io.pgloom.wire.FrameWriter;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +16,9 @@ final class CancelRegistry {
     /** The secret's length for protocol 3.2 clients, as PostgreSQL 18 sends (it allows up to 256 bytes). */
     static final int LONG_SECRET = 32;
 
-    private final SecureRandom random = new SecureRandom();
+    /** DRBG: computed in the JVM, where the default NativePRNG reads /dev/urandom on every login. */
+    private final SecureRandom random = drbg();
+
     private final AtomicInteger next = new AtomicInteger(random.nextInt(1 << 20) + 1);
     /** By the whole key (pid and the comparable part of the secret's first 4 bytes): with peering, pids repeat. */
     private final ConcurrentHashMap<Long, ClientSession> byKey = new ConcurrentHashMap<>();
@@ -59,6 +62,14 @@ final class CancelRegistry {
         if (s == null || s.cancelSecret.length != secret.length) return null;
         byte[] mine = Arrays.copyOfRange(s.cancelSecret, 4, secret.length);
         return MessageDigest.isEqual(mine, Arrays.copyOfRange(secret, 4, secret.length)) ? s : null;
+    }
+
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 
     private long key(int pid, byte[] secret) {

@@ -232,7 +232,6 @@ final class ClientLogin {
         s.mode = cfg.poolModeFor(database, user);
         if (replication && s.mode != PoolMode.SESSION) throw ReplicationRelay.refusedInPoolMode(s);
         admit(s, cfg, db, userCfg, database, user);
-        s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 
         s.settings.startWith(ParameterSync.wantedFrom(params));
@@ -240,7 +239,9 @@ final class ClientLogin {
         s.cancelSecret = s.sessions.cancels.newSecret(s.protocolMinor);
         s.cancelPid = s.sessions.cancels.register(s);
 
+        // AuthenticationOk goes out with the rest of the welcome: one write, one wake-up of the client, not two.
         FrameWriter welcome = new FrameWriter(512);
+        welcome.raw(Messages.AUTH_OK);
         var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
         if (replication) {
             // Its own server, relayed as is once logged in: the client sees that server's parameters unchanged.

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 public final class ParameterSync {
     private ParameterSync() {}
@@ -26,7 +25,6 @@ public final class ParameterSync {
     /** Startup keys that are not settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("user", "database", "options", "replication");
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
     /** Canonical spellings of reported settings whose ParameterStatus name is mixed-case. */
     private static final Map<String, String> CANONICAL =
             Map.of("datestyle", "DateStyle", "timezone", "TimeZone", "intervalstyle", "IntervalStyle");
@@ -62,8 +60,19 @@ public final class ParameterSync {
         return wanted;
     }
 
+    /** [A-Za-z_][A-Za-z0-9_.]*, checked by hand: every login checks each of its startup parameters. */
+    static boolean isSettingName(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+            if (!letter && (i == 0 || !(c >= '0' && c <= '9' || c == '.'))) return false;
+        }
+        return true;
+    }
+
     private static void put(Map<String, String> wanted, String name, String value) throws SessionClosed {
-        if (!NAME.matcher(name).matches()) {
+        if (!isSettingName(name)) {
             throw SessionClosed.fatal(
                     "bad_startup_parameter",
                     SqlState.PROTOCOL_VIOLATION,

@@ -4,9 +4,11 @@
 package io.pgloom.session.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
@@ -51,5 +53,13 @@ class ParameterSyncTest {
             server.unreportedSets.clear();
             assertNull(ParameterSync.diff(wanted, server), "nothing to do once the server matches");
         }
+    }
+
+    @Test
+    void startupParameterNamesAreCheckedAsPostgresNamesSettings() {
+        for (String ok : new String[] {"application_name", "TimeZone", "_x", "app.user_id", "search_path2"})
+            assertTrue(ParameterSync.isSettingName(ok), ok);
+        for (String bad : new String[] {"", "1abc", ".app", "bad-name", "a b", "x;DROP", "é"})
+            assertFalse(ParameterSync.isSettingName(bad), bad);
     }
 }
