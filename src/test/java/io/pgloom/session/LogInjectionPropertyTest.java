@@ -199,7 +199,9 @@ class LogInjectionPropertyTest {
             fields.put("user", utf8("app"));
             fields.put("database", utf8("err"));
             s = session(startup(fields), where);
-            String sent = new String(errorText, StandardCharsets.UTF_8);
+            // pgloom tells the client that PostgreSQL refused its login, then PostgreSQL's text as it came.
+            String sent = "PostgreSQL at 127.0.0.1:" + errorServer.getLocalPort()
+                    + " refused pgloom's login as \"app\": " + new String(errorText, StandardCharsets.UTF_8);
             check(s, where, "detail", sent, "error", sent);
             assertEquals(
                     SafeText.capped(sent),
