@@ -607,14 +607,9 @@ public final class ConfigLoader {
 
     private static PoolMode poolMode(TomlTable t, String k, String v) {
         if (v == null) return PoolMode.SESSION;
-        return switch (v) {
-            case "session" -> PoolMode.SESSION;
-            case "transaction" -> PoolMode.TRANSACTION;
-            default -> {
-                t.error(k, "must be \"session\" or \"transaction\" (got \"" + v + "\")");
-                yield PoolMode.SESSION;
-            }
-        };
+        PoolMode mode = PoolMode.of(v);
+        if (mode == null) t.error(k, "must be \"session\", \"transaction\" or \"statement\" (got \"" + v + "\")");
+        return mode == null ? PoolMode.SESSION : mode;
     }
 
     private static AuthType authType(TomlTable t, String v) {

@@ -99,11 +99,10 @@ public final class RuntimeSettings {
                 return Duration.ofNanos((long) (s * 1e9));
             }
             if (type == PoolMode.class) {
-                return switch (v) {
-                    case "session" -> PoolMode.SESSION;
-                    case "transaction" -> PoolMode.TRANSACTION;
-                    default -> throw new IllegalArgumentException("pool_mode must be session or transaction");
-                };
+                PoolMode mode = PoolMode.of(v);
+                if (mode == null)
+                    throw new IllegalArgumentException("pool_mode must be session, transaction or statement");
+                return mode;
             }
             if (type == AuthType.class) {
                 return switch (v) {

@@ -239,7 +239,7 @@ final class ClientLogin {
         s.cancelPid = s.sessions.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
-        var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
+        var cached = s.mode.sharesServers() ? s.pool.welcome() : null;
         if (cached != null) {
             // Transaction mode: welcome from the pool's cached server parameters, no server needed yet.
             welcomeFromCache(cached, s.settings.wanted(), welcome);
