@@ -45,4 +45,12 @@ public record ProxySettings(
         int maxUserClientConnections,
         Duration autodbIdleTimeout,
         int maxAutoDatabases,
-        SessionStatePolicy onSessionState) {}
+        SessionStatePolicy onSessionState,
+        String unixSocketDir,
+        String unixSocketMode,
+        String unixSocketGroup) {
+    /** Whether clients may also connect through a Unix-domain socket in unix_socket_dir. */
+    public boolean unixSocket() {
+        return !unixSocketDir.isEmpty();
+    }
+}

@@ -12,7 +12,14 @@ public final class RuntimeSettings {
     private RuntimeSettings() {}
 
     /** Settings bound at start (the listening socket): changing them needs a restart. */
-    private static final Set<String> FIXED = Set.of("listen", "listen_host", "listen_port", "so_reuseport");
+    private static final Set<String> FIXED = Set.of(
+            "listen",
+            "listen_host",
+            "listen_port",
+            "so_reuseport",
+            "unix_socket_dir",
+            "unix_socket_mode",
+            "unix_socket_group");
 
     private static final Set<String> AT_LEAST_ONE = Set.of(
             "max_client_conn",
