@@ -4,6 +4,7 @@
 package io.pgloom.session;
 
 import io.pgloom.config.ProxySettings;
+import io.prometheus.client.Gauge;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -60,6 +61,28 @@ final class UnixListener {
         this.channel = ch;
         this.acceptor =
                 Thread.ofPlatform().name("pgloom-accept-unix").daemon(false).unstarted(this::acceptLoop);
+        listener.runtime()
+                .metrics
+                .unixSocketUp
+                .setChild(
+                        new Gauge.Child() {
+                            @Override
+                            public double get() {
+                                return reachable() ? 1 : 0;
+                            }
+                        },
+                        file.toString());
+    }
+
+    /** Whether a client can find a socket at the path: this one, or (rolling restart) its successor's. */
+    private boolean reachable() {
+        try {
+            return channel.isOpen()
+                    && Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                            .isOther();
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     Path file() {
@@ -153,6 +176,7 @@ final class UnixListener {
     /** Stops accepting and removes the socket file, unless another process has put its own there since. */
     void close() {
         Listener.closeQuietly(channel);
+        listener.runtime().metrics.unixSocketUp.remove(file.toString());
         try {
             if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && Objects.equals(fileKey(file), fileKey)) {
                 Files.delete(file);
