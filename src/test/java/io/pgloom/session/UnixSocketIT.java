@@ -140,9 +140,7 @@ class UnixSocketIT {
 
     @Test
     void psqlConnectsWithTheFolderAsHost() throws Exception {
-        Assumptions.assumeTrue(
-                Files.isExecutable(Path.of("/usr/bin/psql")) || onPath("psql"),
-                "psql is not installed; the raw-client tests cover the socket");
+        Assumptions.assumeTrue(onPath("psql"), "psql is not installed; the raw-client tests cover the socket");
         try (ProxyHarness p = start("auth_type = \"trust\"", "")) {
             Process psql = new ProcessBuilder(
                             "psql",
