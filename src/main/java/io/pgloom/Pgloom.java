@@ -144,9 +144,19 @@ public final class Pgloom implements AutoCloseable {
         listener.close();
         runtime.beginShutdown();
         if (runtime.waitForClients()) {
-            Logger.info("event=shutdown_wait_for_clients sessions={}", runtime.sessionCount());
-            while (runtime.sessionCount() > 0) awaitSessions(60_000);
-        } else if (!awaitSessions(timeoutMs)) {
+            long deadlineMs = runtime.drainDeadline().toMillis();
+            Logger.info(
+                    "event=shutdown_wait_for_clients sessions={} deadline_ms={}", runtime.sessionCount(), deadlineMs);
+            if (deadlineMs == 0) {
+                while (runtime.sessionCount() > 0) awaitSessions(60_000);
+            } else if (!awaitSessions(deadlineMs)) {
+                // Bounded drain: the clients that stayed are ended as by a plain SHUTDOWN, so the old process of a
+                // rolling restart cannot linger for days behind one idle connection pool.
+                Logger.warn("event=shutdown_drain_deadline sessions_left={}", runtime.sessionCount());
+                runtime.endDrain();
+            }
+        }
+        if (runtime.sessionCount() > 0 && !runtime.waitForClients() && !awaitSessions(timeoutMs)) {
             Logger.warn("event=shutdown_timeout sessions_left={}", runtime.sessionCount());
             runtime.forceCloseAll();
             awaitSessions(2_000);

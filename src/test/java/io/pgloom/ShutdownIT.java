@@ -1,13 +1,16 @@
 // SIGTERM with a transaction in flight, against the real jar: the listener stops, the open transaction still
-// commits, the client is then told 57P01, and the process exits 0.
+// commits, the client is then told 57P01, and the process exits 0. SHUTDOWN WAIT_FOR_CLIENTS waits for clients to
+// leave by themselves, for at most its deadline.
 package io.pgloom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresFixture;
+import io.pgloom.testkit.ProxyHarness;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -143,5 +148,58 @@ class ShutdownIT {
             proc.destroyForcibly();
             Files.deleteIfExists(conf);
         }
+    }
+
+    @Test
+    void aDrainDeadlineEndsTheClientsThatStayedAtTheirTransactionsEnd() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "shutdown_timeout = 20", "");
+                Connection idle = p.app();
+                Connection busy = p.app()) {
+            // Main's wiring: the admin command releases the thread that runs the shutdown sequence.
+            CountDownLatch requested = new CountDownLatch(1);
+            p.pgloom().runtime().onShutdown(requested::countDown);
+            Thread shutdown = Thread.ofVirtual().start(() -> {
+                try {
+                    requested.await();
+                    p.pgloom().shutdown();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            busy.setAutoCommit(false);
+            busy.createStatement().execute("CREATE TEMP TABLE IF NOT EXISTS drain_t (x int)");
+            try (Connection adm = p.connect("pgloom", "admin", "admin", simple())) {
+                adm.createStatement().execute("SHUTDOWN WAIT_FOR_CLIENTS 1.5");
+            }
+            assertEquals(1500, p.pgloom().runtime().drainDeadline().toMillis(), "the command's own deadline");
+            try (ResultSet rs = idle.createStatement().executeQuery("SELECT 7")) {
+                rs.next();
+                assertEquals(7, rs.getInt(1), "inside the deadline an idle client is still served");
+            }
+            assertTrue(shutdown.isAlive(), "inside the deadline nobody is ended");
+            // Past it: the idle client is shut down (57P01); the one inside a transaction may still commit it.
+            Await.until(
+                    () -> {
+                        try (ResultSet rs = idle.createStatement().executeQuery("SELECT 1")) {
+                            return false;
+                        } catch (SQLException e) {
+                            return true;
+                        }
+                    },
+                    10,
+                    "the idle client to be shut down after the drain deadline");
+            busy.createStatement().execute("INSERT INTO drain_t VALUES (1)");
+            busy.commit();
+            shutdown.join(TimeUnit.SECONDS.toMillis(20));
+            assertFalse(shutdown.isAlive(), "the shutdown completes once the last transaction ended");
+            assertEquals(0, p.pgloom().runtime().sessionCount());
+        }
+    }
+
+    private static Properties simple() {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        return props;
     }
 }

@@ -11,6 +11,7 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
 import io.pgloom.wire.SqlState;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -246,9 +247,29 @@ public final class AdminConsole implements AdminHandler {
             case "SWITCHOVER" -> backendCommands.switchover(words, out);
             case "SHUTDOWN" -> {
                 // Stop accepting; let transactions finish up to shutdown_timeout (or, with WAIT_FOR_CLIENTS, wait
-                // until every client has left by itself: the old process of a rolling restart); exit 0.
+                // until every client has left by itself, for at most the seconds given or wait_for_clients_timeout:
+                // the old process of a rolling restart); exit 0.
                 boolean waitForClients = words.size() > 1 && words.get(1).equalsIgnoreCase("WAIT_FOR_CLIENTS");
-                runtime.requestShutdown(waitForClients);
+                Duration deadline = runtime.config().proxy().waitForClientsTimeout();
+                if (waitForClients && words.size() > 2) {
+                    try {
+                        double s = Double.parseDouble(words.get(2));
+                        if (!(s > 0 && s <= 31_536_000)) throw new NumberFormatException(words.get(2));
+                        deadline = Duration.ofMillis((long) (s * 1000));
+                    } catch (NumberFormatException e) {
+                        out.raw(ErrorResponses.error(
+                                SqlState.SYNTAX_ERROR,
+                                "SHUTDOWN WAIT_FOR_CLIENTS takes a number of seconds up to a year: \"" + words.get(2)
+                                        + "\""));
+                        return;
+                    }
+                }
+                if (words.size() > (waitForClients ? 3 : 1)) {
+                    out.raw(ErrorResponses.error(
+                            SqlState.SYNTAX_ERROR, "usage: SHUTDOWN | SHUTDOWN WAIT_FOR_CLIENTS [seconds]"));
+                    return;
+                }
+                runtime.requestShutdown(waitForClients, deadline);
                 out.begin(MessageType.COMMAND_COMPLETE).cstring("SHUTDOWN").end();
             }
             default ->

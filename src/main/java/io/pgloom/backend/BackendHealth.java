@@ -111,9 +111,9 @@ final class BackendHealth {
     /** Unreachable, timed out, starting up or shutting down: the host's fault. Wrong password, no database: ours. */
     static boolean isHostFault(ServerLoginException e) {
         String state = e.sqlState() == null ? "" : e.sqlState();
+        if (e.relayed()) return state.startsWith("08") || state.startsWith("57P");
         return switch (e.reason()) {
             case "server_unreachable", "server_connect_timeout" -> true;
-            case "server_login_failed" -> state.startsWith("08") || state.startsWith("57P");
             default -> false;
         };
     }

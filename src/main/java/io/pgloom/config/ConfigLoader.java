@@ -207,6 +207,8 @@ public final class ConfigLoader {
                 t.seconds("autodb_idle_timeout", Defaults.AUTODB_IDLE_TIMEOUT, MAX_SECONDS),
                 (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000),
                 SessionStatePolicy.parse(t, "on_session_state", t.string("on_session_state", "detect")),
+                t.fraction("new_client_heap_limit", Defaults.NEW_CLIENT_HEAP_LIMIT),
+                t.seconds("wait_for_clients_timeout", 0, MAX_SECONDS),
                 unixSocketDir(t, dir),
                 unixSocketMode(t),
                 t.string("unix_socket_group", ""));

@@ -46,6 +46,8 @@ final class Defaults {
     static final String AUTH_QUERY = "SELECT usename, passwd FROM pg_shadow WHERE usename = $1";
     static final double AUTH_QUERY_CACHE_TTL = 60;
     static final long MAX_CLIENT_CONN_PER_ADDRESS = 0;
+    /** Live heap after GC, as a share of the maximum heap, from which new clients are refused. */
+    static final double NEW_CLIENT_HEAP_LIMIT = 0.9;
 
     // [trace]
     static final String TRACE_FILE = "pgloom-trace.log";

@@ -46,6 +46,8 @@ public record ProxySettings(
         Duration autodbIdleTimeout,
         int maxAutoDatabases,
         SessionStatePolicy onSessionState,
+        double newClientHeapLimit,
+        Duration waitForClientsTimeout,
         String unixSocketDir,
         String unixSocketMode,
         String unixSocketGroup) {

@@ -98,6 +98,11 @@ public final class RuntimeSettings {
                     default -> throw new IllegalArgumentException(k + " must be true or false");
                 };
             }
+            if (type == double.class) {
+                double d = Double.parseDouble(v);
+                if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException(k + " must be between 0 and 1");
+                return d;
+            }
             if (type == Duration.class) {
                 double s = Double.parseDouble(v);
                 if (!Double.isFinite(s)) throw new NumberFormatException(v);

@@ -76,6 +76,20 @@ final class TomlTable {
         return def;
     }
 
+    /** A fraction between 0 and 1, integer or float (0 usually means off). */
+    double fraction(String k, double def) {
+        Object v = raw(k);
+        double d = def;
+        if (v instanceof Long l) d = l;
+        else if (v instanceof Double x) d = x;
+        else if (v != null) error(k, "must be a number between 0 and 1");
+        if (!(d >= 0 && d <= 1)) {
+            error(k, "must be between 0 and 1 (got " + d + ")");
+            d = def;
+        }
+        return d;
+    }
+
     /** Seconds as an integer or a float; 0 keeps its "off" meaning where the key has one. */
     Duration seconds(String k, double def, double max) {
         Object v = raw(k);

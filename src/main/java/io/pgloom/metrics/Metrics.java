@@ -28,8 +28,11 @@ public final class Metrics {
             .labelNames("side", "reason")
             .register(registry);
     public final Counter errorsSent = Counter.build(
-                    "pgloom_errors_sent_total", "ErrorResponses pgloom itself sent to clients, by SQLSTATE.")
-            .labelNames("sqlstate")
+                    "pgloom_errors_sent_total",
+                    "FATAL ErrorResponses pgloom sent to clients, by SQLSTATE and origin: pgloom (its own limits, "
+                            + "timeouts and checks) or postgresql (PostgreSQL refused pgloom's login and pgloom "
+                            + "passed its error on).")
+            .labelNames("sqlstate", "origin")
             .register(registry);
     public final Counter authFailures = Counter.build(
                     "pgloom_auth_failures_total", "Failed client authentications by reason.")

@@ -95,6 +95,14 @@ public final class PoolCollector extends Collector {
         out.add(new GaugeMetricFamily("pgloom_max_client_conn", "Configured max_client_conn.", source.maxClientConn()));
         out.add(new GaugeMetricFamily("pgloom_clients", "Client connections open now.", source.clients()));
         out.add(new GaugeMetricFamily(
+                "pgloom_heap_live_ratio",
+                "Heap in use after the last garbage collections (live data) as a share of the maximum heap.",
+                source.heapLiveRatio()));
+        out.add(new GaugeMetricFamily(
+                "pgloom_new_client_heap_limit",
+                "Configured new_client_heap_limit: from this pgloom_heap_live_ratio on, new clients are refused (0: off).",
+                source.newClientHeapLimit()));
+        out.add(new GaugeMetricFamily(
                 "pgloom_shutting_down", "1 while pgloom is shutting down.", source.shuttingDown() ? 1 : 0));
         return out;
     }

@@ -15,6 +15,12 @@ public interface StateSource {
 
     int clients();
 
+    /** Live heap after the last collections, as a share of the maximum heap. */
+    double heapLiveRatio();
+
+    /** new_client_heap_limit (0: off). */
+    double newClientHeapLimit();
+
     boolean shuttingDown();
 
     /** Loaded TLS certificates by subject: not-after as Unix seconds. */

@@ -239,11 +239,8 @@ public final class ServerLogin {
                 case MessageType.ERROR_RESPONSE -> {
                     ErrorResponses.Fields f = ErrorResponses.parse(
                             conn.reader.buffer(), conn.reader.bodyStart(), conn.reader.bodyLength());
-                    throw new ServerLoginException(
-                            "server_login_failed",
-                            f.sqlState() != null ? f.sqlState() : SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH,
-                            f.message() != null ? f.message() : "server refused the login",
-                            null);
+                    throw ServerLoginException.refused(
+                            conn.host + ":" + conn.port, creds.user(), f.sqlState(), f.message());
                 }
                 case MessageType.READY_FOR_QUERY -> {
                     conn.loginComplete();

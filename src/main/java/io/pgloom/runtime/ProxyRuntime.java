@@ -81,6 +81,8 @@ public final class ProxyRuntime {
 
     /** The hosts of every database: health, roles, routing, drain (the backend layer). */
     public final BackendRegistry backends;
+    /** new_client_heap_limit: whether the heap has room for new clients. */
+    public final HeapGuard heapGuard;
 
     public ProxyRuntime(ProxyConfig config, Clock clock, Metrics metrics) {
         this.tlsState = TlsState.of(config);
@@ -88,6 +90,7 @@ public final class ProxyRuntime {
         this.clock = clock;
         this.metrics = metrics;
         this.startedMillis = clock.currentTimeMillis();
+        this.heapGuard = new HeapGuard(clock, () -> this.config.proxy().newClientHeapLimit());
         this.peers = new Peers(
                 config.peers(),
                 () -> this.config.proxy().serverConnectTimeout(),
@@ -319,11 +322,32 @@ public final class ProxyRuntime {
 
     /** SHUTDOWN [WAIT_FOR_CLIENTS]: the process wiring runs the shutdown sequence. */
     public void requestShutdown(boolean waitForClients) {
+        requestShutdown(waitForClients, config().proxy().waitForClientsTimeout());
+    }
+
+    /**
+     * SHUTDOWN WAIT_FOR_CLIENTS with a deadline (zero: none): past it, the clients still connected are shut down as
+     * by a plain SHUTDOWN (each at the end of its transaction, then shutdown_timeout).
+     */
+    public void requestShutdown(boolean waitForClients, Duration drainDeadline) {
+        this.drainDeadline = drainDeadline;
         this.waitForClients = waitForClients;
         shutdownTrigger.run();
     }
 
     private volatile boolean waitForClients;
+    private volatile Duration drainDeadline = Duration.ZERO;
+
+    /** How long SHUTDOWN WAIT_FOR_CLIENTS waits for clients to leave by themselves (zero: as long as they stay). */
+    public Duration drainDeadline() {
+        return drainDeadline;
+    }
+
+    /** The drain deadline passed: the clients left are shut down as by a plain SHUTDOWN. */
+    public void endDrain() {
+        waitForClients = false;
+        if (shuttingDown) sessions.closeIdle();
+    }
 
     /** SHUTDOWN WAIT_FOR_CLIENTS: no session is ended by pgloom; the process exits when the last client leaves. */
     public boolean waitForClients() {

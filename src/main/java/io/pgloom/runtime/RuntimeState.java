@@ -79,6 +79,16 @@ final class RuntimeState implements StateSource {
     }
 
     @Override
+    public double heapLiveRatio() {
+        return runtime.heapGuard.liveRatio();
+    }
+
+    @Override
+    public double newClientHeapLimit() {
+        return runtime.heapGuard.limit();
+    }
+
+    @Override
     public boolean shuttingDown() {
         return runtime.shuttingDown();
     }

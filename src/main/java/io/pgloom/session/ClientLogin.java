@@ -198,7 +198,7 @@ final class ClientLogin {
                     fromAuthQuery = true;
                 }
             } catch (ServerLoginException e) {
-                throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+                throw e.toSessionClosed();
             }
         }
         if (db != null && s.runtime.isDisabled(database)) {

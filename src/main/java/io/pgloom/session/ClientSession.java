@@ -4,6 +4,7 @@
 package io.pgloom.session;
 
 import io.pgloom.config.PoolMode;
+import io.pgloom.metrics.ErrorOrigin;
 import io.pgloom.pool.PoolTimeoutException;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
@@ -212,7 +213,7 @@ public final class ClientSession implements Runnable {
         } catch (SessionClosed e) {
             reason = e.reason();
             detail = e.getMessage();
-            if (e.sqlState() != null) sendFatal(e.sqlState(), e.clientMessage());
+            if (e.sqlState() != null) sendFatal(e.sqlState(), e.clientMessage(), e.relayed());
             level = switch (e.reason()) {
                 case "client_eof", "client_close" -> user.isEmpty() ? "debug" : "info"; // TCP probes say nothing
                 case "cancel_request" -> "debug";
@@ -364,7 +365,15 @@ public final class ClientSession implements Runnable {
     private static final long FATAL_WRITE_MILLIS = 1000;
 
     void sendFatal(String sqlState, String message) {
-        runtime.metrics.errorsSent.labels(sqlState).inc();
+        sendFatal(sqlState, message, false);
+    }
+
+    /** relayed: the SQLSTATE and text are PostgreSQL's (it refused pgloom's login), counted apart from pgloom's. */
+    void sendFatal(String sqlState, String message, boolean relayed) {
+        runtime.metrics
+                .errorsSent
+                .labels(sqlState, relayed ? ErrorOrigin.POSTGRESQL : ErrorOrigin.PGLOOM)
+                .inc();
         // Past the deadline the socket is closed, which also wakes a pump blocked writing to it.
         Thread deadline = Thread.ofVirtual().name("pgloom-fatal-" + this).start(() -> {
             try {
@@ -470,7 +479,7 @@ public final class ClientSession implements Runnable {
                     "query_wait_timeout: no server connection was free in time",
                     e.getMessage());
         } catch (ServerLoginException e) {
-            throw SessionClosed.fatal(e.reason(), e.sqlState(), e.getMessage(), e.getMessage());
+            throw e.toSessionClosed();
         } finally {
             waiting = false;
         }

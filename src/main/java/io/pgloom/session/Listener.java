@@ -1,10 +1,12 @@
 // The one platform thread that accepts client connections and gives each its own virtual thread. The
-// max_client_conn token is taken right after accept; a client over the limit is told 53300 on a short-lived
-// virtual thread with a deadline, so a flood cannot grow threads without bound. A failing accept (out of file
+// max_client_conn token is taken right after accept; a client over the limit is told 53300 (53200 while the heap is
+// at new_client_heap_limit: HeapGuard) on a short-lived virtual thread with a deadline, so a flood cannot grow
+// threads without bound. A failing accept (out of file
 // descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
 // With unix_socket_dir, a second acceptor (UnixListener) serves the Unix-domain socket under the same limits.
 package io.pgloom.session;
 
+import io.pgloom.metrics.ErrorOrigin;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
@@ -116,7 +118,7 @@ public final class Listener implements AutoCloseable {
             String address = c.getInetAddress().getHostAddress();
             Admission a = admit(address);
             if (a.refusal() != null) {
-                reject(c, a.refusal(), a.reason());
+                reject(c, a.sqlState(), a.refusal(), a.reason());
                 continue;
             }
             try {
@@ -129,28 +131,40 @@ public final class Listener implements AutoCloseable {
         }
     }
 
-    /** A client's connection tokens: release gives them back; with a refusal (and its reason) none was taken. */
-    record Admission(Runnable release, String refusal, String reason) {}
+    /** A client's connection tokens: release gives them back; with a refusal (SQLSTATE, reason) none was taken. */
+    record Admission(Runnable release, String sqlState, String refusal, String reason) {
+        static Admission refused(String sqlState, String refusal, String reason) {
+            return new Admission(null, sqlState, refusal, reason);
+        }
+    }
 
     /**
-     * Takes the max_client_conn token and, for a TCP client ({@code address} not null), the
-     * max_client_conn_per_address one. Unix-socket clients all share one address, so only max_client_conn counts.
+     * Takes the max_client_conn token (unless the heap is full: new_client_heap_limit) and, for a TCP client
+     * ({@code address} not null), the max_client_conn_per_address one. Unix-socket clients all share one address,
+     * so only max_client_conn counts for them.
      */
     Admission admit(String address) {
         int max = runtime.config().proxy().maxClientConn();
         if (clients.incrementAndGet() > max) {
             clients.decrementAndGet();
-            return new Admission(
-                    null, "no more connections allowed (max_client_conn = " + max + ")", "max_client_conn");
+            return Admission.refused(
+                    SqlState.TOO_MANY_CONNECTIONS,
+                    "no more connections allowed (max_client_conn = " + max + ")",
+                    "max_client_conn");
         }
-        if (address == null) return new Admission(clients::decrementAndGet, null, null);
+        String lowMemory = runtime.heapGuard.refusal();
+        if (lowMemory != null) {
+            clients.decrementAndGet();
+            return Admission.refused(SqlState.OUT_OF_MEMORY, lowMemory, "low_memory");
+        }
+        if (address == null) return new Admission(clients::decrementAndGet, null, null, null);
         int perMax = runtime.config().proxy().maxClientConnPerAddress();
         AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
         if (perMax > 0 && mine.incrementAndGet() > perMax) {
             mine.decrementAndGet();
             clients.decrementAndGet();
-            return new Admission(
-                    null,
+            return Admission.refused(
+                    SqlState.TOO_MANY_CONNECTIONS,
                     "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
                     "max_client_conn_per_address");
         }
@@ -159,7 +173,7 @@ public final class Listener implements AutoCloseable {
             clients.decrementAndGet();
             if (mine.decrementAndGet() <= 0) perAddress.remove(address, mine);
         };
-        return new Admission(release, null, null);
+        return new Admission(release, null, null, null);
     }
 
     /** Serves an admitted client on a virtual thread of its own. */
@@ -192,12 +206,12 @@ public final class Listener implements AutoCloseable {
         LockSupport.parkNanos(this, waitNanos);
     }
 
-    /** Over a connection limit: read the startup packet (bounded), answer 53300, close. */
-    private void reject(Socket c, String message, String reason) {
+    /** Over a connection limit or out of memory: read the startup packet (bounded), answer sqlState, close. */
+    private void reject(Socket c, String sqlState, String message, String reason) {
         try {
             c.setSoTimeout(REJECT_TIMEOUT_MS);
             String remote = c.getInetAddress().getHostAddress();
-            reject(c, c.getInputStream(), c.getOutputStream(), false, remote, message, reason);
+            reject(c, c.getInputStream(), c.getOutputStream(), false, remote, sqlState, message, reason);
         } catch (IOException e) {
             closeQuietly(c);
         }
@@ -213,6 +227,7 @@ public final class Listener implements AutoCloseable {
             OutputStream out,
             boolean untimed,
             String remote,
+            String sqlState,
             String message,
             String reason) {
         if (rejecting.incrementAndGet() > 1000) {
@@ -240,12 +255,12 @@ public final class Listener implements AutoCloseable {
                     }
                     break;
                 }
-                out.write(ErrorResponses.fatal(SqlState.TOO_MANY_CONNECTIONS, message));
+                out.write(ErrorResponses.fatal(sqlState, message));
                 runtime.metrics
                         .clientConnections
                         .labels("rejected", "false", "")
                         .inc();
-                runtime.metrics.errorsSent.labels(SqlState.TOO_MANY_CONNECTIONS).inc();
+                runtime.metrics.errorsSent.labels(sqlState, ErrorOrigin.PGLOOM).inc();
                 Logger.warn("event=client_rejected remote={} reason={}", remote, reason);
             } catch (IOException e) {
                 // the client gave up first

@@ -375,6 +375,14 @@ final class ServerToClientPump implements Runnable {
                     }
                 }
                 session.pool.release(server);
+                // Transaction mode during a shutdown: the client's transaction just ended, so it goes now, as in
+                // session mode (without this it would stay until shutdown_timeout ran out).
+                if (!session.link.detaching() && session.runtime.shuttingDown() && !session.runtime.waitForClients()) {
+                    session.terminate(
+                            "shutdown",
+                            SqlState.ADMIN_SHUTDOWN,
+                            "terminating connection because pgloom is shutting down");
+                }
                 return true;
             }
             case DISCARD -> {

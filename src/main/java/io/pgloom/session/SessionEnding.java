@@ -58,7 +58,7 @@ final class SessionEnding {
         String side = switch (reason) {
             case "client_close", "client_eof", "client_io_error", "cancel_request" -> "client";
             case "server_gone", "server_unreachable", "server_connect_timeout", "server_login_failed" -> "server";
-            default -> "proxy";
+            default -> reason.startsWith("server_refused_") ? "server" : "proxy";
         };
         s.runtime.metrics.clientDisconnects.labels(side, reason).inc();
         if (!s.loggedIn && !reason.equals("cancel_request") && !(reason.equals("client_eof") && s.user.isEmpty())) {

@@ -159,6 +159,7 @@ final class UnixListener {
                         Channels.newOutputStream(c),
                         true,
                         ClientSession.UNIX_ADDRESS,
+                        a.sqlState(),
                         a.refusal(),
                         a.reason());
                 continue;

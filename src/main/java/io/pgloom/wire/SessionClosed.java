@@ -8,26 +8,33 @@ public final class SessionClosed extends Exception {
     private final String reason;
     private final String sqlState;
     private final String clientMessage;
+    private final boolean relayed;
 
-    private SessionClosed(String reason, String sqlState, String clientMessage, String detail) {
+    private SessionClosed(String reason, String sqlState, String clientMessage, String detail, boolean relayed) {
         super(detail, null, false, false);
         this.reason = reason;
         this.sqlState = sqlState;
         this.clientMessage = clientMessage;
+        this.relayed = relayed;
     }
 
     /** Ends quietly: the client is gone or was already told. */
     public static SessionClosed quiet(String reason, String detail) {
-        return new SessionClosed(reason, null, null, detail);
+        return new SessionClosed(reason, null, null, detail, false);
     }
 
     /** Ends with a FATAL ErrorResponse to the client. */
     public static SessionClosed fatal(String reason, String sqlState, String clientMessage, String detail) {
-        return new SessionClosed(reason, sqlState, clientMessage, detail);
+        return new SessionClosed(reason, sqlState, clientMessage, detail, false);
+    }
+
+    /** Ends with a FATAL ErrorResponse whose SQLSTATE PostgreSQL chose (it refused pgloom's login). */
+    public static SessionClosed relayed(String reason, String sqlState, String clientMessage, String detail) {
+        return new SessionClosed(reason, sqlState, clientMessage, detail, true);
     }
 
     public static SessionClosed protocolViolation(String message) {
-        return new SessionClosed("protocol_violation", SqlState.PROTOCOL_VIOLATION, message, message);
+        return new SessionClosed("protocol_violation", SqlState.PROTOCOL_VIOLATION, message, message, false);
     }
 
     public String reason() {
@@ -41,5 +48,10 @@ public final class SessionClosed extends Exception {
 
     public String clientMessage() {
         return clientMessage;
+    }
+
+    /** True when the error's SQLSTATE is PostgreSQL's, passed on; false when pgloom made it. */
+    public boolean relayed() {
+        return relayed;
     }
 }

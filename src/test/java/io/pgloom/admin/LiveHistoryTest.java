@@ -34,9 +34,9 @@ class LiveHistoryTest {
         for (int i = 0; i < 10; i++) m.transactionSeconds.labels("app", "app").observe(0.001);
         m.waitSeconds.labels("app", "app").observe(0.010);
         m.waitSeconds.labels("app", "app").observe(0.030);
-        m.errorsSent.labels("57014").inc(2);
-        m.errorsSent.labels("57P01").inc(2);
-        m.errorsSent.labels("08006").inc();
+        m.errorsSent.labels("57014", "pgloom").inc(2);
+        m.errorsSent.labels("57P01", "pgloom").inc(2);
+        m.errorsSent.labels("08006", "postgresql").inc();
         m.cancelRequests.labels("forwarded").inc();
         m.cancelRequests.labels("not_linked").inc();
         m.cancelRequests.labels("unknown_key").inc(3);

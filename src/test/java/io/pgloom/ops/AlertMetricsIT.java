@@ -1,7 +1,7 @@
-// Every metric conf/alerts.yml's expressions and deploy/grafana/pgloom.json's queries read exists on a live /metrics
-// page after a realistic run (queries, transactions, a failed login, cancels served and lost, session state in
-// transaction mode, TLS clients, a health-checked database): an alert or panel naming a metric that was renamed or
-// never exported (one that can never fire or show anything) fails the build.
+// Every metric conf/alerts.yml's expressions, deploy/grafana/pgloom.json's queries and runbook.md read exists on a
+// live /metrics page after a realistic run (queries, transactions, a failed login, cancels served and lost, session
+// state in transaction mode, TLS clients, a health-checked database): an alert, panel or runbook step naming a
+// metric that was renamed or never exported (one that can never fire or show anything) fails the build.
 package io.pgloom.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,6 +41,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AlertMetricsIT {
+    /** Names runbook.md gives of /status fields, not metrics. */
+    private static final Set<String> STATUS_FIELDS = Set.of("jvm_collectors", "jvm_flags");
+
+    /** Metrics whose first series appears with an event this run does not cause (a pin, a forward, a failover). */
+    private static final Set<String> AFTER_AN_EVENT =
+            Set.of("pgloom_session_pins_total", "pgloom_peer_forwards_total", "pgloom_backend_seconds_since_failover");
+
+    /** Whether a /metrics line is a sample of the metric (a histogram's _bucket, _count and _sum included). */
+    private static boolean exports(String line, String name) {
+        for (String suffix : new String[] {"", "_bucket", "_count", "_sum"}) {
+            if (line.startsWith(name + suffix + "{") || line.startsWith(name + suffix + " ")) return true;
+        }
+        return false;
+    }
+
     @Test
     void everyMetricTheAlertsReadIsExported() throws Exception {
         Map<String, String> rules = AlertRules.expressions(AlertRules.RULES);
@@ -95,6 +111,21 @@ class AlertMetricsIT {
                     Map.of(),
                     missingPanels,
                     "metrics (→ panel) " + GrafanaDashboard.FILE + " queries but /metrics has no sample of");
+            // The runbook's commands and prose send the reader to metrics too: each must be on the page.
+            // (Log events, event=jvm_..., and /status fields are not metrics.)
+            Set<String> runbookNames = new TreeSet<>();
+            for (String line : Files.readAllLines(Path.of("runbook.md")))
+                runbookNames.addAll(AlertRules.metricNames(line.replaceAll("event=\\w+", "")));
+            runbookNames.removeAll(STATUS_FIELDS);
+            assertTrue(runbookNames.size() >= 30, "runbook.md names pgloom's metrics: " + runbookNames);
+            List<String> missingFromRunbook = new ArrayList<>();
+            for (String name : runbookNames) {
+                if (page.lines().anyMatch(l -> exports(l, name))) continue;
+                // A labelled series appears with its first event; until then the family is declared, no sample.
+                boolean declared = page.lines().anyMatch(l -> l.startsWith("# TYPE " + name + " "));
+                if (!(declared && AFTER_AN_EVENT.contains(name))) missingFromRunbook.add(name);
+            }
+            assertEquals(List.of(), missingFromRunbook, "metrics runbook.md names but without a sample on /metrics");
             for (String lost : List.of("unknown_key", "unknown_peer")) {
                 String line = "pgloom_cancel_requests_total{result=\"" + lost + "\",} 1.0";
                 assertTrue(page.lines().anyMatch(line::equals), "PgloomCancelsLost's input: " + line);

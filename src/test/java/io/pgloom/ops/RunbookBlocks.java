@@ -43,6 +43,24 @@ final class RunbookBlocks {
         return s.replaceAll("\\s+", " ").strip();
     }
 
+    /**
+     * Whether a block's output shows its sample's first line: whitespace folded, each "…" in the sample standing for
+     * whatever this installation prints there (a count, a port, a path). A block without a sample never matches.
+     */
+    static boolean matchesSample(String output, String sampleFirstLine) {
+        if (sampleFirstLine == null || sampleFirstLine.isBlank()) return false;
+        String out = fold(output);
+        int from = 0;
+        for (String part : fold(sampleFirstLine).split("…")) {
+            String p = part.strip();
+            if (p.isEmpty()) continue;
+            int at = out.indexOf(p, from);
+            if (at < 0) return false;
+            from = at + p.length();
+        }
+        return true;
+    }
+
     /** GitHub-style heading anchors of a Markdown file. */
     static List<String> anchors(Path md) throws IOException {
         List<String> out = new ArrayList<>();

@@ -31,9 +31,14 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean closed;
 
     public FaultProxy(int targetPort) throws IOException {
+        this(0, targetPort);
+    }
+
+    /** Relays from a chosen port (0: any free one), e.g. PostgreSQL's 5432 for a config written for it. */
+    public FaultProxy(int listenPort, int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress("127.0.0.1", 0));
+        server.bind(new InetSocketAddress("127.0.0.1", listenPort));
         Thread.ofVirtual().name("fault-proxy-accept").start(this::acceptLoop);
     }
 
