@@ -3,6 +3,7 @@
 // pgloom_backend_* metrics read.
 package io.pgloom.backend;
 
+import io.pgloom.config.Backends;
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.metrics.BackendRow;
@@ -96,6 +97,12 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
 
     /** A host for a new server connection of the database, waiting up to {@code wait} while none fits. */
     public Backend acquire(String database, Duration wait) throws ServerLoginException, InterruptedException {
+        return acquire(database, wait, null);
+    }
+
+    /** As above, for a host fitting {@code target} rather than the database's own (replication: the primary). */
+    public Backend acquire(String database, Duration wait, Backends.Target target)
+            throws ServerLoginException, InterruptedException {
         Failover f = databases.get(database);
         if (f == null) f = databases.get(DatabaseConfig.WILDCARD); // an auto-created database: the wildcard's host
         if (f == null) {
@@ -105,7 +112,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                     "database \"" + database + "\" is no longer configured",
                     null);
         }
-        return f.acquire(wait);
+        return f.acquire(wait, target);
     }
 
     /** The connection acquire() was for opened. */

@@ -121,10 +121,15 @@ public final class Failover {
      * fits the target, e.g. between a primary's death and a standby's promotion.
      */
     Backend acquire(Duration wait) throws ServerLoginException, InterruptedException {
+        return acquire(wait, null);
+    }
+
+    /** As {@link #acquire(Duration)}, for a host fitting {@code target} instead of the database's (null: its own). */
+    Backend acquire(Duration wait, Backends.Target target) throws ServerLoginException, InterruptedException {
         long deadline = clock.nanoTime() + wait.toNanos();
         try (var h = lock.obtain()) {
             while (true) {
-                Backend b = pick();
+                Backend b = pick(target == null ? config.target() : target);
                 if (b != null) {
                     b.connections.incrementAndGet();
                     return b;
@@ -135,7 +140,8 @@ public final class Failover {
                             "no_backend",
                             SqlState.CONNECTION_FAILURE,
                             "no host of database \"" + database + "\" fits target "
-                                    + config.target().label() + " now (" + describe() + ")",
+                                    + (target == null ? config.target() : target).label() + " now (" + describe()
+                                    + ")",
                             null);
                 }
                 changed.awaitNanos(left);
@@ -145,8 +151,11 @@ public final class Failover {
 
     /** Call with the lock held. */
     private Backend pick() {
+        return pick(config.target());
+    }
+
+    private Backend pick(Backends.Target t) {
         if (!config.checked()) return backends.get(0);
-        Backends.Target t = config.target();
         if (pinned != null && usable(pinned) && fits(pinned, t)) return pinned;
         return switch (t) {
             case PRIMARY -> primaryIfUsable();

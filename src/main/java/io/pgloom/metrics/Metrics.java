@@ -100,6 +100,17 @@ public final class Metrics {
                             + "or closed (a request was in flight, or the rollback failed or ran out of time).")
             .labelNames("outcome")
             .register(registry);
+    public final Gauge replicationClients = Gauge.build(
+                    "pgloom_replication_clients",
+                    "Replication connections (startup parameter replication, e.g. pg_basebackup, a standby, a logical "
+                            + "subscriber) relayed to a primary now; each holds a server connection outside the pools.")
+            .register(registry);
+    public final Counter replicationConnections = Counter.build(
+                    "pgloom_replication_connections_total",
+                    "Replication connections asked for, by result: ok (relayed), refused_pool_mode (the database is "
+                            + "in transaction mode), or why the server login failed (server_unreachable, no_backend ...).")
+            .labelNames("result")
+            .register(registry);
     /** Set per socket file by the listener that binds it: no series while unix_socket_dir is off. */
     public final Gauge unixSocketUp = Gauge.build(
                     "pgloom_unix_socket_up",
@@ -158,6 +169,7 @@ public final class Metrics {
         // Both outcomes show from the start (at 0), so a dashboard or grep finds the series before the first event.
         abandonedTransactions.labels("reused");
         abandonedTransactions.labels("closed");
+        replicationConnections.labels("ok");
         for (String o :
                 new String[] {"ok", "bad_password", "no_such_user", "ldap_unreachable", "timeout", "tls_failed"})
             ldapAuth.labels(o);

@@ -52,7 +52,7 @@ public final class CancelKeys {
         return ((pid >>> 16) & 0xff) | ((pid >>> 8) & 0xff) << 8;
     }
 
-    /** The forwarding TTL of a 4-byte secret. */
+    /** The forwarding TTL of a secret (in its 4th byte, also for the longer secrets of protocol 3.2). */
     static int ttl(byte[] secret) {
         return secret[3] & TTL_MASK;
     }

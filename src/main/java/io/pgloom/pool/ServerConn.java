@@ -53,6 +53,7 @@ public final class ServerConn {
     private volatile ServerState state = ServerState.LOGIN;
     private volatile int backendPid;
     private volatile byte[] cancelSecret;
+    private volatile int protocolMinor;
     private volatile long linkedClientId;
     /** Shared caps this connection counts against; given back once, when the socket closes. */
     private volatile java.util.List<ConnectionBudget> budgets = java.util.List.of();
@@ -113,6 +114,15 @@ public final class ServerConn {
 
     public byte[] cancelSecret() {
         return cancelSecret;
+    }
+
+    /** The protocol minor version the server speaks on this connection: 2 (PostgreSQL 18 and newer) or 0. */
+    public int protocolMinor() {
+        return protocolMinor;
+    }
+
+    void protocolMinor(int minor) {
+        protocolMinor = minor;
     }
 
     void backendKey(int pid, byte[] secret) {

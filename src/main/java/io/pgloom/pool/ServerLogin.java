@@ -62,7 +62,9 @@ public final class ServerLogin {
 
     /**
      * As above, connecting to {@code address} when given (resolved off the hot path by the backend layer); the host
-     * name still names the server in errors and in TLS host name checks.
+     * name still names the server in errors and in TLS host name checks. Asks for protocol 3.2 (PostgreSQL 18: long
+     * cancel keys); a server answering NegotiateProtocolVersion is spoken to in the version it names (3.0 from
+     * PostgreSQL 17 and older), and one refusing the version outright is asked again for 3.0 on a new connection.
      */
     public static ServerConn open(
             PoolKey pool,
@@ -76,6 +78,48 @@ public final class ServerLogin {
             int maxMessage,
             long nowNanos,
             io.pgloom.tls.BackendTls tls)
+            throws ServerLoginException {
+        for (int protocol : new int[] {MessageType.PROTOCOL_3_2, MessageType.PROTOCOL_3_0}) {
+            try {
+                return open(
+                        pool,
+                        host,
+                        address,
+                        port,
+                        creds,
+                        startupParameters,
+                        connectTimeout,
+                        keepalive,
+                        maxMessage,
+                        nowNanos,
+                        tls,
+                        protocol);
+            } catch (ServerLoginException e) {
+                if (protocol == MessageType.PROTOCOL_3_0 || !refusesVersion(e)) throw e;
+            }
+        }
+        throw new IllegalStateException("unreachable: the 3.0 login returns or throws");
+    }
+
+    /** A refusal of the protocol version itself (servers without NegotiateProtocolVersion, some middleware). */
+    private static boolean refusesVersion(ServerLoginException e) {
+        String m = e.getMessage();
+        return e.relayed() && m != null && m.contains("unsupported frontend protocol");
+    }
+
+    private static ServerConn open(
+            PoolKey pool,
+            String host,
+            java.net.InetAddress address,
+            int port,
+            ServerCredentials creds,
+            Map<String, String> startupParameters,
+            Duration connectTimeout,
+            io.pgloom.util.TcpKeepalive keepalive,
+            int maxMessage,
+            long nowNanos,
+            io.pgloom.tls.BackendTls tls,
+            int protocol)
             throws ServerLoginException {
         Socket socket = new Socket();
         try {
@@ -103,7 +147,8 @@ public final class ServerLogin {
             socket.setSoTimeout(timeoutMs);
             if (tls != null) socket = negotiateTls(socket, host, port, tls);
             ServerConn conn = new ServerConn(pool, host, port, socket, BUFFER_SIZE, maxMessage, nowNanos);
-            conn.out.write(StartupPacket.encodeStartup(startupParameters));
+            conn.protocolMinor(protocol & 0xffff);
+            conn.out.write(StartupPacket.encodeStartup(protocol, startupParameters));
             try {
                 authenticate(conn, creds);
             } catch (AuthFailure e) {
@@ -242,11 +287,19 @@ public final class ServerLogin {
                     throw ServerLoginException.refused(
                             conn.host + ":" + conn.port, creds.user(), f.sqlState(), f.message());
                 }
+                case MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
+                    // The server speaks an older minor version than asked (PostgreSQL 17 and older: 3.0).
+                    int version = body.int32();
+                    if (version >>> 16 != 3 || (version & 0xffff) > conn.protocolMinor())
+                        throw new IOException("server offered protocol " + (version >>> 16) + "." + (version & 0xffff)
+                                + " after 3." + conn.protocolMinor() + " was asked for");
+                    conn.protocolMinor(version & 0xffff);
+                }
                 case MessageType.READY_FOR_QUERY -> {
                     conn.loginComplete();
                     return;
                 }
-                default -> {} // NoticeResponse, NegotiateProtocolVersion: nothing to do at login
+                default -> {} // NoticeResponse: nothing to do at login
             }
         }
     }

@@ -333,11 +333,12 @@ public final class ServerPool {
             }
         }
         Logger.info(
-                "event=server_connected pool={} server={} backend_pid={} server_version={} host={}:{}",
+                "event=server_connected pool={} server={} backend_pid={} server_version={} protocol=3.{} host={}:{}",
                 key,
                 c.id,
                 c.backendPid(),
                 c.serverVersion(),
+                c.protocolMinor(),
                 c.host,
                 c.port);
         return c;

@@ -7,6 +7,7 @@ import io.pgloom.auth.ScramVerifier;
 import io.pgloom.backend.Backend;
 import io.pgloom.backend.BackendRegistry;
 import io.pgloom.backend.HealthCheckLogin;
+import io.pgloom.config.Backends;
 import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.ProxySettings;
@@ -131,13 +132,45 @@ public final class ServerConnector {
         return openOnHost(db, key, creds, params);
     }
 
+    /**
+     * A replication connection for a client that asked for one (startup parameter replication): never pooled, on the
+     * database's primary, logged in like a pool's server with the client's own startup parameters (replication,
+     * application_name, options ...) on top of the database's. Counted in pgloom_replication_connections_total.
+     */
+    public ServerConn openReplication(PoolKey key, Map<String, String> clientParameters) throws ServerLoginException {
+        try {
+            ProxyConfig c = config.get();
+            DatabaseConfig db = c.database(key.database()).orElseThrow();
+            ServerCredentials creds = credentialsFor(c, db, key.user());
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("user", creds.user());
+            params.put("database", db.dbname());
+            params.putAll(db.startupParameters());
+            clientParameters.forEach((k, v) -> {
+                if (!k.equals("user") && !k.equals("database")) params.put(k, v);
+            });
+            ServerConn conn = openOnHost(db, key, creds, params, Backends.Target.PRIMARY);
+            metrics.replicationConnections.labels("ok").inc();
+            return conn;
+        } catch (ServerLoginException e) {
+            metrics.replicationConnections.labels(e.reason()).inc();
+            throw e;
+        }
+    }
+
     /** A login on a host fitting the database's target (waiting, up to the connect timeout, while none does). */
     ServerConn openOnHost(DatabaseConfig db, PoolKey key, ServerCredentials creds, Map<String, String> params)
+            throws ServerLoginException {
+        return openOnHost(db, key, creds, params, null);
+    }
+
+    private ServerConn openOnHost(
+            DatabaseConfig db, PoolKey key, ServerCredentials creds, Map<String, String> params, Backends.Target target)
             throws ServerLoginException {
         ProxyConfig c = config.get();
         Backend b;
         try {
-            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout());
+            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout(), target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServerLoginException(

@@ -23,7 +23,8 @@ final class CancelForwarder {
     }
 
     private static ServerConn serverToCancel(ClientSession c) {
-        ServerConn s;
+        ServerConn s = c.replicationServer; // its own server: whatever runs there (a base backup) is the client's
+        if (s != null) return s;
         try (var h = c.link.lock.obtain()) {
             s = c.link.server();
             if (s == null || c.link.outstanding() == 0) s = null;

@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import org.tinylog.Logger;
 
@@ -130,7 +129,8 @@ final class ClientLogin {
         throw SessionClosed.quiet(reason, "admin console");
     }
 
-    private static final Set<String> FALSE_WORDS = Set.of("false", "0", "off", "no");
+    /** The newest protocol minor version pgloom speaks with clients (3.2: PostgreSQL 18's long cancel keys). */
+    static final int NEWEST_MINOR = 2;
 
     static void run(ClientSession s) throws IOException, SessionClosed, InterruptedException {
         WireTap tap = TracedSession.beginLogin(s);
@@ -147,16 +147,17 @@ final class ClientLogin {
                     "protocol_violation",
                     SqlState.PROTOCOL_VIOLATION,
                     "unsupported frontend protocol " + pkt.majorVersion() + "." + pkt.minorVersion()
-                            + ": server supports 3.0 to 3.0",
+                            + ": server supports 3.0 to 3." + NEWEST_MINOR,
                     "unsupported protocol version");
         }
         Map<String, String> params = pkt.parameters();
         List<String> unknownOptions = new ArrayList<>();
         for (String k : params.keySet()) if (k.startsWith("_pq_.")) unknownOptions.add(k);
-        if (pkt.minorVersion() > 0 || !unknownOptions.isEmpty()) {
-            // We speak 3.0 only; the client falls back (PostgreSQL 18 clients may ask for 3.2).
-            s.write(Messages.negotiateProtocolVersion(0, unknownOptions));
-        }
+        // As PostgreSQL 18: the client's version up to 3.2; NegotiateProtocolVersion (the version agreed and the
+        // _pq_ options not understood, none are) only for a newer minor or unknown options.
+        s.protocolMinor = Math.min(pkt.minorVersion(), NEWEST_MINOR);
+        if (pkt.minorVersion() > NEWEST_MINOR || !unknownOptions.isEmpty())
+            s.write(Messages.negotiateProtocolVersion(s.protocolMinor, unknownOptions));
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             throw SessionClosed.fatal(
@@ -170,13 +171,13 @@ final class ClientLogin {
         s.user = user;
         s.database = database;
         s.applicationName = params.getOrDefault("application_name", "");
-        String replication = params.get("replication");
-        if (replication != null && !FALSE_WORDS.contains(replication.toLowerCase())) {
+        boolean replication = ReplicationRelay.requested(params);
+        if (replication && database.equals(ProxyRuntime.ADMIN_DATABASE)) {
             throw SessionClosed.fatal(
                     "replication_unsupported",
                     SqlState.FEATURE_NOT_SUPPORTED,
-                    "replication connections are not supported by pgloom; connect to PostgreSQL directly",
-                    "replication");
+                    "the admin console does not take replication connections",
+                    "replication to the admin console");
         }
         if (database.equals(ProxyRuntime.ADMIN_DATABASE)) {
             serveAdmin(s, cfg, user);
@@ -228,19 +229,28 @@ final class ClientLogin {
                             + cfg.proxy().maxAutoDatabases() + ")",
                     "max_auto_databases reached");
         }
+        s.mode = cfg.poolModeFor(database, user);
+        if (replication && s.mode != PoolMode.SESSION) throw ReplicationRelay.refusedInPoolMode(s);
         admit(s, cfg, db, userCfg, database, user);
         s.write(Messages.AUTH_OK);
         s.authMethod = auth.method();
 
-        s.mode = cfg.poolModeFor(database, user);
         s.settings.startWith(ParameterSync.wantedFrom(params));
-        s.pool = s.runtime.pool(new PoolKey(database, user));
-        s.cancelSecret = s.sessions.cancels.newSecret();
+        if (!replication) s.pool = s.runtime.pool(new PoolKey(database, user));
+        s.cancelSecret = s.sessions.cancels.newSecret(s.protocolMinor);
         s.cancelPid = s.sessions.cancels.register(s);
 
         FrameWriter welcome = new FrameWriter(512);
         var cached = s.mode.sharesServers() ? s.pool.welcome() : null;
-        if (cached != null) {
+        if (replication) {
+            // Its own server, relayed as is once logged in: the client sees that server's parameters unchanged.
+            ReplicationRelay.open(s, params)
+                    .parameters
+                    .forEach((k, v) -> welcome.begin(MessageType.PARAMETER_STATUS)
+                            .cstring(k)
+                            .cstring(v)
+                            .end());
+        } else if (cached != null) {
             // Transaction mode: welcome from the pool's cached server parameters, no server needed yet.
             welcomeFromCache(cached, s.settings.wanted(), welcome);
         } else {
@@ -275,7 +285,7 @@ final class ClientLogin {
         }
         welcome.begin(MessageType.BACKEND_KEY_DATA)
                 .int32(s.cancelPid)
-                .int32(s.cancelSecret)
+                .bytes(s.cancelSecret)
                 .end();
         welcome.raw(Messages.READY_IDLE);
         s.link.loggedIn(s.runtime.clock.nanoTime());

@@ -144,7 +144,12 @@ public final class ClientSession implements Runnable {
     private ServerPool.Waiter poolTicket;
 
     int cancelPid;
-    int cancelSecret;
+    /** The secret of this client's cancel key: 4 bytes, or CancelRegistry.LONG_SECRET for protocol 3.2 clients. */
+    byte[] cancelSecret;
+    /** The protocol minor version agreed with the client at login: 0, or 2 for a client that asked for 3.2. */
+    int protocolMinor;
+    /** A replication connection's own server (ReplicationRelay), never pooled; null for every other client. */
+    volatile ServerConn replicationServer;
 
     ClientSession(Sessions sessions, Socket socket, Runnable onClose) throws IOException {
         this(sessions, socket, null, socket.getInputStream(), socket.getOutputStream(), onClose);
@@ -209,7 +214,8 @@ public final class ClientSession implements Runnable {
                         .start(this);
                 return;
             }
-            new ClientToServerPump(this).run();
+            if (replicationServer != null) ReplicationRelay.run(this);
+            else new ClientToServerPump(this).run();
         } catch (SessionClosed e) {
             reason = e.reason();
             detail = e.getMessage();
@@ -310,7 +316,7 @@ public final class ClientSession implements Runnable {
             terminateReason = e.reason;
             return () -> terminate(e.reason, e.sqlState, e.clientMessage(limits));
         }
-        if (!loginDone) return null;
+        if (!loginDone || replicationServer != null) return null; // replication: wal_sender_timeout's to judge
         boolean running;
         long requestStart;
         long txStart;
@@ -589,6 +595,7 @@ public final class ClientSession implements Runnable {
             }
         }
         if (startPump != null) startPump.startThread();
+        ReplicationRelay.close(this);
         if (discard != null && abandoned && !runtime.shuttingDown()) {
             runtime.metrics.abandonedTransactions.labels("closed").inc();
         }

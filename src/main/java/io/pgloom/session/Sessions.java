@@ -99,10 +99,12 @@ public final class Sessions implements SessionDirectory {
                 else if (s.link.txStatus() != MessageType.TX_IDLE) state = "idle_in_transaction";
                 else if (s.database.equals(ProxyRuntime.ADMIN_DATABASE)) state = "admin";
                 else if (s.link.pinned()) state = "pinned";
+                else if (s.replicationServer != null) state = "replication";
                 else state = s.pool == null ? "login" : "idle";
-                if (s.link.server() != null) {
-                    linked = "S-" + s.link.server().id;
-                    pid = s.link.server().backendPid();
+                ServerConn server = s.link.server() != null ? s.link.server() : s.replicationServer;
+                if (server != null) {
+                    linked = "S-" + server.id;
+                    pid = server.backendPid();
                 }
             }
             double wait = s.waiting ? (nowNanos - s.waitStartNanos) / 1e9 : 0;
@@ -172,7 +174,7 @@ public final class Sessions implements SessionDirectory {
         for (ClientSession s : byId.values()) {
             ServerConn linked;
             try (var h = s.link.lock.obtain()) {
-                linked = s.link.server();
+                linked = s.link.server() != null ? s.link.server() : s.replicationServer;
             }
             if (linked != null && b.owns(linked)) {
                 s.terminate(

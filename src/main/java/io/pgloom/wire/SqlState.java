@@ -8,6 +8,7 @@ public final class SqlState {
     public static final String CONNECTION_FAILURE = "08006";
     public static final String CANNOT_CONNECT_NOW = "57P03";
     public static final String SQLCLIENT_UNABLE_TO_ESTABLISH = "08001";
+    public static final String SERVER_REJECTED_ESTABLISHMENT = "08004";
     public static final String INVALID_PASSWORD = "28P01";
     public static final String INVALID_AUTHORIZATION = "28000";
     public static final String INVALID_CATALOG_NAME = "3D000";

@@ -85,9 +85,14 @@ public record StartupPacket(int code, Map<String, String> parameters, int cancel
         }
     }
 
-    /** Encodes a v3 StartupMessage (used when logging into a backend). */
+    /** Encodes a protocol 3.0 StartupMessage. */
     public static byte[] encodeStartup(Map<String, String> params) {
-        FrameWriter w = new FrameWriter(128).beginUntyped().int32(MessageType.PROTOCOL_3_0);
+        return encodeStartup(MessageType.PROTOCOL_3_0, params);
+    }
+
+    /** Encodes a StartupMessage asking for {@code protocol} (PROTOCOL_3_0 or PROTOCOL_3_2). */
+    public static byte[] encodeStartup(int protocol, Map<String, String> params) {
+        FrameWriter w = new FrameWriter(128).beginUntyped().int32(protocol);
         params.forEach((k, v) -> w.cstring(k).cstring(v));
         return w.int8(0).end().toByteArray();
     }

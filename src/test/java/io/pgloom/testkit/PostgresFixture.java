@@ -73,6 +73,28 @@ public final class PostgresFixture implements AutoCloseable {
         return startNew(null, null, true);
     }
 
+    /**
+     * A separate instance from another PostgreSQL installation ({@code home} holds bin/initdb and bin/postgres, e.g.
+     * /usr/lib/postgresql/15 beside the machine's own client tools); the caller closes it.
+     */
+    public static PostgresFixture startNewFromBinaries(Path home) {
+        return startNew(null, null, home);
+    }
+
+    /**
+     * A separate PostgreSQL 18 instance whatever the suite's version (the pom copies those binaries to the path in
+     * system property pg18.binaries before the integration tests); the caller closes it.
+     */
+    public static PostgresFixture startNewPg18() {
+        String jar = System.getProperty("pg18.binaries");
+        if (jar == null) throw new IllegalStateException("system property pg18.binaries is not set (see pom.xml)");
+        try {
+            return startNew(null, null, PgBinaries.home(Path.of(jar)));
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not unpack PostgreSQL 18: " + e.getMessage(), e);
+        }
+    }
+
     private static PostgresFixture startNew(Path certPem, Path keyPem) {
         return startNew(certPem, keyPem, false);
     }
@@ -80,7 +102,14 @@ public final class PostgresFixture implements AutoCloseable {
     private static PostgresFixture startNew(Path certPem, Path keyPem, boolean binaries) {
         if (certPem == null && !binaries && ContainerPostgres.dockerAvailable()) return startContainer();
         try {
-            Path home = PgBinaries.home();
+            return startNew(certPem, keyPem, PgBinaries.home());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not start the test PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private static PostgresFixture startNew(Path certPem, Path keyPem, Path home) {
+        try {
             boolean root = "0".equals(run(List.of("id", "-u")).trim());
             Path base = Files.createTempDirectory("pgloom-pgdata-");
             Path data = base.resolve("data");
@@ -234,8 +263,45 @@ public final class PostgresFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * A copy of this instance's data folder made elsewhere (a base backup: pg_basebackup's output), started with
+     * this instance's binaries on a new port, as the same user; the caller closes it. The folder is taken over.
+     */
+    public PostgresFixture startCopy(Path data) {
+        if (container != null) throw new UnsupportedOperationException("copies need the binaries fixture");
+        try {
+            Path base = Files.createTempDirectory("pgloom-pgcopy-");
+            Path moved = base.resolve("data");
+            PgBinaries.run("mv", data.toString(), moved.toString());
+            Path sock = base.resolve("sock");
+            Files.createDirectories(sock);
+            int copyPort = freePort();
+            Files.writeString(
+                    moved.resolve("postgresql.conf"),
+                    "\n# pgloom test fixture: copy\nport = " + copyPort + "\nunix_socket_directories = '" + sock
+                            + "'\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            if (asNobody) PgBinaries.run("chown", "-R", "65534:65534", base.toString());
+            PgBinaries.run("chmod", "700", moved.toString());
+            PostgresFixture copy = new PostgresFixture(bin.getParent(), moved, sock, copyPort, asNobody);
+            copy.start();
+            return copy;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("could not start a copy: " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds lines to postgresql.conf and restarts (settings such as wal_level take effect only at a start). */
+    public void restartWith(String confLines) throws IOException {
+        if (container != null) throw new UnsupportedOperationException("restartWith needs the binaries fixture");
+        Files.writeString(
+                dataDir.resolve("postgresql.conf"), "\n" + confLines + "\n", java.nio.file.StandardOpenOption.APPEND);
+        stop();
+        start();
+    }
+
     /** pg_hba lets the superuser stream WAL from this instance (a standby's primary_conninfo logs in so). */
-    private void allowReplication() throws IOException, SQLException {
+    public void allowReplication() throws IOException, SQLException {
         Path hba = dataDir.resolve("pg_hba.conf");
         if (Files.readString(hba).contains(" replication ")) return;
         Files.writeString(

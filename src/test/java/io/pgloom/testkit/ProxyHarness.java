@@ -6,12 +6,18 @@ import io.pgloom.Pgloom;
 import io.pgloom.config.ConfigLoader;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 public final class ProxyHarness implements AutoCloseable {
     private final Pgloom pgloom;
@@ -141,6 +147,29 @@ public final class ProxyHarness implements AutoCloseable {
         p.putIfAbsent("connectTimeout", "20");
         p.putIfAbsent("socketTimeout", "60");
         return DriverManager.getConnection(url(database), p);
+    }
+
+    /** The /metrics page (started with an http_listen). */
+    public String metricsPage() throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pgloom.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
+    /**
+     * A sample's value on /metrics: the first {@code name} whose labels contain {@code labels} (null: any); NaN when
+     * there is none (so an expected 0 never passes for a metric that is missing).
+     */
+    public double metric(String name, String labels) throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? (\\S+)$").matcher(metricsPage());
+        while (m.find()) {
+            if (labels == null || (m.group(1) != null && m.group(1).contains(labels)))
+                return Double.parseDouble(m.group(2));
+        }
+        return Double.NaN;
     }
 
     public Connection app() throws SQLException {

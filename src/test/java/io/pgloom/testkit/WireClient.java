@@ -41,12 +41,21 @@ public final class WireClient implements AutoCloseable {
         this.in = new FrameReader(in, 8192, 1 << 20);
     }
 
+    /** The NegotiateProtocolVersion at login, if one came: the version offered, then the options not recognised. */
+    public final List<String> negotiated = new ArrayList<>();
+
     /** Connects and logs in (the server must not ask for a password); extra startup settings as name/value pairs. */
     public static WireClient connect(int port, String user, String database, String... settings) throws IOException {
+        return connect(port, MessageType.PROTOCOL_3_0, user, database, settings);
+    }
+
+    /** As above, asking for {@code protocol} (e.g. MessageType.PROTOCOL_3_2, or any 3.x). */
+    public static WireClient connect(int port, int protocol, String user, String database, String... settings)
+            throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
         s.setSoTimeout(30_000);
-        return login(new WireClient(s, s.getInputStream(), s.getOutputStream()), user, database, settings);
+        return login(new WireClient(s, s.getInputStream(), s.getOutputStream()), protocol, user, database, settings);
     }
 
     /**
@@ -55,7 +64,7 @@ public final class WireClient implements AutoCloseable {
      */
     public static WireClient connect(Path socketFile, String user, String database, String... settings)
             throws IOException {
-        return login(unconnected(socketFile), user, database, settings);
+        return login(unconnected(socketFile), MessageType.PROTOCOL_3_0, user, database, settings);
     }
 
     /** Connected through a Unix-domain socket file, nothing sent yet (for startup-packet tests). */
@@ -72,12 +81,13 @@ public final class WireClient implements AutoCloseable {
         return b;
     }
 
-    private static WireClient login(WireClient c, String user, String database, String... settings) throws IOException {
+    private static WireClient login(WireClient c, int protocol, String user, String database, String... settings)
+            throws IOException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", user);
         params.put("database", database);
         for (int i = 0; i < settings.length; i += 2) params.put(settings[i], settings[i + 1]);
-        c.out.write(StartupPacket.encodeStartup(params));
+        c.out.write(StartupPacket.encodeStartup(protocol, params));
         List<String> login = c.untilReady();
         if (login.stream().anyMatch(m -> m.startsWith("E") || m.startsWith("R") && !m.equals("R 0"))) {
             c.socket.close();
@@ -118,6 +128,12 @@ public final class WireClient implements AutoCloseable {
                 case MessageType.BACKEND_KEY_DATA -> {
                     backendPid = FrameWriter.getInt(body, 0);
                     backendSecret = Arrays.copyOfRange(body, 4, body.length);
+                }
+                case MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
+                    int v = FrameWriter.getInt(body, 0);
+                    negotiated.add((v >>> 16) + "." + (v & 0xffff));
+                    String[] names = cstrings(Arrays.copyOfRange(body, 8, body.length));
+                    for (int i = 0; i < FrameWriter.getInt(body, 4); i++) negotiated.add(names[i]);
                 }
                 case MessageType.AUTHENTICATION -> got.add("R " + FrameWriter.getInt(body, 0));
                 case MessageType.COMMAND_COMPLETE -> got.add("C " + cstrings(body)[0]);
