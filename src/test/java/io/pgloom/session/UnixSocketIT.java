@@ -18,11 +18,7 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.StartupPacket;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.net.URI;
 import java.net.UnixDomainSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,19 +108,12 @@ class UnixSocketIT {
                 "",
                 "127.0.0.1:0")) {
             Path file = socketFile(p);
-            String series = "pgloom_unix_socket_up{path=\"" + file + "\",} ";
-            assertTrue(metrics(p).contains(series + "1.0"), "up while the file is there");
+            String path = "path=\"" + file + "\"";
+            assertEquals(1.0, p.metric("pgloom_unix_socket_up", path), "up while the file is there");
             Files.delete(file); // what a /tmp cleaner does
-            assertTrue(metrics(p).contains(series + "0.0"), "PgloomUnixSocketMissing's input");
+            assertEquals(0.0, p.metric("pgloom_unix_socket_up", path), "PgloomUnixSocketMissing's input");
             assertThrows(IOException.class, () -> WireClient.unconnected(file), "clients cannot connect now");
         }
-    }
-
-    private static String metrics(ProxyHarness p) throws Exception {
-        URI uri = URI.create("http://127.0.0.1:" + p.pgloom().httpPort() + "/metrics");
-        return HttpClient.newHttpClient()
-                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 
     @Test
