@@ -62,7 +62,7 @@ public final class ConfigLoader {
         TomlTable top = new TomlTable("", root, errors);
         TomlTable proxyTable = new TomlTable("proxy", top.table("proxy"), errors);
         Integer peerId = PeersReader.peerId(proxyTable, environment);
-        ProxySettings proxy = proxy(proxyTable);
+        ProxySettings proxy = proxy(proxyTable, file.toAbsolutePath().getParent());
         AdminSettings admin = admin(new TomlTable("admin", top.table("admin"), errors));
         LogSettings log = log(new TomlTable("log", top.table("log"), errors));
         Path dir = file.toAbsolutePath().getParent();
@@ -154,7 +154,7 @@ public final class ConfigLoader {
         return (Map<String, Object>) o;
     }
 
-    private static ProxySettings proxy(TomlTable t) {
+    private static ProxySettings proxy(TomlTable t, Path dir) {
         String[] listen = hostPort(t, "listen", t.string("listen", Defaults.LISTEN), false);
         String mode = t.string("pool_mode", Defaults.POOL_MODE);
         String auth = t.string("auth_type", Defaults.AUTH_TYPE);
@@ -208,9 +208,28 @@ public final class ConfigLoader {
                 (int) t.integer("max_auto_databases", Defaults.MAX_AUTO_DATABASES, 1, 100_000),
                 SessionStatePolicy.parse(t, "on_session_state", t.string("on_session_state", "detect")),
                 t.fraction("new_client_heap_limit", Defaults.NEW_CLIENT_HEAP_LIMIT),
-                t.seconds("wait_for_clients_timeout", 0, MAX_SECONDS));
+                t.seconds("wait_for_clients_timeout", 0, MAX_SECONDS),
+                unixSocketDir(t, dir),
+                unixSocketMode(t),
+                t.string("unix_socket_group", ""));
         t.rejectUnknown();
         return p;
+    }
+
+    /** unix_socket_dir: "" (off) or a folder, relative to the config file's folder like every other path. */
+    private static String unixSocketDir(TomlTable t, Path dir) {
+        String d = t.string("unix_socket_dir", "");
+        return d.isEmpty() ? "" : dir.resolve(d).normalize().toString();
+    }
+
+    /** unix_socket_mode: octal permission bits of the socket file, "0777" as in PgBouncer. */
+    private static String unixSocketMode(TomlTable t) {
+        String m = t.string("unix_socket_mode", Defaults.UNIX_SOCKET_MODE);
+        if (!m.matches("0?[0-7]{3}")) {
+            t.error("unix_socket_mode", "must be octal permission bits like \"0777\" or \"0770\" (got \"" + m + "\")");
+            return Defaults.UNIX_SOCKET_MODE;
+        }
+        return m;
     }
 
     /** [trace]: paths relative to the config file's folder, like every other path. */
@@ -318,8 +337,9 @@ public final class ConfigLoader {
                 case "any" -> HbaRule.ConnectionType.ANY;
                 case "tls" -> HbaRule.ConnectionType.TLS;
                 case "plain" -> HbaRule.ConnectionType.PLAIN;
+                case "local" -> HbaRule.ConnectionType.LOCAL;
                 default -> {
-                    t.error("type", "must be any, tls or plain (got \"" + typeText + "\")");
+                    t.error("type", "must be any, tls, plain or local (got \"" + typeText + "\")");
                     yield HbaRule.ConnectionType.ANY;
                 }
             };
@@ -333,12 +353,19 @@ public final class ConfigLoader {
                         case "scram-sha-256" -> HbaRule.Method.SCRAM_SHA_256;
                         case "cert" -> HbaRule.Method.CERT;
                         case "ldap" -> HbaRule.Method.LDAP;
+                        case "peer" -> HbaRule.Method.PEER;
                         default -> null;
                     };
             if (method == null)
                 t.error(
                         "method",
-                        "must be trust, reject, md5, scram-sha-256, cert or ldap (got \"" + methodText + "\")");
+                        "must be trust, reject, md5, scram-sha-256, cert, ldap or peer (got \"" + methodText + "\")");
+            if (method == HbaRule.Method.PEER && type != HbaRule.ConnectionType.LOCAL)
+                t.error(
+                        "method",
+                        "peer needs type = \"local\": only a Unix-socket client has an operating-system user");
+            if (type == HbaRule.ConnectionType.LOCAL && network != null)
+                t.error("address", "a type = \"local\" rule (Unix socket) has no address");
             LdapSettings ldap = method == HbaRule.Method.LDAP ? LdapRuleReader.read(t, dir, environment) : null;
             t.rejectUnknown();
             rules.add(new HbaRule(
@@ -609,14 +636,9 @@ public final class ConfigLoader {
 
     private static PoolMode poolMode(TomlTable t, String k, String v) {
         if (v == null) return PoolMode.SESSION;
-        return switch (v) {
-            case "session" -> PoolMode.SESSION;
-            case "transaction" -> PoolMode.TRANSACTION;
-            default -> {
-                t.error(k, "must be \"session\" or \"transaction\" (got \"" + v + "\")");
-                yield PoolMode.SESSION;
-            }
-        };
+        PoolMode mode = PoolMode.of(v);
+        if (mode == null) t.error(k, "must be \"session\", \"transaction\" or \"statement\" (got \"" + v + "\")");
+        return mode == null ? PoolMode.SESSION : mode;
     }
 
     private static AuthType authType(TomlTable t, String v) {

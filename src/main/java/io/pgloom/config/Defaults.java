@@ -42,6 +42,7 @@ final class Defaults {
     static final int LDAP_TIMEOUT = 5;
     static final double AUTODB_IDLE_TIMEOUT = 3600;
     static final long MAX_AUTO_DATABASES = 100;
+    static final String UNIX_SOCKET_MODE = "0777";
     static final String AUTH_QUERY = "SELECT usename, passwd FROM pg_shadow WHERE usename = $1";
     static final double AUTH_QUERY_CACHE_TTL = 60;
     static final long MAX_CLIENT_CONN_PER_ADDRESS = 0;

@@ -1,5 +1,6 @@
-// One [[hba]] rule, pg_hba.conf-style: which connections it matches (database, user, source CIDR, TLS or not) and
-// the authentication method for them (with its LDAP options for method = "ldap"). The first matching rule decides.
+// One [[hba]] rule, pg_hba.conf-style: which connections it matches (database, user, source CIDR, TLS or not, or
+// the Unix-domain socket for type "local") and the authentication method for them (with its LDAP options for
+// method = "ldap"). The first matching rule decides.
 package io.pgloom.config;
 
 import java.net.InetAddress;
@@ -18,7 +19,9 @@ public record HbaRule(
     public enum ConnectionType {
         ANY,
         TLS,
-        PLAIN
+        PLAIN,
+        /** Unix-domain socket clients only (pg_hba's local); every other type matches TCP clients only. */
+        LOCAL
     }
 
     public enum Method {
@@ -27,14 +30,18 @@ public record HbaRule(
         MD5,
         SCRAM_SHA_256,
         CERT,
-        LDAP
+        LDAP,
+        /** The Unix-socket client's operating-system user (SO_PEERCRED) must be the user it logs in as. */
+        PEER
     }
 
+    /** {@code source} is the client's address, null for a client of the Unix-domain socket. */
     public boolean matches(String database, String user, InetAddress source, boolean tls) {
+        if (type == ConnectionType.LOCAL != (source == null)) return false;
         if (type == ConnectionType.TLS && !tls || type == ConnectionType.PLAIN && tls) return false;
         if (!databases.contains("all") && !databases.contains(database)) return false;
         if (!users.contains("all") && !users.contains(user)) return false;
-        return network == null || inNetwork(source.getAddress());
+        return network == null || source != null && inNetwork(source.getAddress());
     }
 
     private boolean inNetwork(byte[] ip) {

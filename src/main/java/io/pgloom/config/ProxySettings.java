@@ -47,4 +47,12 @@ public record ProxySettings(
         int maxAutoDatabases,
         SessionStatePolicy onSessionState,
         double newClientHeapLimit,
-        Duration waitForClientsTimeout) {}
+        Duration waitForClientsTimeout,
+        String unixSocketDir,
+        String unixSocketMode,
+        String unixSocketGroup) {
+    /** Whether clients may also connect through a Unix-domain socket in unix_socket_dir. */
+    public boolean unixSocket() {
+        return !unixSocketDir.isEmpty();
+    }
+}

@@ -12,7 +12,14 @@ public final class RuntimeSettings {
     private RuntimeSettings() {}
 
     /** Settings bound at start (the listening socket): changing them needs a restart. */
-    private static final Set<String> FIXED = Set.of("listen", "listen_host", "listen_port", "so_reuseport");
+    private static final Set<String> FIXED = Set.of(
+            "listen",
+            "listen_host",
+            "listen_port",
+            "so_reuseport",
+            "unix_socket_dir",
+            "unix_socket_mode",
+            "unix_socket_group");
 
     private static final Set<String> AT_LEAST_ONE = Set.of(
             "max_client_conn",
@@ -104,11 +111,10 @@ public final class RuntimeSettings {
                 return Duration.ofNanos((long) (s * 1e9));
             }
             if (type == PoolMode.class) {
-                return switch (v) {
-                    case "session" -> PoolMode.SESSION;
-                    case "transaction" -> PoolMode.TRANSACTION;
-                    default -> throw new IllegalArgumentException("pool_mode must be session or transaction");
-                };
+                PoolMode mode = PoolMode.of(v);
+                if (mode == null)
+                    throw new IllegalArgumentException("pool_mode must be session, transaction or statement");
+                return mode;
             }
             if (type == AuthType.class) {
                 return switch (v) {

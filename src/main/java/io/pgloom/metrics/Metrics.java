@@ -117,6 +117,14 @@ public final class Metrics {
                             + "in transaction mode), or why the server login failed (server_unreachable, no_backend ...).")
             .labelNames("result")
             .register(registry);
+    /** Set per socket file by the listener that binds it: no series while unix_socket_dir is off. */
+    public final Gauge unixSocketUp = Gauge.build(
+                    "pgloom_unix_socket_up",
+                    "1 while the Unix-domain socket file (unix_socket_dir) is there for clients to connect to, 0 when "
+                            + "it was removed under the running process (a cleaned /tmp); read at scrape time.")
+            .labelNames("path")
+            .register(registry);
+
     public final Counter reloads = Counter.build("pgloom_reloads_total", "Config reloads by result (ok, rejected).")
             .labelNames("result")
             .register(registry);

@@ -29,6 +29,7 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
+import jdk.net.ExtendedSocketOptions;
 
 final class ClientAuth {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -47,7 +48,7 @@ final class ClientAuth {
         byte[] binding = channelBinding(s);
         if (c.hba().isEmpty()) return authenticate(s.user, cfg, c.proxy().authType(), s.reader, s.out, binding);
         HbaRule rule = null;
-        InetAddress source = ((InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
+        InetAddress source = s.unix() ? null : ((InetSocketAddress) s.socket.getRemoteSocketAddress()).getAddress();
         for (HbaRule r : c.hba()) {
             if (r.matches(s.database, s.user, source, s.tls)) {
                 rule = r;
@@ -78,12 +79,47 @@ final class ClientAuth {
             case SCRAM_SHA_256 -> authenticate(s.user, cfg, AuthType.SCRAM_SHA_256, s.reader, s.out, binding);
             case CERT -> certificate(s, cfg, rule);
             case LDAP -> ldap(s, rule);
+            case PEER -> peer(s, cfg, rule);
         };
+    }
+
+    /**
+     * peer: the operating-system user of the Unix-socket client's process (SO_PEERCRED, from the kernel) must be the
+     * user it logs in as, and that user must have a [users.NAME] table (as trust needs).
+     */
+    private static Result peer(ClientSession s, UserConfig cfg, HbaRule rule) throws SessionClosed {
+        String osUser;
+        try {
+            osUser = s.unix()
+                    ? s.unixChannel
+                            .getOption(ExtendedSocketOptions.SO_PEERCRED)
+                            .user()
+                            .getName()
+                    : null;
+        } catch (IOException | UnsupportedOperationException e) {
+            osUser = null;
+        }
+        if (osUser == null) {
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "Peer authentication failed for user \"" + s.user + "\": the client's operating-system user "
+                            + "cannot be known (" + rule.describe() + ")",
+                    "auth_reason=no_peer_credentials");
+        }
+        if (cfg == null || !osUser.equals(s.user)) {
+            throw SessionClosed.fatal(
+                    "auth_failed",
+                    SqlState.INVALID_AUTHORIZATION,
+                    "Peer authentication failed for user \"" + s.user + "\"",
+                    "auth_reason=" + (cfg == null ? "unknown_user" : "peer_user_mismatch") + " os_user=" + osUser);
+        }
+        return new Result("peer", null);
     }
 
     /** ldap: the client's password, asked for in clear text (over TLS unless the rule allows), checked by LDAP. */
     private static Result ldap(ClientSession s, HbaRule rule) throws IOException, SessionClosed {
-        if (!s.tls && !rule.ldap().allowCleartextWithoutTls()) {
+        if (!s.tls && !s.unix() && !rule.ldap().allowCleartextWithoutTls()) {
             throw SessionClosed.fatal(
                     "auth_failed",
                     SqlState.INVALID_AUTHORIZATION,

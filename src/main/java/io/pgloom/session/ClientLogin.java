@@ -242,7 +242,7 @@ final class ClientLogin {
         // AuthenticationOk goes out with the rest of the welcome: one write, one wake-up of the client, not two.
         FrameWriter welcome = new FrameWriter(512);
         welcome.raw(Messages.AUTH_OK);
-        var cached = s.mode == PoolMode.TRANSACTION ? s.pool.welcome() : null;
+        var cached = s.mode.sharesServers() ? s.pool.welcome() : null;
         if (replication) {
             // Its own server, relayed as is once logged in: the client sees that server's parameters unchanged.
             ReplicationRelay.open(s, params)
@@ -344,7 +344,7 @@ final class ClientLogin {
             if (first < 0) throw SessionClosed.quiet("client_eof", "closed before the startup packet");
             if (first == MessageType.TLS_HANDSHAKE_RECORD) {
                 var tls = s.runtime.tls();
-                if (tls == null || s.tls) {
+                if (tls == null || s.tls || s.unix()) {
                     throw SessionClosed.quiet("tls_not_configured", "direct TLS handshake while TLS is not configured");
                 }
                 s.upgrade(tlsHandshake(s, tls, new byte[] {(byte) first}, true));
@@ -355,7 +355,7 @@ final class ClientLogin {
             switch (pkt.code()) {
                 case MessageType.SSL_REQUEST -> {
                     var tls = s.runtime.tls();
-                    if (tls == null || s.tls) {
+                    if (tls == null || s.tls || s.unix()) { // no TLS over a Unix socket, as PostgreSQL
                         s.out.write(MessageType.TLS_REFUSE);
                     } else {
                         s.out.write(MessageType.TLS_ACCEPT);
@@ -370,7 +370,7 @@ final class ClientLogin {
                     throw SessionClosed.quiet("cancel_request", "cancel request served");
                 }
                 default -> {
-                    if (mode.required() && !s.tls) {
+                    if (mode.required() && !s.tls && !s.unix()) { // a Unix socket never leaves the machine
                         throw SessionClosed.fatal(
                                 "tls_required",
                                 SqlState.INVALID_AUTHORIZATION,

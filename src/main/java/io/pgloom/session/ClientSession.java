@@ -33,6 +33,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
@@ -56,8 +58,13 @@ public final class ClientSession implements Runnable {
     final ProxyRuntime runtime;
     /** The process's live sessions: this one is registered there from accept to close. */
     final Sessions sessions;
-    /** The client's socket and streams: replaced once by their TLS versions during login, before any pump runs. */
+    /**
+     * The client's socket and streams: replaced once by their TLS versions during login, before any pump runs. A
+     * client of the Unix-domain socket has no Socket (null) but its channel, and never TLS.
+     */
     Socket socket;
+
+    final SocketChannel unixChannel;
 
     InputStream in;
     OutputStream out;
@@ -75,6 +82,9 @@ public final class ClientSession implements Runnable {
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String terminateReason;
+
+    /** The remote address of every Unix-socket client (SHOW CLIENTS, logs, the auth failure count). */
+    static final String UNIX_ADDRESS = "unix";
 
     public final String remoteAddress;
     public final int remotePort;
@@ -142,16 +152,28 @@ public final class ClientSession implements Runnable {
     volatile ServerConn replicationServer;
 
     ClientSession(Sessions sessions, Socket socket, Runnable onClose) throws IOException {
+        this(sessions, socket, null, socket.getInputStream(), socket.getOutputStream(), onClose);
+    }
+
+    /** A client of the Unix-domain socket: shown with address "unix" and the listen port, as PgBouncer shows it. */
+    ClientSession(Sessions sessions, SocketChannel unix, Runnable onClose) {
+        this(sessions, null, unix, Channels.newInputStream(unix), Channels.newOutputStream(unix), onClose);
+    }
+
+    private ClientSession(
+            Sessions sessions, Socket socket, SocketChannel unix, InputStream in, OutputStream out, Runnable onClose) {
         this.sessions = sessions;
         this.runtime = sessions.runtime;
         this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.unixChannel = unix;
+        this.in = in;
+        this.out = out;
         this.onClose = onClose;
         this.reader = newReader(in);
-        InetSocketAddress ra = (InetSocketAddress) socket.getRemoteSocketAddress();
-        this.remoteAddress = ra == null ? "?" : ra.getAddress().getHostAddress();
-        this.remotePort = ra == null ? 0 : ra.getPort();
+        InetSocketAddress ra = socket == null ? null : (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.remoteAddress =
+                unix != null ? UNIX_ADDRESS : ra == null ? "?" : ra.getAddress().getHostAddress();
+        this.remotePort = unix != null ? runtime.config().proxy().listenPort() : ra == null ? 0 : ra.getPort();
         this.connectedAtMillis = runtime.clock.currentTimeMillis();
         this.connectedNanos = runtime.clock.nanoTime();
         this.settings = new ClientSettings(remoteAddress, remotePort);
@@ -510,9 +532,15 @@ public final class ClientSession implements Runnable {
                 Math.max(CLIENT_BUFFER, runtime.config().proxy().maxPacketSize()));
     }
 
+    /** Whether this client came through the Unix-domain socket. */
+    boolean unix() {
+        return unixChannel != null;
+    }
+
     void closeClientSocket() {
         try {
-            socket.close();
+            if (unixChannel != null) unixChannel.close();
+            else socket.close();
         } catch (IOException ignored) {
             // already closed
         }

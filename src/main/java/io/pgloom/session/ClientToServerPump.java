@@ -3,7 +3,6 @@
 // messages in one call. Messages larger than the buffer stream through. No allocation per message.
 package io.pgloom.session;
 
-import io.pgloom.config.PoolMode;
 import io.pgloom.config.ProxyConfig;
 import io.pgloom.config.SessionStatePolicy;
 import io.pgloom.pool.ServerConn;
@@ -40,7 +39,7 @@ final class ClientToServerPump {
         this.r = session.reader;
         var p = session.runtime.config().proxy();
         this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, p.maxPacketSize());
-        this.tracked = session.mode == PoolMode.TRANSACTION;
+        this.tracked = session.mode.sharesServers();
         this.maxPrepared = p.maxPreparedStatements();
     }
 

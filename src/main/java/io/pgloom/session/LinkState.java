@@ -5,6 +5,7 @@
 // P is the pump type (ServerToClientPump); generic so that this class depends on nothing of the session's.
 package io.pgloom.session;
 
+import io.pgloom.config.PoolMode;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.util.Clock;
 import io.pgloom.util.ResourceLock;
@@ -20,7 +21,12 @@ final class LinkState<P> {
         /** The server is closed, never reused (the session's reset failed or left it mid-transaction). */
         DISCARD,
         /** pgloom is shutting down and this session is idle: end it. */
-        SHUTDOWN
+        SHUTDOWN,
+        /**
+         * Statement mode: a statement left a transaction open ('T' or 'E'). The server is unlinked and closed (its
+         * transaction rolls back with it), the client is told 08P01 and disconnected, as PgBouncer does.
+         */
+        REFUSE_TRANSACTION
     }
 
     /** Where the request and transaction durations go when a cycle ends (the session's histograms). */
@@ -168,8 +174,7 @@ final class LinkState<P> {
         return pinned;
     }
 
-    Decision onReady(
-            byte status, long now, boolean transactionMode, boolean resetFailed, boolean shutdownNow, Timings timings) {
+    Decision onReady(byte status, long now, PoolMode mode, boolean resetFailed, boolean shutdownNow, Timings timings) {
         if (outstanding > 0) outstanding--;
         if (outstanding == 0 && !unsynced && !detaching) {
             if (cycleStartNanos != 0) timings.request(now - cycleStartNanos);
@@ -186,8 +191,12 @@ final class LinkState<P> {
             server = null;
             return status == MessageType.TX_IDLE && !resetFailed ? Decision.RELEASE : Decision.DISCARD;
         }
+        if (mode == PoolMode.STATEMENT && status != MessageType.TX_IDLE) {
+            server = null;
+            return Decision.REFUSE_TRANSACTION;
+        }
         if (idle()) {
-            if (transactionMode && !pinned) {
+            if (mode.sharesServers() && !pinned) {
                 server = null;
                 return Decision.RELEASE;
             }

@@ -3,6 +3,7 @@
 // at new_client_heap_limit: HeapGuard) on a short-lived virtual thread with a deadline, so a flood cannot grow
 // threads without bound. A failing accept (out of file
 // descriptors) backs off and logs at most once a second (AcceptBackoff), so it cannot spin or flood the log.
+// With unix_socket_dir, a second acceptor (UnixListener) serves the Unix-domain socket under the same limits.
 package io.pgloom.session;
 
 import io.pgloom.metrics.ErrorOrigin;
@@ -11,11 +12,15 @@ import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
 import io.pgloom.wire.StartupPacket;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,6 +38,9 @@ public final class Listener implements AutoCloseable {
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     private final Thread acceptor;
+    /** The Unix-domain socket listener (unix_socket_dir), or null. */
+    private final UnixListener unix;
+
     private volatile boolean closing;
 
     public Listener(Sessions sessions) throws IOException {
@@ -54,11 +62,23 @@ public final class Listener implements AutoCloseable {
         this.serverSocket = ss;
         for (String reason : AcceptBackoff.REASONS) runtime.metrics.acceptFailures.labels(reason); // exported at 0
         this.acceptor = Thread.ofPlatform().name("pgloom-accept").daemon(false).unstarted(this::acceptLoop);
+        try {
+            this.unix = p.unixSocket() ? new UnixListener(this, p, ss.getLocalPort()) : null;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ss);
+            throw e;
+        }
     }
 
     public void start() {
         acceptor.start();
         Logger.info("event=listening address={}:{}", runtime.config().proxy().listenHost(), port());
+        if (unix != null) unix.start();
+    }
+
+    /** The Unix-domain socket file clients connect to, or null when unix_socket_dir is off. */
+    public Path unixSocketFile() {
+        return unix == null ? null : unix.file();
     }
 
     public int port() {
@@ -95,53 +115,73 @@ public final class Listener implements AutoCloseable {
                 closeQuietly(c);
                 continue;
             }
-            int max = runtime.config().proxy().maxClientConn();
-            if (clients.incrementAndGet() > max) {
-                clients.decrementAndGet();
-                reject(
-                        c,
-                        SqlState.TOO_MANY_CONNECTIONS,
-                        "no more connections allowed (max_client_conn = " + max + ")",
-                        "max_client_conn");
-                continue;
-            }
-            String lowMemory = runtime.heapGuard.refusal();
-            if (lowMemory != null) {
-                clients.decrementAndGet();
-                reject(c, SqlState.OUT_OF_MEMORY, lowMemory, "low_memory");
-                continue;
-            }
             String address = c.getInetAddress().getHostAddress();
-            int perMax = runtime.config().proxy().maxClientConnPerAddress();
-            AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
-            if (perMax > 0 && mine.incrementAndGet() > perMax) {
-                mine.decrementAndGet();
-                clients.decrementAndGet();
-                reject(
-                        c,
-                        SqlState.TOO_MANY_CONNECTIONS,
-                        "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
-                        "max_client_conn_per_address");
+            Admission a = admit(address);
+            if (a.refusal() != null) {
+                reject(c, a.sqlState(), a.refusal(), a.reason());
                 continue;
             }
-            if (perMax <= 0) mine.incrementAndGet();
-            Runnable release = () -> {
-                clients.decrementAndGet();
-                if (mine.decrementAndGet() <= 0) perAddress.remove(address, mine);
-            };
             try {
-                ClientSession s = new ClientSession(sessions, c, release);
-                Thread.ofVirtual()
-                        .name("pgloom-client-" + s.id)
-                        .uncaughtExceptionHandler(
-                                (t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
-                        .start(s);
+                startSession(new ClientSession(sessions, c, a.release()));
             } catch (IOException | RuntimeException e) {
-                release.run();
+                a.release().run();
                 closeQuietly(c);
                 Logger.warn("event=client_setup_failed error={}", e.getMessage());
             }
         }
+    }
+
+    /** A client's connection tokens: release gives them back; with a refusal (SQLSTATE, reason) none was taken. */
+    record Admission(Runnable release, String sqlState, String refusal, String reason) {
+        static Admission refused(String sqlState, String refusal, String reason) {
+            return new Admission(null, sqlState, refusal, reason);
+        }
+    }
+
+    /**
+     * Takes the max_client_conn token (unless the heap is full: new_client_heap_limit) and, for a TCP client
+     * ({@code address} not null), the max_client_conn_per_address one. Unix-socket clients all share one address,
+     * so only max_client_conn counts for them.
+     */
+    Admission admit(String address) {
+        int max = runtime.config().proxy().maxClientConn();
+        if (clients.incrementAndGet() > max) {
+            clients.decrementAndGet();
+            return Admission.refused(
+                    SqlState.TOO_MANY_CONNECTIONS,
+                    "no more connections allowed (max_client_conn = " + max + ")",
+                    "max_client_conn");
+        }
+        String lowMemory = runtime.heapGuard.refusal();
+        if (lowMemory != null) {
+            clients.decrementAndGet();
+            return Admission.refused(SqlState.OUT_OF_MEMORY, lowMemory, "low_memory");
+        }
+        if (address == null) return new Admission(clients::decrementAndGet, null, null, null);
+        int perMax = runtime.config().proxy().maxClientConnPerAddress();
+        AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+        if (perMax > 0 && mine.incrementAndGet() > perMax) {
+            mine.decrementAndGet();
+            clients.decrementAndGet();
+            return Admission.refused(
+                    SqlState.TOO_MANY_CONNECTIONS,
+                    "too many connections from " + address + " (max_client_conn_per_address = " + perMax + ")",
+                    "max_client_conn_per_address");
+        }
+        if (perMax <= 0) mine.incrementAndGet();
+        Runnable release = () -> {
+            clients.decrementAndGet();
+            if (mine.decrementAndGet() <= 0) perAddress.remove(address, mine);
+        };
+        return new Admission(release, null, null, null);
+    }
+
+    /** Serves an admitted client on a virtual thread of its own. */
+    static void startSession(ClientSession s) {
+        Thread.ofVirtual()
+                .name("pgloom-client-" + s.id)
+                .uncaughtExceptionHandler((t, e) -> Logger.error(e, "event=internal_error thread={}", t.getName()))
+                .start(s);
     }
 
     /**
@@ -149,7 +189,7 @@ public final class Listener implements AutoCloseable {
      * the connection stays in the backlog, so trying again at once fails again. Count it, log it at most once a
      * second, and wait (10 ms doubling to 1 s) before the next try; close() cuts the wait short.
      */
-    private void acceptFailed(AcceptBackoff backoff, IOException e) {
+    void acceptFailed(AcceptBackoff backoff, IOException e) {
         String reason = AcceptBackoff.reason(e);
         runtime.metrics.acceptFailures.labels(reason).inc();
         long waitNanos = backoff.failed();
@@ -168,36 +208,64 @@ public final class Listener implements AutoCloseable {
 
     /** Over a connection limit or out of memory: read the startup packet (bounded), answer sqlState, close. */
     private void reject(Socket c, String sqlState, String message, String reason) {
+        try {
+            c.setSoTimeout(REJECT_TIMEOUT_MS);
+            String remote = c.getInetAddress().getHostAddress();
+            reject(c, c.getInputStream(), c.getOutputStream(), false, remote, sqlState, message, reason);
+        } catch (IOException e) {
+            closeQuietly(c);
+        }
+    }
+
+    /**
+     * As above for any connection, {@code c} closed when done. Reads that cannot time out ({@code untimed}: a Unix
+     * socket's channel) are ended by closing {@code c} after REJECT_TIMEOUT_MS.
+     */
+    void reject(
+            Closeable c,
+            InputStream in,
+            OutputStream out,
+            boolean untimed,
+            String remote,
+            String sqlState,
+            String message,
+            String reason) {
         if (rejecting.incrementAndGet() > 1000) {
             rejecting.decrementAndGet();
             closeQuietly(c);
             return;
         }
         Thread.ofVirtual().name("pgloom-reject").start(() -> {
+            Thread deadline = untimed
+                    ? Thread.ofVirtual().name("pgloom-reject-deadline").start(() -> {
+                        try {
+                            Thread.sleep(REJECT_TIMEOUT_MS);
+                            closeQuietly(c);
+                        } catch (InterruptedException done) {
+                            // answered in time
+                        }
+                    })
+                    : null;
             try (c) {
-                c.setSoTimeout(REJECT_TIMEOUT_MS);
-                var in = c.getInputStream();
                 for (int i = 0; i < 3; i++) {
                     StartupPacket pkt = StartupPacket.read(in, -1);
                     if (pkt.code() == MessageType.SSL_REQUEST || pkt.code() == MessageType.GSSENC_REQUEST) {
-                        c.getOutputStream().write(MessageType.TLS_REFUSE);
+                        out.write(MessageType.TLS_REFUSE);
                         continue;
                     }
                     break;
                 }
-                c.getOutputStream().write(ErrorResponses.fatal(sqlState, message));
+                out.write(ErrorResponses.fatal(sqlState, message));
                 runtime.metrics
                         .clientConnections
                         .labels("rejected", "false", "")
                         .inc();
                 runtime.metrics.errorsSent.labels(sqlState, ErrorOrigin.PGLOOM).inc();
-                Logger.warn(
-                        "event=client_rejected remote={} reason={}",
-                        c.getInetAddress().getHostAddress(),
-                        reason);
+                Logger.warn("event=client_rejected remote={} reason={}", remote, reason);
             } catch (IOException e) {
                 // the client gave up first
             } finally {
+                if (deadline != null) deadline.interrupt();
                 rejecting.decrementAndGet();
             }
         });
@@ -209,9 +277,22 @@ public final class Listener implements AutoCloseable {
         closing = true;
         closeQuietly(serverSocket);
         LockSupport.unpark(acceptor);
+        if (unix != null) unix.close();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    boolean closing() {
+        return closing;
+    }
+
+    ProxyRuntime runtime() {
+        return runtime;
+    }
+
+    Sessions sessions() {
+        return sessions;
+    }
+
+    static void closeQuietly(AutoCloseable c) {
         try {
             c.close();
         } catch (Exception ignored) {

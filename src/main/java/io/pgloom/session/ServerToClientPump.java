@@ -4,7 +4,6 @@
 // client's thread for a request the client finished sending (runInline). It hands the server back at the idle point.
 package io.pgloom.session;
 
-import io.pgloom.config.PoolMode;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.session.settings.ParameterSync;
 import io.pgloom.session.settings.SettingsReadback;
@@ -60,7 +59,7 @@ final class ServerToClientPump implements Runnable {
         this.server = server;
         this.r = server.reader;
         this.maxMessage = Math.max(64 * 1024, session.runtime.config().proxy().maxPacketSize());
-        this.tracked = session.mode == PoolMode.TRANSACTION;
+        this.tracked = session.mode.sharesServers();
         this.t = session.tracker;
     }
 
@@ -202,7 +201,10 @@ final class ServerToClientPump implements Runnable {
                 p += 1 + len;
                 LinkState.Decision decision = decideReady(status);
                 try {
-                    if (readback == null) {
+                    if (decision == LinkState.Decision.REFUSE_TRANSACTION) {
+                        toClient(buf, start, ready - start); // the client sees its replies, never the 'T'
+                        r.position(p);
+                    } else if (readback == null) {
                         toClient(buf, start, p - start);
                         r.position(p);
                     } else {
@@ -215,7 +217,7 @@ final class ServerToClientPump implements Runnable {
                     }
                 } catch (ClientWriteFailed e) {
                     // A clean server goes back to the pool even though its client vanished.
-                    if (decision == LinkState.Decision.RELEASE || decision == LinkState.Decision.DISCARD) {
+                    if (decision != LinkState.Decision.STAY && decision != LinkState.Decision.SHUTDOWN) {
                         finishReady(decision);
                     }
                     throw e;
@@ -332,12 +334,7 @@ final class ServerToClientPump implements Runnable {
             if (tracked) t.onReady();
             boolean shutdownNow = session.runtime.shuttingDown() && !session.runtime.waitForClients();
             LinkState.Decision d = link.onReady(
-                    status,
-                    session.runtime.clock.nanoTime(),
-                    session.mode == PoolMode.TRANSACTION,
-                    resetFailed,
-                    shutdownNow,
-                    session.timings);
+                    status, session.runtime.clock.nanoTime(), session.mode, resetFailed, shutdownNow, session.timings);
             if (d == LinkState.Decision.RELEASE && !link.detaching()) readback = session.settings.readback.take();
             return d;
         }
@@ -396,6 +393,20 @@ final class ServerToClientPump implements Runnable {
                             .labels("closed")
                             .inc();
                 session.pool.discard(server, "reset_failed");
+                return true;
+            }
+            case REFUSE_TRANSACTION -> {
+                session.pool.discard(server, "statement_mode_transaction");
+                Logger.warn(
+                        "event=statement_mode_transaction client={} user={} database={} server={}",
+                        session,
+                        session.user,
+                        session.database,
+                        server.id);
+                session.terminate(
+                        "statement_mode_transaction",
+                        SqlState.PROTOCOL_VIOLATION,
+                        "transaction blocks not allowed in statement pooling mode");
                 return true;
             }
             case SHUTDOWN -> {

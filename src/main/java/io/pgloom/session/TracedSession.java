@@ -40,11 +40,11 @@ final class TracedSession implements Traced {
     }
 
     private static InetSocketAddress remote(ClientSession s) {
-        return s.socket.getRemoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+        return s.socket != null && s.socket.getRemoteSocketAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     private static InetSocketAddress local(ClientSession s) {
-        return s.socket.getLocalSocketAddress() instanceof InetSocketAddress a ? a : null;
+        return s.socket != null && s.socket.getLocalSocketAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     @Override

@@ -296,7 +296,7 @@ class AdminAndHttpIT {
                     "query_wait_timeout = NaN",
                     "query_wait_timeout = Infinity",
                     "tcp_keepalive = maybe",
-                    "pool_mode = statement",
+                    "pool_mode = row",
                     "auth_type = password")) {
                 SQLException e = assertThrows(
                         SQLException.class, () -> adm.createStatement().execute("SET " + wrong));

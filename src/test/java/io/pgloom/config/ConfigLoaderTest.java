@@ -79,7 +79,7 @@ class ConfigLoaderTest {
                 default_pool_size = 0
                 pool_mod = "transaction"
                 listen = "nonsense"
-                pool_mode = "statement"
+                pool_mode = "statment"
                 [databases.a]
                 port = 5432
                 [admin]
@@ -90,7 +90,9 @@ class ConfigLoaderTest {
         assertTrue(e.contains("proxy.toml: proxy.default_pool_size: must be between 1 and 10000 (got 0)"), e);
         assertTrue(e.contains("proxy.pool_mod: unknown key"), e);
         assertTrue(e.contains("proxy.listen: expected"), e);
-        assertTrue(e.contains("proxy.pool_mode: must be \"session\" or \"transaction\""), e);
+        assertTrue(
+                e.contains("proxy.pool_mode: must be \"session\", \"transaction\" or \"statement\" (got \"statment\")"),
+                e);
         assertTrue(e.contains("databases.a.host: is required"), e);
         assertTrue(e.contains("admin.users: \"ghost\" has no [users.ghost] table"), e);
         assertTrue(e.contains("tls.cert_file: is required when mode is require"), e);

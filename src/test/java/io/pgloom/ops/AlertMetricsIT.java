@@ -91,7 +91,9 @@ class AlertMetricsIT {
                 dbname = "app"
                 """.formatted(certs.serverCertPem, certs.serverKeyPem, pg.port());
         // Peered (peer 1 of a fleet of 1) so a cancel for an unknown peer can be counted.
-        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "peer_id = 1", tables, "127.0.0.1:0")) {
+        // With a Unix socket too, whose up gauge PgloomUnixSocketMissing reads.
+        String unix = "unix_socket_dir = \"" + Files.createTempDirectory("pgloom-alerts") + "\"";
+        try (ProxyHarness p = ProxyHarness.start(pg, "transaction", "peer_id = 1\n" + unix, tables, "127.0.0.1:0")) {
             workload(p, certs);
             String page = HttpClient.newHttpClient()
                     .send(

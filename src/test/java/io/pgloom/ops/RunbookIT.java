@@ -58,6 +58,7 @@ class RunbookIT {
                 listen = "127.0.0.1:%d"
                 pool_mode = "transaction"
                 shutdown_timeout = 10
+                unix_socket_dir = "%s"
                 [admin]
                 http_listen = "127.0.0.1:%d"
                 users = ["admin"]
@@ -70,7 +71,7 @@ class RunbookIT {
                 password = "app"
                 [users.admin]
                 password = "admin"
-                """.formatted(port, http, pg.port(), standby.port()));
+                """.formatted(port, dir, http, pg.port(), standby.port()));
         String jar = Path.of(System.getProperty("pgloom.jar", "target/proxy.jar"))
                 .toAbsolutePath()
                 .toString();

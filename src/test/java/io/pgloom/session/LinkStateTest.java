@@ -1,5 +1,6 @@
 // The release rule from literal sequences of requests and ReadyForQuery statuses: when a server may leave its
-// client (transaction mode), when it must stay, and what a session ending with a reset query in flight decides.
+// client (transaction and statement mode), when it must stay, when statement mode refuses a transaction block, and
+// what a session ending with a reset query in flight decides.
 package io.pgloom.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgloom.config.PoolMode;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.session.LinkState.Decision;
@@ -73,7 +75,31 @@ class LinkStateTest {
     }
 
     private Decision ready(byte status, boolean transactionMode) {
-        return link.onReady(status, now, transactionMode, false, false, sink);
+        return ready(status, transactionMode ? PoolMode.TRANSACTION : PoolMode.SESSION);
+    }
+
+    private Decision ready(byte status, PoolMode mode) {
+        return link.onReady(status, now, mode, false, false, sink);
+    }
+
+    @Test
+    void statementModeReleasesAfterEachStatementAndRefusesATransactionBlock() {
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.RELEASE, ready(IDLE, PoolMode.STATEMENT), "an autocommit statement: released");
+        assertNull(link.server());
+
+        link.link(server, null);
+        link.requestWritten(2, 0, clock); // BEGIN and a SELECT pipelined
+        assertEquals(Decision.REFUSE_TRANSACTION, ready(IN_TX, PoolMode.STATEMENT), "BEGIN left 'T'");
+        assertNull(link.server(), "the server leaves the client at once, a reply still due or not");
+
+        link.link(server, null);
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.REFUSE_TRANSACTION, ready(MessageType.TX_FAILED, PoolMode.STATEMENT), "'E' too");
+
+        link.link(server, null);
+        link.requestWritten(1, 0, clock);
+        assertEquals(Decision.STAY, ready(IN_TX, PoolMode.TRANSACTION), "transaction mode keeps it for the COMMIT");
     }
 
     @Test
@@ -115,7 +141,7 @@ class LinkStateTest {
         link.requestWritten(1, 0, clock);
         assertEquals(Decision.STAY, ready(IDLE, false));
         link.requestWritten(1, 0, clock);
-        assertEquals(Decision.SHUTDOWN, link.onReady(IDLE, now, false, false, true, sink));
+        assertEquals(Decision.SHUTDOWN, link.onReady(IDLE, now, PoolMode.SESSION, false, true, sink));
         assertSame(server, link.server());
     }
 
@@ -129,7 +155,10 @@ class LinkStateTest {
 
         link.link(server, null);
         link.detach(1, false);
-        assertEquals(Decision.DISCARD, link.onReady(IDLE, now, false, true, false, sink), "the reset query failed");
+        assertEquals(
+                Decision.DISCARD,
+                link.onReady(IDLE, now, PoolMode.SESSION, true, false, sink),
+                "the reset query failed");
     }
 
     @Test

@@ -7,11 +7,17 @@ import io.pgloom.wire.FrameReader;
 import io.pgloom.wire.FrameWriter;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.StartupPacket;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 public final class WireClient implements AutoCloseable {
-    private final Socket socket;
+    private final Closeable socket;
     private final OutputStream out;
     private final FrameReader in;
     /** The last ParameterStatus value seen for each name. */
@@ -29,10 +35,10 @@ public final class WireClient implements AutoCloseable {
 
     public byte[] backendSecret = new byte[0];
 
-    private WireClient(Socket socket) throws IOException {
+    private WireClient(Closeable socket, InputStream in, OutputStream out) {
         this.socket = socket;
-        this.out = socket.getOutputStream();
-        this.in = new FrameReader(socket.getInputStream(), 8192, 1 << 20);
+        this.out = out;
+        this.in = new FrameReader(in, 8192, 1 << 20);
     }
 
     /** The NegotiateProtocolVersion at login, if one came: the version offered, then the options not recognised. */
@@ -49,7 +55,34 @@ public final class WireClient implements AutoCloseable {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
         s.setSoTimeout(30_000);
-        WireClient c = new WireClient(s);
+        return login(new WireClient(s, s.getInputStream(), s.getOutputStream()), protocol, user, database, settings);
+    }
+
+    /**
+     * The same through a Unix-domain socket file (.s.PGSQL.port). Its reads cannot time out: a test that might wait
+     * forever sets a deadline of its own.
+     */
+    public static WireClient connect(Path socketFile, String user, String database, String... settings)
+            throws IOException {
+        return login(unconnected(socketFile), MessageType.PROTOCOL_3_0, user, database, settings);
+    }
+
+    /** Connected through a Unix-domain socket file, nothing sent yet (for startup-packet tests). */
+    public static WireClient unconnected(Path socketFile) throws IOException {
+        SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socketFile));
+        return new WireClient(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+    }
+
+    /** The next byte the server sends (an SSLRequest's answer), -1 at the end. */
+    public int readByte() throws IOException {
+        if (in.limit() == in.position() && in.fill() < 0) return -1;
+        int b = in.buffer()[in.position()];
+        in.position(in.position() + 1);
+        return b;
+    }
+
+    private static WireClient login(WireClient c, int protocol, String user, String database, String... settings)
+            throws IOException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", user);
         params.put("database", database);
@@ -57,7 +90,7 @@ public final class WireClient implements AutoCloseable {
         c.out.write(StartupPacket.encodeStartup(protocol, params));
         List<String> login = c.untilReady();
         if (login.stream().anyMatch(m -> m.startsWith("E") || m.startsWith("R") && !m.equals("R 0"))) {
-            s.close();
+            c.socket.close();
             throw new IOException("login failed: " + login);
         }
         return c;
