@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.pgloom.config.DatabaseConfig;
+import io.pgloom.metrics.BackendRow;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
@@ -189,6 +190,26 @@ public final class HttpEndpoints implements AutoCloseable {
                     .append(r.serversIdle())
                     .append(",\"maxwait_seconds\":")
                     .append(r.maxWaitSeconds())
+                    .append('}');
+        }
+        j.append("],\"backends\":[");
+        first = true;
+        for (BackendRow b : runtime.backends.backends()) {
+            if (!first) j.append(',');
+            first = false;
+            j.append('{');
+            field(j, "database", b.database()).append(',');
+            field(j, "host", b.name()).append(',');
+            field(j, "role", b.role()).append(',');
+            // lag -1: unknown (a primary, or a standby before its first check)
+            j.append("\"up\":")
+                    .append(b.up())
+                    .append(",\"lag_bytes\":")
+                    .append(b.lagBytes())
+                    .append(",\"lag_seconds\":")
+                    .append(b.lagSeconds())
+                    .append(",\"in_rotation\":")
+                    .append(!b.outOfRotation())
                     .append('}');
         }
         j.append("]}");

@@ -209,6 +209,12 @@ final class LiveState {
                     .append(b.consecutiveFailures())
                     .append(",\"last_check_seconds_ago\":")
                     .append(b.lastCheckMillis() > 0 ? (now - b.lastCheckMillis()) / 1000.0 : -1)
+                    .append(",\"lag_bytes\":")
+                    .append(b.lagBytes())
+                    .append(",\"lag_seconds\":")
+                    .append(b.lagSeconds())
+                    .append(",\"in_rotation\":")
+                    .append(!b.outOfRotation())
                     .append('}');
         }
         j.append(']');

@@ -251,7 +251,10 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                         s.failures(),
                         s.lastError(),
                         cfg.checked() && s.current(),
-                        cfg.checked()));
+                        cfg.checked(),
+                        s.lagBytes(),
+                        s.lagSeconds(),
+                        s.lagging()));
             }
         }
         return rows;

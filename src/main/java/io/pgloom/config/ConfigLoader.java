@@ -467,7 +467,7 @@ public final class ConfigLoader {
                 }
             }
             if (hosts.isEmpty()) t.error("hosts", "needs at least one \"host:port\"");
-            return new Backends(List.copyOf(hosts), target, true, failover);
+            return new Backends(List.copyOf(hosts), target, true, failover, replicaLag(t));
         }
         String host = t.string("host", null);
         if (host == null || host.isBlank()) {
@@ -475,7 +475,18 @@ public final class ConfigLoader {
             host = "";
         }
         // target on a single host asks for health checks (e.g. "primary": never send writes to a standby).
-        return new Backends(List.of(new Backends.Host(host, port, 1)), target, t.has("target"), failover);
+        return new Backends(
+                List.of(new Backends.Host(host, port, 1)), target, t.has("target"), failover, replicaLag(t));
+    }
+
+    /** max_replica_lag_bytes, max_replica_lag_seconds (0 = no limit) and replica_lag_fallback of a database. */
+    private static Backends.ReplicaLag replicaLag(TomlTable t) {
+        long bytes = t.integer("max_replica_lag_bytes", Defaults.MAX_REPLICA_LAG_BYTES, 0, Long.MAX_VALUE);
+        Duration delay = t.seconds("max_replica_lag_seconds", Defaults.MAX_REPLICA_LAG_SECONDS, MAX_SECONDS);
+        String fallback = t.string("replica_lag_fallback", Defaults.REPLICA_LAG_FALLBACK);
+        if (!fallback.equals("primary") && !fallback.equals("error"))
+            t.error("replica_lag_fallback", "must be primary or error (got \"" + fallback + "\")");
+        return new Backends.ReplicaLag(bytes, delay, !fallback.equals("error"));
     }
 
     private static DatabaseConfig database(
