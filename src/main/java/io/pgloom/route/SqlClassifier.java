@@ -399,24 +399,14 @@ public final class SqlClassifier {
     /** Skips to the statement's end; BAD text makes any statement UNCERTAIN. */
     private static Kind rest(Lexer l, Kind k) {
         while (l.type != SEMI && l.type != EOF) {
-            if (l.next() == BAD) return Kind.UNCERTAIN;
+            if (l.type == BAD || l.next() == BAD) return Kind.UNCERTAIN;
         }
         return k;
     }
 
     /** BEGIN / START TRANSACTION with its modes: READ ONLY makes it a read-only transaction, unless READ WRITE follows. */
-    private Kind begin(Lexer l) {
-        boolean readOnly = false;
-        while (l.next() != SEMI && l.type != EOF) {
-            if (l.type == BAD) return Kind.UNCERTAIN;
-            if (l.is(READ)) {
-                l.next();
-                if (l.is(ONLY)) readOnly = true;
-                else if (l.is(WRITE)) readOnly = false;
-                if (l.type == SEMI || l.type == EOF) break;
-            }
-        }
-        return readOnly ? Kind.BEGIN_READ_ONLY : Kind.BEGIN;
+    private static Kind begin(Lexer l) {
+        return modes(l, Kind.BEGIN_READ_ONLY, Kind.BEGIN);
     }
 
     /** SET default_transaction_read_only, SET TRANSACTION READ ONLY, SET SESSION CHARACTERISTICS AS TRANSACTION. */
@@ -438,7 +428,7 @@ public final class SqlClassifier {
         l.next();
         if (!(l.is(TO) || l.type == OTHER && l.stop - l.start == 1 && l.b[l.start] == '='))
             return rest(l, Kind.UNCERTAIN);
-        l.next();
+        if (l.next() == BAD) return Kind.UNCERTAIN;
         Kind k;
         if (l.is(ON) || l.is(TRUE) || l.is(YES)) k = Kind.DEFAULT_READ_ONLY_ON;
         else if (l.is(DEFAULT)) k = Kind.DEFAULT_READ_ONLY_OFF;
@@ -467,13 +457,17 @@ public final class SqlClassifier {
     }
 
     /** TRANSACTION [ISOLATION ...] READ ONLY|WRITE ... (current token: TRANSACTION). */
-    private Kind transactionModes(Lexer l, Kind readOnly, Kind otherwise) {
-        if (!l.is(TRANSACTION)) return rest(l, Kind.UNCERTAIN);
+    private static Kind transactionModes(Lexer l, Kind readOnly, Kind otherwise) {
+        return l.is(TRANSACTION) ? modes(l, readOnly, otherwise) : rest(l, Kind.UNCERTAIN);
+    }
+
+    /** Transaction modes up to the statement's end: the last READ ONLY / READ WRITE decides. */
+    private static Kind modes(Lexer l, Kind readOnly, Kind otherwise) {
         Kind k = otherwise;
         while (l.next() != SEMI && l.type != EOF) {
             if (l.type == BAD) return Kind.UNCERTAIN;
             if (l.is(READ)) {
-                l.next();
+                if (l.next() == BAD) return Kind.UNCERTAIN;
                 if (l.is(ONLY)) k = readOnly;
                 else if (l.is(WRITE)) k = otherwise;
                 if (l.type == SEMI || l.type == EOF) break;

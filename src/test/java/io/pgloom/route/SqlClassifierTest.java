@@ -95,7 +95,10 @@ class SqlClassifierTest {
                 "SELECT \"unterminated",
                 "SELECT $a$ unterminated",
                 "SELECT /* unterminated",
-                "SELECT 1; SET x = 1");
+                "SELECT 1; SET x = 1",
+                "BEGIN READ ONLY 'unterminated",
+                "SET default_transaction_read_only = 'on",
+                "SHOW \"unterminated");
     }
 
     @Test
