@@ -201,16 +201,8 @@ public final class HttpEndpoints implements AutoCloseable {
             field(j, "database", b.database()).append(',');
             field(j, "host", b.name()).append(',');
             field(j, "role", b.role()).append(',');
-            // lag -1: unknown (a primary, or a standby before its first check)
-            j.append("\"up\":")
-                    .append(b.up())
-                    .append(",\"lag_bytes\":")
-                    .append(b.lagBytes())
-                    .append(",\"lag_seconds\":")
-                    .append(b.lagSeconds())
-                    .append(",\"in_rotation\":")
-                    .append(!b.outOfRotation())
-                    .append('}');
+            j.append("\"up\":").append(b.up()).append(',');
+            LiveState.lagJson(j, b).append('}');
         }
         j.append("]}");
         send(ex, 200, "application/json", j.append('\n').toString());
