@@ -100,9 +100,9 @@ public final class Backend {
         for (ServerConn c : servers) c.retire(reason);
     }
 
-    /** Closes every connection to this host as it becomes idle; connections opened later are kept. */
-    void retireOpen(String reason) {
-        for (ServerConn c : servers) c.retire(reason);
+    /** Closes every connection to this host (or only read pools' ones) as it becomes idle; later ones are kept. */
+    void retireOpen(String reason, boolean readPoolsOnly) {
+        for (ServerConn c : servers) if (!readPoolsOnly || c.pool.reads()) c.retire(reason);
     }
 
     /** Server connections linked to a client right now. */

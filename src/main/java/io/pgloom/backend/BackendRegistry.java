@@ -96,6 +96,12 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
 
     /** A host for a new server connection of the database, waiting up to {@code wait} while none fits. */
     public Backend acquire(String database, Duration wait) throws ServerLoginException, InterruptedException {
+        return acquire(database, wait, false);
+    }
+
+    /** As {@link #acquire(String, Duration)}; reads: for a target auto database's read pool (a standby). */
+    public Backend acquire(String database, Duration wait, boolean reads)
+            throws ServerLoginException, InterruptedException {
         Failover f = databases.get(database);
         if (f == null) f = databases.get(DatabaseConfig.WILDCARD); // an auto-created database: the wildcard's host
         if (f == null) {
@@ -105,7 +111,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                     "database \"" + database + "\" is no longer configured",
                     null);
         }
-        return f.acquire(wait);
+        return f.acquire(wait, reads);
     }
 
     /** The connection acquire() was for opened. */

@@ -121,10 +121,15 @@ public final class Failover {
      * fits the target, e.g. between a primary's death and a standby's promotion.
      */
     Backend acquire(Duration wait) throws ServerLoginException, InterruptedException {
+        return acquire(wait, false);
+    }
+
+    /** As {@link #acquire(Duration)}; reads: for the read pool of a target auto database (standbys in rotation). */
+    Backend acquire(Duration wait, boolean reads) throws ServerLoginException, InterruptedException {
         long deadline = clock.nanoTime() + wait.toNanos();
         try (var h = lock.obtain()) {
             while (true) {
-                Backend b = pick();
+                Backend b = reads && config.target() == Backends.Target.AUTO ? pickRead() : pick();
                 if (b != null) {
                     b.connections.incrementAndGet();
                     return b;
@@ -154,16 +159,20 @@ public final class Failover {
         if (pinned != null && usable(pinned) && fits(pinned, t)) return pinned;
         return switch (t) {
             case PRIMARY -> primaryIfUsable();
-            case STANDBY -> {
-                Backend s = leastLoaded(BackendRole.STANDBY, null);
-                yield s == null && allStandbysLag() && config.replicaLag().fallbackToPrimary() ? primaryIfUsable() : s;
-            }
+            case STANDBY -> pickRead();
+            case AUTO -> primaryIfUsable();
             case PREFER_STANDBY -> {
                 Backend s = leastLoaded(BackendRole.STANDBY, null);
                 yield s != null ? s : primaryIfUsable();
             }
             case ANY -> leastLoaded(BackendRole.STANDBY, BackendRole.PRIMARY);
         };
+    }
+
+    /** A standby in read rotation; the primary when every standby lags and replica_lag_fallback allows. */
+    private Backend pickRead() {
+        Backend s = leastLoaded(BackendRole.STANDBY, null);
+        return s == null && allStandbysLag() && config.replicaLag().fallbackToPrimary() ? primaryIfUsable() : s;
     }
 
     private Backend primaryIfUsable() {
@@ -176,7 +185,7 @@ public final class Failover {
 
     static boolean fits(Backend b, Backends.Target t) {
         return switch (t) {
-            case PRIMARY -> b.role == BackendRole.PRIMARY;
+            case PRIMARY, AUTO -> b.role == BackendRole.PRIMARY;
             case STANDBY -> b.role == BackendRole.STANDBY;
             case PREFER_STANDBY, ANY -> b.role == BackendRole.PRIMARY || b.role == BackendRole.STANDBY;
         };
@@ -369,7 +378,9 @@ public final class Failover {
             // Reads that went to the primary meanwhile come back as their connections are returned.
             Backends.Target t = config.target();
             if (primary != null && (t == Backends.Target.STANDBY || t == Backends.Target.PREFER_STANDBY))
-                primary.retireOpen("standby_back_in_rotation");
+                primary.retireOpen("standby_back_in_rotation", false);
+            else if (primary != null && t == Backends.Target.AUTO)
+                primary.retireOpen("standby_back_in_rotation", true); // the read pool's only
         }
         boolean allNow = allStandbysLag();
         if (allNow && !allBefore) {
@@ -497,7 +508,8 @@ public final class Failover {
                 failovers);
         lastPrimary = next;
         // Writes stay with the new primary: the old one's connections (still up: two primaries) are replaced.
-        if (old != null && config.target() == Backends.Target.PRIMARY) old.retireAll("primary_changed");
+        if (old != null && (config.target() == Backends.Target.PRIMARY || config.target() == Backends.Target.AUTO))
+            old.retireAll("primary_changed");
     }
 
     // ---- operator actions ----

@@ -6,11 +6,29 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-public record Backends(List<Host> hosts, Target target, boolean checked, Failover failover, ReplicaLag replicaLag) {
+public record Backends(
+        List<Host> hosts,
+        Target target,
+        boolean checked,
+        Failover failover,
+        ReplicaLag replicaLag,
+        ReadSplit readSplit) {
 
     /** Without replica lag limits (standbys stay in rotation however far behind). */
     public Backends(List<Host> hosts, Target target, boolean checked, Failover failover) {
         this(hosts, target, checked, failover, ReplicaLag.OFF);
+    }
+
+    public Backends(List<Host> hosts, Target target, boolean checked, Failover failover, ReplicaLag replicaLag) {
+        this(hosts, target, checked, failover, replicaLag, ReadSplit.DEFAULT);
+    }
+
+    /**
+     * target = "auto": how long a client's reads stay on the primary after it wrote (read_your_writes), and the
+     * functions besides the built-in read-only ones a read may call and still go to a standby (read_only_functions).
+     */
+    public record ReadSplit(Duration readYourWrites, List<String> readOnlyFunctions) {
+        public static final ReadSplit DEFAULT = new ReadSplit(Duration.ofSeconds(1), List.of());
     }
 
     /**
@@ -104,7 +122,9 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
         PRIMARY,
         STANDBY,
         PREFER_STANDBY,
-        ANY;
+        ANY,
+        /** Read/write split: writes and anything uncertain on the primary, known reads on standbys. */
+        AUTO;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

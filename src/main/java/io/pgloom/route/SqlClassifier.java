@@ -18,6 +18,8 @@ public final class SqlClassifier {
         DEFAULT_READ_ONLY_ON,
         /** Turns it off (or RESETs it, or RESET ALL). */
         DEFAULT_READ_ONLY_OFF,
+        /** Another SET or RESET: changes only the session's settings (pgloom carries them to any server). */
+        SESSION,
         /** Certainly writes or locks: INSERT/UPDATE/DELETE/MERGE, DDL, SELECT INTO, FOR UPDATE/SHARE, writable CTE. */
         WRITE,
         /** Anything else: functions off the allow-list, BEGIN, SET, unknown commands, text that does not lex. */
@@ -374,7 +376,9 @@ public final class SqlClassifier {
                 result = Kind.BEGIN_READ_ONLY; // what follows runs in a read-only transaction
             } else if (result == Kind.BEGIN) {
                 // a transaction that did not say it is read-only: stays the primary's
-            } else if (result != Kind.READ || k != Kind.READ) {
+            } else if ((result == Kind.READ || result == Kind.SESSION) && (k == Kind.READ || k == Kind.SESSION)) {
+                result = result == Kind.SESSION && k == Kind.SESSION ? Kind.SESSION : Kind.READ;
+            } else {
                 result = Kind.UNCERTAIN;
             }
         }
@@ -390,7 +394,7 @@ public final class SqlClassifier {
         if (l.is(RESET)) {
             l.next();
             boolean ours = l.is(DEFAULT_RO) || l.is(ALL);
-            return rest(l, ours ? Kind.DEFAULT_READ_ONLY_OFF : Kind.UNCERTAIN);
+            return rest(l, ours ? Kind.DEFAULT_READ_ONLY_OFF : Kind.SESSION);
         }
         if (any(l, WRITES)) return rest(l, Kind.WRITE);
         return rest(l, Kind.UNCERTAIN);
@@ -421,10 +425,10 @@ public final class SqlClassifier {
                 return transactionModes(l, Kind.DEFAULT_READ_ONLY_ON, Kind.DEFAULT_READ_ONLY_OFF);
             }
         } else if (l.is(LOCAL)) {
-            return rest(l, Kind.UNCERTAIN); // only this transaction: nothing to remember
+            return rest(l, Kind.SESSION); // only this transaction: nothing to remember
         }
         if (l.is(TRANSACTION)) return transactionModes(l, Kind.BEGIN_READ_ONLY, Kind.UNCERTAIN);
-        if (!l.is(DEFAULT_RO)) return rest(l, Kind.UNCERTAIN);
+        if (!l.is(DEFAULT_RO)) return rest(l, Kind.SESSION);
         l.next();
         if (!(l.is(TO) || l.type == OTHER && l.stop - l.start == 1 && l.b[l.start] == '='))
             return rest(l, Kind.UNCERTAIN);

@@ -137,7 +137,7 @@ public final class ServerConnector {
         ProxyConfig c = config.get();
         Backend b;
         try {
-            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout());
+            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout(), key.reads());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServerLoginException(

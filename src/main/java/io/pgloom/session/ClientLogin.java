@@ -235,6 +235,7 @@ final class ClientLogin {
         s.mode = cfg.poolModeFor(database, user);
         s.settings.startWith(ParameterSync.wantedFrom(params));
         s.pool = s.runtime.pool(new PoolKey(database, user));
+        s.routeReads(db);
         s.cancelSecret = s.sessions.cancels.newSecret();
         s.cancelPid = s.sessions.cancels.register(s);
 

@@ -161,7 +161,7 @@ final class ClientToServerPump {
             p += 1 + len;
         }
         if (p > start) {
-            ServerConn server = session.linkForWrite(replies, unsyncedChange);
+            ServerConn server = session.linkForWrite(replies, unsyncedChange, buf, start, p);
             if (tracked) {
                 if (staging == null) {
                     staging = new FrameWriter(256);

@@ -377,7 +377,7 @@ final class ServerToClientPump implements Runnable {
                         server.unreportedSets.clear();
                     }
                 }
-                session.pool.release(server);
+                session.poolOf(server).release(server);
                 return true;
             }
             case DISCARD -> {
@@ -387,7 +387,7 @@ final class ServerToClientPump implements Runnable {
                             .abandonedTransactions
                             .labels("closed")
                             .inc();
-                session.pool.discard(server, "reset_failed");
+                session.poolOf(server).discard(server, "reset_failed");
                 return true;
             }
             case SHUTDOWN -> {
@@ -408,7 +408,7 @@ final class ServerToClientPump implements Runnable {
         }
         if (session.link.rollingBack())
             session.runtime.metrics.abandonedTransactions.labels("closed").inc();
-        session.pool.discard(server, tell ? "server_gone" : "session_closed");
+        session.poolOf(server).discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
             Logger.warn(
                     "event=server_lost client={} server={} backend_pid={} error={}",
@@ -433,7 +433,7 @@ final class ServerToClientPump implements Runnable {
         try (var h = session.link.lock.obtain()) {
             discard = session.link.sever(server);
         }
-        if (discard) session.pool.discard(server, "client_gone_mid_result");
+        if (discard) session.poolOf(server).discard(server, "client_gone_mid_result");
         session.closeClientSocket();
     }
 }

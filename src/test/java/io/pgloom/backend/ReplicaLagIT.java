@@ -11,10 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresCluster;
 import io.pgloom.testkit.ProxyHarness;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -83,14 +79,14 @@ class ReplicaLagIT {
                     assertEquals(primaryPort, where[0], "every standby lags: reads go to the primary");
                     assertEquals(false, where[1]);
                 }
-                String metrics = http(proxy, "/metrics");
+                String metrics = proxy.httpGet("/metrics");
                 assertTrue(metrics.contains("pgloom_backend_standbys_out_of_rotation{database=\"ro\",} 1.0"), metrics);
                 assertTrue(metrics.contains("pgloom_backend_standbys_in_rotation{database=\"ro\",} 0.0"), metrics);
                 assertTrue(metrics.contains(
                         "pgloom_backend_replica_lag_bytes{database=\"ro\",host=\"127.0.0.1:" + standbyPort + "\",}"));
                 assertTrue(metrics.contains(
                         "pgloom_backend_replica_lag_seconds{database=\"ro\",host=\"127.0.0.1:" + standbyPort + "\",}"));
-                assertTrue(http(proxy, "/status").contains("\"in_rotation\":false"), "/status shows it too");
+                assertTrue(proxy.httpGet("/status").contains("\"in_rotation\":false"), "/status shows it too");
 
                 Await.until(
                         () -> "f".equals(row(proxy, "ro_strict", standbyPort).get("in_rotation")),
@@ -131,15 +127,5 @@ class ReplicaLagIT {
 
     private static Map<String, String> row(ProxyHarness proxy, String database, int port) throws SQLException {
         return BackendRoutingIT.showBackends(proxy).get(database + "/" + port);
-    }
-
-    private static String http(ProxyHarness proxy, String path) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(
-                                        "http://127.0.0.1:" + proxy.pgloom().httpPort() + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 }

@@ -85,7 +85,6 @@ class SqlClassifierTest {
                 "SELECT public.now()",
                 "SELECT setval('s', 1), count(*) FROM t",
                 "SELECT pg_advisory_lock(1)",
-                "SET search_path = x",
                 "EXPLAIN SELECT 1",
                 "PREPARE p AS SELECT 1",
                 "COMMIT",
@@ -95,7 +94,6 @@ class SqlClassifierTest {
                 "SELECT \"unterminated",
                 "SELECT $a$ unterminated",
                 "SELECT /* unterminated",
-                "SELECT 1; SET x = 1",
                 "BEGIN READ ONLY 'unterminated",
                 "SET default_transaction_read_only = 'on",
                 "SHOW \"unterminated");
@@ -133,6 +131,13 @@ class SqlClassifierTest {
                 "RESET ALL",
                 "SET default_transaction_read_only = 'false'",
                 "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE");
-        all(Kind.UNCERTAIN, "SET LOCAL default_transaction_read_only = on");
+        all(
+                Kind.SESSION,
+                "SET LOCAL default_transaction_read_only = on",
+                "SET search_path = x",
+                "RESET work_mem",
+                "set extra_float_digits = 3; SET application_name = 'x'");
+        all(Kind.READ, "SELECT 1; SET x = 1", "SET x = 1; SELECT 1");
+        all(Kind.UNCERTAIN, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SET x = 1; COMMIT");
     }
 }

@@ -6,6 +6,10 @@ import io.pgloom.Pgloom;
 import io.pgloom.config.ConfigLoader;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -145,6 +149,16 @@ public final class ProxyHarness implements AutoCloseable {
 
     public Connection app() throws SQLException {
         return connect("app", "app", "app");
+    }
+
+    /** The body of GET path on the admin HTTP endpoint (started with an httpListen). */
+    public String httpGet(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pgloom.httpPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     static int freePort() throws IOException {
