@@ -1,2 +1,5 @@
-/** Read/write routing: which statements may run on a standby (SqlClassifier) and the functions allowed there. */
+/**
+ * Read/write split of target = "auto" databases: which statements may run on a standby (SqlClassifier, with its
+ * FunctionAllowList) and, per client, where each transaction goes (ReadWriteRouter).
+ */
 package io.pgloom.route;
