@@ -11,6 +11,7 @@ import io.pgloom.wire.MessageType;
 import io.pgloom.wire.SqlState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,9 +38,13 @@ final class BackendCommands {
                 "sessions",
                 "last_check",
                 "consecutive_failures",
-                "last_error");
+                "last_error",
+                "lag_bytes",
+                "lag_seconds",
+                "in_rotation");
         for (BackendRow r : runtime.backends.backends()) {
-            w.row(List.of(
+            // lag columns are NULL where unknown (a primary, a standby before its first check)
+            w.row(Arrays.<Object>asList(
                     r.database(),
                     r.host(),
                     r.port(),
@@ -55,7 +60,10 @@ final class BackendCommands {
                             ? ""
                             : Instant.ofEpochMilli(r.lastCheckMillis()).toString(),
                     r.consecutiveFailures(),
-                    r.lastError()));
+                    r.lastError(),
+                    r.lagBytes() < 0 ? null : r.lagBytes(),
+                    r.lagSeconds() < 0 ? null : r.lagSeconds(),
+                    !r.outOfRotation()));
         }
         w.done("SHOW");
     }

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.pgloom.config.DatabaseConfig;
+import io.pgloom.metrics.BackendRow;
 import io.pgloom.metrics.PoolRow;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.Listener;
@@ -190,6 +191,18 @@ public final class HttpEndpoints implements AutoCloseable {
                     .append(",\"maxwait_seconds\":")
                     .append(r.maxWaitSeconds())
                     .append('}');
+        }
+        j.append("],\"backends\":[");
+        first = true;
+        for (BackendRow b : runtime.backends.backends()) {
+            if (!first) j.append(',');
+            first = false;
+            j.append('{');
+            field(j, "database", b.database()).append(',');
+            field(j, "host", b.name()).append(',');
+            field(j, "role", b.role()).append(',');
+            j.append("\"up\":").append(b.up()).append(',');
+            LiveState.lagJson(j, b).append('}');
         }
         j.append("]}");
         send(ex, 200, "application/json", j.append('\n').toString());

@@ -209,9 +209,20 @@ final class LiveState {
                     .append(b.consecutiveFailures())
                     .append(",\"last_check_seconds_ago\":")
                     .append(b.lastCheckMillis() > 0 ? (now - b.lastCheckMillis()) / 1000.0 : -1)
-                    .append('}');
+                    .append(',');
+            lagJson(j, b).append('}');
         }
         j.append(']');
+    }
+
+    /** "lag_bytes":..,"lag_seconds":..,"in_rotation":.. of a host (-1: unknown, e.g. a primary), for /status too. */
+    static StringBuilder lagJson(StringBuilder j, BackendRow b) {
+        return j.append("\"lag_bytes\":")
+                .append(b.lagBytes())
+                .append(",\"lag_seconds\":")
+                .append(b.lagSeconds())
+                .append(",\"in_rotation\":")
+                .append(!b.outOfRotation());
     }
 
     private static void otherAttention(ProxyRuntime runtime, LiveHistory history, long now, List<String[]> attention) {

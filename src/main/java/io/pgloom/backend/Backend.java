@@ -34,6 +34,14 @@ public final class Backend {
     String lastError = "";
     /** The last check could not run for pgloom's own reasons (no login, credentials refused); cleared by a pass. */
     boolean checkBlocked;
+    /** WAL position the last check saw (primary: current, standby: replayed), -1 unknown. */
+    long lsn = -1;
+    /** Standby: bytes behind the primary's last seen LSN and seconds behind in replay, -1 unknown. */
+    long lagBytes = -1;
+
+    double lagSeconds = -1;
+    /** Standby out of read rotation: past max_replica_lag_*, until below half of both. */
+    boolean lagging;
 
     /** Server connections open or being opened to this host (least-connections balancing). */
     final AtomicInteger connections = new AtomicInteger();
@@ -90,6 +98,11 @@ public final class Backend {
     void retireAll(String reason) {
         retiring = reason;
         for (ServerConn c : servers) c.retire(reason);
+    }
+
+    /** Closes every connection to this host (or only read pools' ones) as it becomes idle; later ones are kept. */
+    void retireOpen(String reason, boolean readPoolsOnly) {
+        for (ServerConn c : servers) if (!readPoolsOnly || c.pool.reads()) c.retire(reason);
     }
 
     /** Server connections linked to a client right now. */

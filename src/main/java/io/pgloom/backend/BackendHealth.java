@@ -1,14 +1,18 @@
 // The health checks: one platform thread for every database (it also refreshes DNS, which must not run on a
 // virtual thread), starting each host's check every health_check_period on a virtual thread of its own, so one
-// slow host never delays another. A check is SELECT pg_is_in_recovery() on a connection kept between checks.
+// slow host never delays another. A check asks pg_is_in_recovery() and the WAL position (and a standby's replay
+// delay) on a connection kept between checks.
 package io.pgloom.backend;
 
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
+import io.pgloom.wire.BodyCursor;
 import io.pgloom.wire.ErrorResponses;
 import io.pgloom.wire.MessageType;
 import io.pgloom.wire.Messages;
+import io.pgloom.wire.ProtocolException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +20,15 @@ import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 final class BackendHealth {
-    private static final String CHECK_QUERY = "SELECT pg_is_in_recovery()";
+    /**
+     * Role; the primary's current WAL position or the standby's replayed one (as an integer); how many seconds the
+     * standby's replay is behind (0 when it replayed all it received: an idle primary is not lag).
+     */
+    private static final String CHECK_QUERY = "SELECT r, pg_wal_lsn_diff(CASE WHEN r THEN pg_last_wal_replay_lsn() "
+            + "ELSE pg_current_wal_lsn() END, '0/0')::bigint, CASE WHEN NOT r OR pg_last_wal_receive_lsn() = "
+            + "pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+            + "::float8 FROM pg_is_in_recovery() AS r";
+
     private static final long TICK_MILLIS = 50;
 
     private final Supplier<List<Failover>> databases;
@@ -91,8 +103,8 @@ final class BackendHealth {
                     b.checkConn = c;
                 }
                 c.setReadTimeout((int) Math.max(1, timeout.toMillis()));
-                boolean inRecovery = inRecovery(c);
-                f.checkPassed(b, inRecovery ? BackendRole.STANDBY : BackendRole.PRIMARY);
+                Probe p = probe(c);
+                f.checkPassed(b, p.inRecovery ? BackendRole.STANDBY : BackendRole.PRIMARY, p.lsn, p.replaySeconds);
             } catch (ServerLoginException e) {
                 b.closeCheckConnection();
                 if (isHostFault(e)) f.checkFailed(b, e.getMessage(), true);
@@ -118,17 +130,19 @@ final class BackendHealth {
         };
     }
 
-    /** Runs the check query on an unlinked connection; true when the host is in recovery (a standby). */
-    private static boolean inRecovery(ServerConn c) throws IOException {
+    /** What one check found: a standby (in recovery) or not, its WAL position and replay delay (-1 unknown). */
+    record Probe(boolean inRecovery, long lsn, double replaySeconds) {}
+
+    /** Runs the check query on an unlinked connection. */
+    private static Probe probe(ServerConn c) throws IOException {
         c.out.write(Messages.query(CHECK_QUERY));
-        Boolean result = null;
+        Probe result = null;
         String error = null;
         while (true) {
             int t = c.reader.next();
             if (t < 0) throw new IOException("server closed the connection");
             if (t == MessageType.DATA_ROW) {
-                var body = c.reader.body();
-                if (body.int16() == 1 && body.int32() == 1) result = body.int8() == 't';
+                result = parseRow(c.reader.body());
             } else if (t == MessageType.ERROR_RESPONSE) {
                 var fields = ErrorResponses.parse(c.reader.buffer(), c.reader.bodyStart(), c.reader.bodyLength());
                 error = fields.sqlState() + " " + fields.message();
@@ -138,6 +152,30 @@ final class BackendHealth {
                 return result;
             }
         }
+    }
+
+    /** The check's row: text values, NULL (unknown) as -1. */
+    static Probe parseRow(BodyCursor body) throws ProtocolException {
+        if (body.int16() != 3) throw new ProtocolException("the health check query returned an unexpected row");
+        String role = column(body);
+        String lsn = column(body);
+        String seconds = column(body);
+        if (role == null) throw new ProtocolException("pg_is_in_recovery() returned NULL");
+        try {
+            return new Probe(
+                    role.equals("t"),
+                    lsn == null ? -1 : Long.parseLong(lsn),
+                    seconds == null ? -1 : Math.max(0, Double.parseDouble(seconds)));
+        } catch (NumberFormatException e) {
+            throw new ProtocolException("the health check query returned a value that is not a number");
+        }
+    }
+
+    private static String column(BodyCursor body) throws ProtocolException {
+        int len = body.int32();
+        if (len < 0) return null;
+        if (len > 64) throw new ProtocolException("the health check query returned a value of " + len + " bytes");
+        return new String(body.bytes(len), StandardCharsets.US_ASCII);
     }
 
     void stop() {

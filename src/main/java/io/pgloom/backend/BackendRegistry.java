@@ -97,11 +97,14 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
 
     /** A host for a new server connection of the database, waiting up to {@code wait} while none fits. */
     public Backend acquire(String database, Duration wait) throws ServerLoginException, InterruptedException {
-        return acquire(database, wait, null);
+        return acquire(database, wait, null, false);
     }
 
-    /** As above, for a host fitting {@code target} rather than the database's own (replication: the primary). */
-    public Backend acquire(String database, Duration wait, Backends.Target target)
+    /**
+     * As above, for a host fitting {@code target} rather than the database's own (null: its own; replication: the
+     * primary), or with {@code reads} for a target auto database's read pool (a standby in rotation).
+     */
+    public Backend acquire(String database, Duration wait, Backends.Target target, boolean reads)
             throws ServerLoginException, InterruptedException {
         Failover f = databases.get(database);
         if (f == null) f = databases.get(DatabaseConfig.WILDCARD); // an auto-created database: the wildcard's host
@@ -112,7 +115,7 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                     "database \"" + database + "\" is no longer configured",
                     null);
         }
-        return f.acquire(wait, target);
+        return f.acquire(wait, target, reads);
     }
 
     /** The connection acquire() was for opened. */
@@ -258,7 +261,10 @@ public final class BackendRegistry implements BackendSource, AutoCloseable {
                         s.failures(),
                         s.lastError(),
                         cfg.checked() && s.current(),
-                        cfg.checked()));
+                        cfg.checked(),
+                        s.lagBytes(),
+                        s.lagSeconds(),
+                        s.lagging()));
             }
         }
         return rows;

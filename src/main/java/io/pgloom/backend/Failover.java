@@ -121,27 +121,34 @@ public final class Failover {
      * fits the target, e.g. between a primary's death and a standby's promotion.
      */
     Backend acquire(Duration wait) throws ServerLoginException, InterruptedException {
-        return acquire(wait, null);
+        return acquire(wait, null, false);
     }
 
-    /** As {@link #acquire(Duration)}, for a host fitting {@code target} instead of the database's (null: its own). */
-    Backend acquire(Duration wait, Backends.Target target) throws ServerLoginException, InterruptedException {
+    /**
+     * As {@link #acquire(Duration)}, for a host fitting {@code target} instead of the database's (null: its own),
+     * or with {@code reads} for the read pool of a target auto database (standbys in rotation).
+     */
+    Backend acquire(Duration wait, Backends.Target target, boolean reads)
+            throws ServerLoginException, InterruptedException {
+        Backends.Target fit = target == null ? config.target() : target;
         long deadline = clock.nanoTime() + wait.toNanos();
         try (var h = lock.obtain()) {
             while (true) {
-                Backend b = pick(target == null ? config.target() : target);
+                Backend b = reads && fit == Backends.Target.AUTO ? pickRead() : pick(fit);
                 if (b != null) {
                     b.connections.incrementAndGet();
                     return b;
                 }
                 long left = deadline - clock.nanoTime();
                 if (left <= 0) {
+                    String why = allStandbysLag()
+                            ? "every standby of database \"" + database + "\" lags past max_replica_lag_bytes/"
+                                    + "max_replica_lag_seconds and replica_lag_fallback is error"
+                            : "no host of database \"" + database + "\" fits target " + fit.label() + " now";
                     throw new ServerLoginException(
-                            "no_backend",
+                            allStandbysLag() ? "replicas_lagging" : "no_backend",
                             SqlState.CONNECTION_FAILURE,
-                            "no host of database \"" + database + "\" fits target "
-                                    + (target == null ? config.target() : target).label() + " now (" + describe()
-                                    + ")",
+                            why + " (" + describe() + ")",
                             null);
                 }
                 changed.awaitNanos(left);
@@ -159,13 +166,20 @@ public final class Failover {
         if (pinned != null && usable(pinned) && fits(pinned, t)) return pinned;
         return switch (t) {
             case PRIMARY -> primaryIfUsable();
-            case STANDBY -> leastLoaded(BackendRole.STANDBY, null);
+            case STANDBY -> pickRead();
+            case AUTO -> primaryIfUsable();
             case PREFER_STANDBY -> {
                 Backend s = leastLoaded(BackendRole.STANDBY, null);
                 yield s != null ? s : primaryIfUsable();
             }
             case ANY -> leastLoaded(BackendRole.STANDBY, BackendRole.PRIMARY);
         };
+    }
+
+    /** A standby in read rotation; the primary when every standby lags and replica_lag_fallback allows. */
+    private Backend pickRead() {
+        Backend s = leastLoaded(BackendRole.STANDBY, null);
+        return s == null && allStandbysLag() && config.replicaLag().fallbackToPrimary() ? primaryIfUsable() : s;
     }
 
     private Backend primaryIfUsable() {
@@ -178,18 +192,32 @@ public final class Failover {
 
     static boolean fits(Backend b, Backends.Target t) {
         return switch (t) {
-            case PRIMARY -> b.role == BackendRole.PRIMARY;
+            case PRIMARY, AUTO -> b.role == BackendRole.PRIMARY;
             case STANDBY -> b.role == BackendRole.STANDBY;
             case PREFER_STANDBY, ANY -> b.role == BackendRole.PRIMARY || b.role == BackendRole.STANDBY;
         };
     }
 
-    /** Least connections per weight among usable hosts of the roles given; ties go to the heavier, then the first. */
+    /** Whether some usable standby exists and every one is out of read rotation for its lag. Lock held. */
+    private boolean allStandbysLag() {
+        boolean any = false;
+        for (Backend b : backends) {
+            if (!usable(b) || b.role != BackendRole.STANDBY) continue;
+            if (!b.lagging) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /**
+     * Least connections per weight among usable hosts of the roles given, lagging standbys left out; ties go to the
+     * heavier, then the first.
+     */
     private Backend leastLoaded(BackendRole r1, BackendRole r2) {
         Backend best = null;
         double bestLoad = 0;
         for (Backend b : backends) {
-            if (!usable(b) || (b.role != r1 && b.role != r2)) continue;
+            if (!usable(b) || (b.role != r1 && b.role != r2) || b.lagging) continue;
             double load = (b.connections.get() + 1.0) / b.host.weight();
             if (best == null || load < bestLoad || load == bestLoad && b.host.weight() > best.host.weight()) {
                 best = b;
@@ -242,14 +270,27 @@ public final class Failover {
             if (!sb.isEmpty()) sb.append(", ");
             sb.append(b.name).append(' ').append(b.role.label()).append(b.up ? " up" : " down");
             if (b.draining) sb.append(" draining");
+            if (b.lagging) sb.append(" lagging ").append(lagText(b));
         }
         return sb.toString();
     }
 
     // ---- health results ----
 
-    /** A check passed: role found. */
+    private static String lagText(Backend b) {
+        return (b.lagBytes < 0 ? "?" : b.lagBytes) + " bytes/" + (b.lagSeconds < 0 ? "?" : b.lagSeconds) + " s";
+    }
+
+    /** A check passed: role found, WAL position and replay delay unknown. */
     void checkPassed(Backend b, BackendRole role) {
+        checkPassed(b, role, -1, -1);
+    }
+
+    /**
+     * A check passed: role found; lsn is the primary's current or the standby's replayed WAL position and
+     * replaySeconds how far the standby's replay is behind (-1 unknown).
+     */
+    void checkPassed(Backend b, BackendRole role, long lsn, double replaySeconds) {
         boolean notify;
         try (var h = lock.obtain()) {
             long now = clock.currentTimeMillis();
@@ -293,11 +334,72 @@ public final class Failover {
             Backend promoted = before == BackendRole.STANDBY && role == BackendRole.PRIMARY ? b : null;
             Backend oldPrimary = primary;
             elect(promoted, promoted != null ? "promotion" : "check");
-            notify = b.up != wasUp || before != role || oldPrimary != primary;
+            boolean wasLagging = b.lagging;
+            measureLag(b, role, lsn, replaySeconds);
+            notify = b.up != wasUp || before != role || oldPrimary != primary || b.lagging != wasLagging;
             if (notify) changed.signalAll();
         }
         if (notify) events.routingChanged(database);
     }
+
+    /**
+     * Records b's lag (a standby's bytes behind the primary's last seen LSN) and takes it out of read rotation past
+     * max_replica_lag_bytes / max_replica_lag_seconds, back once below half of both. Lock held.
+     */
+    private void measureLag(Backend b, BackendRole role, long lsn, double replaySeconds) {
+        b.lsn = lsn;
+        long primaryLsn = primary != null && primary != b ? primary.lsn : -1;
+        boolean standby = role == BackendRole.STANDBY;
+        if (!standby && b.lagging) { // promoted: a primary has no lag
+            b.lagging = false;
+            if (LAGGING.equals(b.retiring)) b.retireAll(null);
+        }
+        b.lagBytes = standby && lsn >= 0 && primaryLsn >= 0 ? Math.max(0, primaryLsn - lsn) : -1;
+        b.lagSeconds = standby ? replaySeconds : -1;
+        Backends.ReplicaLag limits = config.replicaLag();
+        boolean allBefore = allStandbysLag();
+        boolean was = b.lagging;
+        if (!standby || !limits.limited()) b.lagging = false;
+        else if (!was) b.lagging = limits.exceeded(b.lagBytes, b.lagSeconds);
+        else b.lagging = !limits.caughtUp(b.lagBytes, b.lagSeconds);
+        if (b.lagging == was) return;
+        if (b.lagging) {
+            Logger.warn(
+                    "event=replica_lagging database={} host={} lag_bytes={} lag_seconds={} max_replica_lag_bytes={} "
+                            + "max_replica_lag_seconds={}",
+                    database,
+                    b.name,
+                    b.lagBytes,
+                    b.lagSeconds,
+                    limits.maxBytes(),
+                    limits.maxDelay().toMillis() / 1e3);
+            b.retireAll(LAGGING);
+        } else {
+            Logger.info(
+                    "event=replica_caught_up database={} host={} lag_bytes={} lag_seconds={}",
+                    database,
+                    b.name,
+                    b.lagBytes,
+                    b.lagSeconds);
+            if (LAGGING.equals(b.retiring)) b.retireAll(null);
+            // Reads that went to the primary meanwhile come back as their connections are returned.
+            Backends.Target t = config.target();
+            if (primary != null && (t == Backends.Target.STANDBY || t == Backends.Target.PREFER_STANDBY))
+                primary.retireOpen("standby_back_in_rotation", false);
+            else if (primary != null && t == Backends.Target.AUTO)
+                primary.retireOpen("standby_back_in_rotation", true); // the read pool's only
+        }
+        boolean allNow = allStandbysLag();
+        if (allNow && !allBefore) {
+            Logger.warn(
+                    "event=replica_all_lagging database={} reads_go_to={}",
+                    database,
+                    limits.fallbackToPrimary() ? "primary" : "none (replica_lag_fallback = error)");
+        }
+    }
+
+    /** Why a lagging standby's connections are closed (server_closed reason). */
+    static final String LAGGING = "replica_lagging";
 
     /**
      * A health check could not run for pgloom's own reasons (no login to check with, credentials refused, a missing
@@ -413,7 +515,8 @@ public final class Failover {
                 failovers);
         lastPrimary = next;
         // Writes stay with the new primary: the old one's connections (still up: two primaries) are replaced.
-        if (old != null && config.target() == Backends.Target.PRIMARY) old.retireAll("primary_changed");
+        if (old != null && (config.target() == Backends.Target.PRIMARY || config.target() == Backends.Target.AUTO))
+            old.retireAll("primary_changed");
     }
 
     // ---- operator actions ----
@@ -475,7 +578,7 @@ public final class Failover {
         }
     }
 
-    /** Row values read under the lock: role, up, draining, failures, last check, last error. */
+    /** Row values read under the lock: role, up, draining, failures, last check, last error, replica lag. */
     record State(
             BackendRole role,
             boolean up,
@@ -483,12 +586,25 @@ public final class Failover {
             int failures,
             long lastCheckMillis,
             String lastError,
-            boolean current) {}
+            boolean current,
+            long lagBytes,
+            double lagSeconds,
+            boolean lagging) {}
 
     State state(Backend b) {
         try (var h = lock.obtain()) {
             boolean current = pinned != null ? b == pinned : b == primary;
-            return new State(b.role, b.up, b.draining, b.failures, b.lastCheckMillis, b.lastError, current);
+            return new State(
+                    b.role,
+                    b.up,
+                    b.draining,
+                    b.failures,
+                    b.lastCheckMillis,
+                    b.lastError,
+                    current,
+                    b.lagBytes,
+                    b.lagSeconds,
+                    b.lagging);
         }
     }
 }

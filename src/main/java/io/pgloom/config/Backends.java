@@ -6,7 +6,54 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-public record Backends(List<Host> hosts, Target target, boolean checked, Failover failover) {
+public record Backends(
+        List<Host> hosts,
+        Target target,
+        boolean checked,
+        Failover failover,
+        ReplicaLag replicaLag,
+        ReadSplit readSplit) {
+
+    /** Without replica lag limits (standbys stay in rotation however far behind). */
+    public Backends(List<Host> hosts, Target target, boolean checked, Failover failover) {
+        this(hosts, target, checked, failover, ReplicaLag.OFF);
+    }
+
+    public Backends(List<Host> hosts, Target target, boolean checked, Failover failover, ReplicaLag replicaLag) {
+        this(hosts, target, checked, failover, replicaLag, ReadSplit.DEFAULT);
+    }
+
+    /**
+     * target = "auto": how long a client's reads stay on the primary after it wrote (read_your_writes), and the
+     * functions besides the built-in read-only ones a read may call and still go to a standby (read_only_functions).
+     */
+    public record ReadSplit(Duration readYourWrites, List<String> readOnlyFunctions) {
+        public static final ReadSplit DEFAULT = new ReadSplit(Duration.ofSeconds(1), List.of());
+    }
+
+    /**
+     * max_replica_lag_bytes / max_replica_lag_seconds (0 = no limit): a standby past either leaves read rotation and
+     * returns once below half of both; replica_lag_fallback: where reads go when every standby lags ("primary", or
+     * fail when false).
+     */
+    public record ReplicaLag(long maxBytes, Duration maxDelay, boolean fallbackToPrimary) {
+        public static final ReplicaLag OFF = new ReplicaLag(0, Duration.ZERO, true);
+
+        public boolean limited() {
+            return maxBytes > 0 || !maxDelay.isZero();
+        }
+
+        /** Past a limit: out of rotation. Unknown measures (-1) never count. */
+        public boolean exceeded(long bytes, double seconds) {
+            return maxBytes > 0 && bytes > maxBytes || !maxDelay.isZero() && seconds > maxDelay.toMillis() / 1e3;
+        }
+
+        /** Below half of every limit: back in rotation (the hysteresis keeps a standby near a limit from flapping). */
+        public boolean caughtUp(long bytes, double seconds) {
+            return (maxBytes == 0 || bytes >= 0 && bytes <= maxBytes / 2)
+                    && (maxDelay.isZero() || seconds >= 0 && seconds <= maxDelay.toMillis() / 2e3);
+        }
+    }
 
     /** One host: name or address, port, and its share of new server connections among fitting hosts. */
     public record Host(String host, int port, int weight) {
@@ -75,7 +122,9 @@ public record Backends(List<Host> hosts, Target target, boolean checked, Failove
         PRIMARY,
         STANDBY,
         PREFER_STANDBY,
-        ANY;
+        ANY,
+        /** Read/write split: writes and anything uncertain on the primary, known reads on standbys. */
+        AUTO;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -478,7 +478,7 @@ public final class ConfigLoader {
         String targetWord = t.string("target", Defaults.TARGET);
         Backends.Target target = Backends.Target.of(targetWord);
         if (target == null) {
-            t.error("target", "must be primary, standby, prefer-standby or any (got \"" + targetWord + "\")");
+            t.error("target", "must be primary, standby, prefer-standby, any or auto (got \"" + targetWord + "\")");
             target = Backends.Target.PRIMARY;
         }
         List<Backends.Host> hosts = new ArrayList<>();
@@ -496,7 +496,7 @@ public final class ConfigLoader {
                 }
             }
             if (hosts.isEmpty()) t.error("hosts", "needs at least one \"host:port\"");
-            return new Backends(List.copyOf(hosts), target, true, failover);
+            return new Backends(List.copyOf(hosts), target, true, failover, replicaLag(t), readSplit(t));
         }
         String host = t.string("host", null);
         if (host == null || host.isBlank()) {
@@ -504,7 +504,30 @@ public final class ConfigLoader {
             host = "";
         }
         // target on a single host asks for health checks (e.g. "primary": never send writes to a standby).
-        return new Backends(List.of(new Backends.Host(host, port, 1)), target, t.has("target"), failover);
+        return new Backends(
+                List.of(new Backends.Host(host, port, 1)),
+                target,
+                t.has("target"),
+                failover,
+                replicaLag(t),
+                readSplit(t));
+    }
+
+    /** read_your_writes (seconds) and read_only_functions of a target = "auto" database. */
+    private static Backends.ReadSplit readSplit(TomlTable t) {
+        Duration ryw = t.seconds("read_your_writes", Defaults.READ_YOUR_WRITES, 3600);
+        List<String> functions = t.stringList("read_only_functions");
+        return new Backends.ReadSplit(ryw, List.copyOf(functions));
+    }
+
+    /** max_replica_lag_bytes, max_replica_lag_seconds (0 = no limit) and replica_lag_fallback of a database. */
+    private static Backends.ReplicaLag replicaLag(TomlTable t) {
+        long bytes = t.integer("max_replica_lag_bytes", Defaults.MAX_REPLICA_LAG_BYTES, 0, Long.MAX_VALUE);
+        Duration delay = t.seconds("max_replica_lag_seconds", Defaults.MAX_REPLICA_LAG_SECONDS, MAX_SECONDS);
+        String fallback = t.string("replica_lag_fallback", Defaults.REPLICA_LAG_FALLBACK);
+        if (!fallback.equals("primary") && !fallback.equals("error"))
+            t.error("replica_lag_fallback", "must be primary or error (got \"" + fallback + "\")");
+        return new Backends.ReplicaLag(bytes, delay, !fallback.equals("error"));
     }
 
     private static DatabaseConfig database(

@@ -65,6 +65,10 @@ final class Defaults {
     static final long RECOVERY_THRESHOLD = 2;
     static final double DRAIN_TIMEOUT = 30;
     static final String TARGET = "primary";
+    static final long MAX_REPLICA_LAG_BYTES = 0;
+    static final double MAX_REPLICA_LAG_SECONDS = 0;
+    static final String REPLICA_LAG_FALLBACK = "primary";
+    static final double READ_YOUR_WRITES = 1;
 
     static final String HTTP_LISTEN = "127.0.0.1:9930";
     static final boolean LIVE_PAGE = true;

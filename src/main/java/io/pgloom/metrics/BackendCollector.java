@@ -1,11 +1,14 @@
-// Per-host gauges computed at scrape time: up, role, draining, connections, consecutive failed checks; and per
-// database the failovers so far and the seconds since the last one; and how many databases cannot be checked.
+// Per-host gauges computed at scrape time: up, role, draining, connections, consecutive failed checks, replica
+// lag; and per database the failovers so far, the seconds since the last one and the standbys in and out of read
+// rotation; and how many databases cannot be checked.
 package io.pgloom.metrics;
 
 import io.prometheus.client.Collector;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 public final class BackendCollector extends Collector {
     private final BackendSource source;
@@ -36,14 +39,28 @@ public final class BackendCollector extends Collector {
                 "pgloom_backend_current",
                 "1 for the host the database's writes (target primary) or SWITCHOVER pin go to.",
                 dbHost);
+        GaugeMetricFamily lagBytes = new GaugeMetricFamily(
+                "pgloom_backend_replica_lag_bytes",
+                "Bytes of WAL the standby has not replayed yet, against the primary's position at its last check "
+                        + "(standbys only, once measured).",
+                dbHost);
+        GaugeMetricFamily lagSeconds = new GaugeMetricFamily(
+                "pgloom_backend_replica_lag_seconds",
+                "Seconds the standby's replay is behind (0 when it replayed all WAL it received; standbys only).",
+                dbHost);
+        Map<String, int[]> rotation = new TreeMap<>(); // health-checked database -> {in rotation, out for lag}
         for (BackendRow r : source.backends()) {
             List<String> k = List.of(r.database(), r.name());
+            if (r.lagBytes() >= 0) lagBytes.addMetric(k, r.lagBytes());
+            if (r.lagSeconds() >= 0) lagSeconds.addMetric(k, r.lagSeconds());
             up.addMetric(k, r.up() ? 1 : 0);
             draining.addMetric(k, r.draining() ? 1 : 0);
             connections.addMetric(k, r.connections());
             failures.addMetric(k, r.consecutiveFailures());
             current.addMetric(k, r.current() ? 1 : 0);
             if (r.checked()) {
+                int[] n = rotation.computeIfAbsent(r.database(), d -> new int[2]); // 0s for one without standbys
+                if ("standby".equals(r.role()) && r.up() && !r.draining()) n[r.outOfRotation() ? 1 : 0]++;
                 for (String name : List.of("primary", "standby", "unknown")) {
                     role.addMetric(List.of(r.database(), r.name(), name), name.equals(r.role()) ? 1 : 0);
                 }
@@ -67,6 +84,31 @@ public final class BackendCollector extends Collector {
                 "Health-checked databases with a host whose last check could not run for pgloom's own reasons (no "
                         + "user to log in as, credentials refused, database missing): failover is blind there.",
                 source.uncheckableDatabases());
-        return List.of(up, role, draining, connections, failures, current, failovers, since, uncheckable);
+        GaugeMetricFamily inRotation = new GaugeMetricFamily(
+                "pgloom_backend_standbys_in_rotation",
+                "Standbys up and within max_replica_lag_bytes/max_replica_lag_seconds: where reads go.",
+                List.of("database"));
+        GaugeMetricFamily outOfRotation = new GaugeMetricFamily(
+                "pgloom_backend_standbys_out_of_rotation",
+                "Standbys up but taken out of read rotation because their replay lags past the limits.",
+                List.of("database"));
+        rotation.forEach((db, n) -> {
+            inRotation.addMetric(List.of(db), n[0]);
+            outOfRotation.addMetric(List.of(db), n[1]);
+        });
+        return List.of(
+                up,
+                role,
+                draining,
+                connections,
+                failures,
+                current,
+                failovers,
+                since,
+                uncheckable,
+                lagBytes,
+                lagSeconds,
+                inRotation,
+                outOfRotation);
     }
 }

@@ -17,4 +17,12 @@ public record BackendRow(
         int consecutiveFailures,
         String lastError,
         boolean current,
-        boolean checked) {}
+        boolean checked,
+        long lagBytes,
+        double lagSeconds,
+        boolean lagging) {
+    /** A standby whose lag took it out of read rotation (max_replica_lag_*). */
+    public boolean outOfRotation() {
+        return lagging && "standby".equals(role);
+    }
+}

@@ -100,6 +100,13 @@ public final class Metrics {
                             + "kind of session state that pinned them.")
             .labelNames("database", "kind")
             .register(registry);
+    public final Counter routed = Counter.build(
+                    "pgloom_routed_total",
+                    "Transactions of target = \"auto\" databases by where they went: standby (known read-only), "
+                            + "primary_write, primary_uncertain (not provably read-only), primary_recent_write "
+                            + "(a read within read_your_writes of the client's last write).")
+            .labelNames("database", "route")
+            .register(registry);
     public final Counter abandonedTransactions = Counter.build(
                     "pgloom_abandoned_transactions_total",
                     "Servers whose client left inside a transaction, by outcome: reused (rolled back, reset, back to the pool) "

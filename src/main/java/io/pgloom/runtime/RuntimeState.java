@@ -38,7 +38,7 @@ final class RuntimeState implements StateSource {
                     .name()
                     .toLowerCase();
             rows.add(new PoolRow(
-                    p.key().database(),
+                    p.key().label(),
                     p.key().user(),
                     mode,
                     snap.size(),

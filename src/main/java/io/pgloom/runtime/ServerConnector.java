@@ -170,7 +170,7 @@ public final class ServerConnector {
         ProxyConfig c = config.get();
         Backend b;
         try {
-            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout(), target);
+            b = backends.acquire(db.name(), c.proxy().serverConnectTimeout(), target, key.reads());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServerLoginException(

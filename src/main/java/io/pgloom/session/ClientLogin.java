@@ -235,7 +235,10 @@ final class ClientLogin {
         s.authMethod = auth.method();
 
         s.settings.startWith(ParameterSync.wantedFrom(params));
-        if (!replication) s.pool = s.runtime.pool(new PoolKey(database, user));
+        if (!replication) {
+            s.pool = s.runtime.pool(new PoolKey(database, user));
+            s.routeReads(db);
+        }
         s.cancelSecret = s.sessions.cancels.newSecret(s.protocolMinor);
         s.cancelPid = s.sessions.cancels.register(s);
 

@@ -3,12 +3,16 @@
 // ladder at the bottom picks what the client is told and the log level.
 package io.pgloom.session;
 
+import io.pgloom.config.Backends;
+import io.pgloom.config.DatabaseConfig;
 import io.pgloom.config.PoolMode;
 import io.pgloom.metrics.ErrorOrigin;
+import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolTimeoutException;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.route.ReadWriteRouter;
 import io.pgloom.runtime.ProxyRuntime;
 import io.pgloom.session.settings.ClientSettings;
 import io.pgloom.session.txn.PreparedStatements;
@@ -142,6 +146,31 @@ public final class ClientSession implements Runnable {
     Histogram.Child waitSeconds;
     /** This client's place in its pool's line, made once and reused for every wait (no allocation per transaction). */
     private ServerPool.Waiter poolTicket;
+    /**
+     * target = "auto" in transaction mode: the router picks, per transaction, the primary's pool or the read pool
+     * (standbys) as {@code pool}; null otherwise, and then {@code pool} never changes.
+     */
+    private ReadWriteRouter router;
+
+    private ServerPool writePool, readPool;
+    private ServerPool.Waiter readTicket;
+
+    /** At login: a transaction-mode client of a target = "auto" database gets a read pool and a router. */
+    void routeReads(DatabaseConfig db) {
+        if (mode != PoolMode.TRANSACTION || db.backends().target() != Backends.Target.AUTO) return;
+        writePool = pool;
+        readPool = runtime.pool(new PoolKey(database, user, true));
+        router = new ReadWriteRouter(
+                database,
+                db.backends().readSplit(),
+                settings.get("default_transaction_read_only"),
+                runtime.metrics.routed);
+    }
+
+    /** The pool a server came from (the read pool's servers go back there). */
+    ServerPool poolOf(ServerConn s) {
+        return router != null && s.pool.reads() ? readPool : router != null ? writePool : pool;
+    }
 
     int cancelPid;
     /** The secret of this client's cancel key: 4 bytes, or CancelRegistry.LONG_SECRET for protocol 3.2 clients. */
@@ -406,19 +435,24 @@ public final class ClientSession implements Runnable {
      * first when none is (transaction mode). Checking the link and counting happen under one lock hold, so the
      * server-to-client pump can never release the server between the two.
      */
-    ServerConn linkForWrite(int replies, int unsyncedChange) throws IOException, SessionClosed, InterruptedException {
+    ServerConn linkForWrite(int replies, int unsyncedChange, byte[] run, int start, int end)
+            throws IOException, SessionClosed, InterruptedException {
         try (var h = link.lock.obtain()) {
             if (link.server() != null) {
                 count(replies, unsyncedChange);
                 return link.server();
             }
         }
+        if (router != null) { // a transaction starts: the run that starts it says where it goes
+            boolean standby = router.route(run, start, end, runtime.clock.nanoTime()) == ReadWriteRouter.Route.STANDBY;
+            pool = standby ? readPool : writePool;
+        }
         ServerConn s = acquireServer();
         try {
             byte[] show = settings.onLink(s, runtime.config().proxy().applicationNameAddHost(), link.lock);
             if (show != null) write(show);
         } catch (IOException | SessionClosed e) {
-            pool.discard(s, "parameter_sync_failed");
+            poolOf(s).discard(s, "parameter_sync_failed");
             throw e;
         }
         s.setReadTimeout(0); // replies may take as long as they take: query_timeout is the janitor's (Timeouts)
@@ -473,8 +507,15 @@ public final class ClientSession implements Runnable {
         waitStartNanos = t0;
         waiting = true;
         try {
-            if (poolTicket == null) poolTicket = pool.newWaiter();
-            ServerConn s = pool.acquire(poolTicket);
+            ServerPool.Waiter ticket;
+            if (pool == readPool) {
+                if (readTicket == null) readTicket = pool.newWaiter();
+                ticket = readTicket;
+            } else {
+                if (poolTicket == null) poolTicket = pool.newWaiter();
+                ticket = poolTicket;
+            }
+            ServerConn s = pool.acquire(ticket);
             (waitSeconds != null ? waitSeconds : runtime.metrics.waitSeconds.labels(database, user))
                     .observe((runtime.clock.nanoTime() - t0) / 1e9);
             return s;
@@ -603,7 +644,7 @@ public final class ClientSession implements Runnable {
             String why = runtime.shuttingDown()
                     ? "shutdown"
                     : pinnedAtEnd ? "pinned_client_left" : "client_left_mid_transaction";
-            pool.discard(discard, why);
+            poolOf(discard).discard(discard, why);
         }
         if (cancelPid != 0) sessions.cancels.unregister(cancelPid, this);
         if (countedDatabase != null) runtime.clientCounts.release(countedDatabase, countedUser);

@@ -167,7 +167,7 @@ final class ClientToServerPump {
             p += 1 + len;
         }
         if (p > start) {
-            ServerConn server = session.linkForWrite(replies, unsyncedChange);
+            ServerConn server = session.linkForWrite(replies, unsyncedChange, buf, start, p);
             // What goes to the server: the client's bytes, or a copy with refused statements replaced.
             byte[] run = buf;
             int runStart = start;

@@ -374,7 +374,7 @@ final class ServerToClientPump implements Runnable {
                         server.unreportedSets.clear();
                     }
                 }
-                session.pool.release(server);
+                session.poolOf(server).release(server);
                 // Transaction mode during a shutdown: the client's transaction just ended, so it goes now, as in
                 // session mode (without this it would stay until shutdown_timeout ran out).
                 if (!session.link.detaching() && session.runtime.shuttingDown() && !session.runtime.waitForClients()) {
@@ -392,7 +392,7 @@ final class ServerToClientPump implements Runnable {
                             .abandonedTransactions
                             .labels("closed")
                             .inc();
-                session.pool.discard(server, "reset_failed");
+                session.poolOf(server).discard(server, "reset_failed");
                 return true;
             }
             case REFUSE_TRANSACTION -> {
@@ -427,7 +427,7 @@ final class ServerToClientPump implements Runnable {
         }
         if (session.link.rollingBack())
             session.runtime.metrics.abandonedTransactions.labels("closed").inc();
-        session.pool.discard(server, tell ? "server_gone" : "session_closed");
+        session.poolOf(server).discard(server, tell ? "server_gone" : "session_closed");
         if (tell) {
             Logger.warn(
                     "event=server_lost client={} server={} backend_pid={} error={}",
@@ -452,7 +452,7 @@ final class ServerToClientPump implements Runnable {
         try (var h = session.link.lock.obtain()) {
             discard = session.link.sever(server);
         }
-        if (discard) session.pool.discard(server, "client_gone_mid_result");
+        if (discard) session.poolOf(server).discard(server, "client_gone_mid_result");
         session.closeClientSocket();
     }
 }

@@ -19,13 +19,18 @@ class FailoverTest {
     private final List<String> downs = new ArrayList<>();
 
     private Failover failover(Backends.Target target, String... hosts) {
+        return failover(target, Backends.ReplicaLag.OFF, hosts);
+    }
+
+    private Failover failover(Backends.Target target, Backends.ReplicaLag lag, String... hosts) {
         List<Backends.Host> list = new ArrayList<>();
         for (String h : hosts) list.add(Backends.Host.parse(h, 5432));
         Backends cfg = new Backends(
                 list,
                 target,
                 true,
-                new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2, Duration.ofSeconds(1), ""));
+                new Backends.Failover(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2, Duration.ofSeconds(1), ""),
+                lag);
         return new Failover("db", cfg, Clock.SYSTEM, new Failover.Events() {
             @Override
             public void hostDown(Backend b) {
@@ -125,5 +130,72 @@ class FailoverTest {
         f.checkPassed(a, BackendRole.STANDBY);
         f.checkPassed(b, BackendRole.PRIMARY);
         assertFalse(f.uncheckable(), "cleared once every host's check passes again");
+    }
+
+    @Test
+    void aLaggingStandbyLeavesReadRotationAndReturnsBelowHalfTheLimit() throws Exception {
+        Failover f = failover(
+                Backends.Target.STANDBY, new Backends.ReplicaLag(1000, Duration.ofSeconds(10), true), "p", "s1", "s2");
+        Backend p = f.backends().get(0),
+                s1 = f.backends().get(1),
+                s2 = f.backends().get(2);
+        f.checkPassed(p, BackendRole.PRIMARY, 50_000, -1);
+        f.checkPassed(s1, BackendRole.STANDBY, 50_000, 0);
+        f.checkPassed(s2, BackendRole.STANDBY, 49_500, 0);
+        assertEquals(500, f.state(s2).lagBytes(), "bytes behind the primary's last seen position");
+        assertFalse(f.state(s2).lagging());
+
+        f.checkPassed(p, BackendRole.PRIMARY, 60_000, -1);
+        f.checkPassed(s2, BackendRole.STANDBY, 58_000, 0);
+        assertTrue(f.state(s2).lagging(), "2000 bytes behind: past max_replica_lag_bytes = 1000");
+        for (int i = 0; i < 4; i++) assertEquals(s1, pick(f), "reads skip the lagging standby");
+
+        f.checkPassed(s2, BackendRole.STANDBY, 59_400, 0);
+        assertTrue(f.state(s2).lagging(), "600 bytes: under the limit but not under half of it (hysteresis)");
+        f.checkPassed(s2, BackendRole.STANDBY, 59_600, 0);
+        assertFalse(f.state(s2).lagging(), "400 bytes: back");
+
+        f.checkPassed(s1, BackendRole.STANDBY, 60_000, 11.5);
+        assertTrue(f.state(s1).lagging(), "replay 11.5 s behind: past max_replica_lag_seconds = 10");
+        f.checkPassed(s1, BackendRole.STANDBY, 60_000, 6);
+        assertTrue(f.state(s1).lagging(), "6 s: not under half the limit yet");
+        f.checkPassed(s1, BackendRole.STANDBY, 60_000, 4);
+        assertFalse(f.state(s1).lagging());
+    }
+
+    @Test
+    void whenEveryStandbyLagsReadsGoToThePrimaryOrFailAsConfigured() throws Exception {
+        for (boolean fallback : new boolean[] {true, false}) {
+            Failover f =
+                    failover(Backends.Target.STANDBY, new Backends.ReplicaLag(1000, Duration.ZERO, fallback), "p", "s");
+            Backend p = f.backends().get(0), s = f.backends().get(1);
+            f.checkPassed(p, BackendRole.PRIMARY, 100_000, -1);
+            f.checkPassed(s, BackendRole.STANDBY, 100_000, 0);
+            assertEquals(s, pick(f));
+            f.checkPassed(p, BackendRole.PRIMARY, 200_000, -1);
+            f.checkPassed(s, BackendRole.STANDBY, 100_000, 0);
+            if (fallback) {
+                assertEquals(p, pick(f), "replica_lag_fallback = primary");
+            } else {
+                ServerLoginException e = assertThrows(ServerLoginException.class, () -> pick(f));
+                assertEquals("replicas_lagging", e.reason());
+                assertTrue(e.getMessage().contains("every standby"), e.getMessage());
+                assertTrue(f.readiness() != null, "not ready while reads cannot be placed");
+            }
+            f.checkPassed(s, BackendRole.STANDBY, 200_000, 0);
+            assertEquals(s, pick(f), "back in rotation");
+        }
+    }
+
+    @Test
+    void withoutLimitsLagIsShownButNeverRoutes() throws Exception {
+        Failover f = failover(Backends.Target.STANDBY, "p", "s");
+        Backend p = f.backends().get(0), s = f.backends().get(1);
+        f.checkPassed(p, BackendRole.PRIMARY, 10_000_000, -1);
+        f.checkPassed(s, BackendRole.STANDBY, 0, 3600);
+        assertEquals(10_000_000, f.state(s).lagBytes());
+        assertEquals(3600, f.state(s).lagSeconds());
+        assertEquals(-1, f.state(p).lagBytes(), "a primary has no lag");
+        assertEquals(s, pick(f));
     }
 }

@@ -94,4 +94,35 @@ class BackendsConfigTest {
                 .contains("failover.failover_threshold: must be between 1"));
         assertTrue(error("[failover]\nhealthcheck = 1\n").contains("failover.healthcheck: unknown key"));
     }
+
+    @Test
+    void replicaLagLimitsAndFallback() throws Exception {
+        ProxyConfig c = load("""
+                [databases.plain]
+                hosts = ["a", "b"]
+                [databases.ro]
+                hosts = ["a", "b"]
+                target = "standby"
+                max_replica_lag_bytes = 1048576
+                max_replica_lag_seconds = 2.5
+                replica_lag_fallback = "error"
+                """);
+        assertEquals(
+                Backends.ReplicaLag.OFF,
+                c.database("plain").orElseThrow().backends().replicaLag());
+        assertFalse(Backends.ReplicaLag.OFF.limited());
+        Backends.ReplicaLag ro = c.database("ro").orElseThrow().backends().replicaLag();
+        assertEquals(new Backends.ReplicaLag(1048576, Duration.ofMillis(2500), false), ro);
+        String e = error("""
+                [databases.ro]
+                hosts = ["a", "b"]
+                replica_lag_fallback = "standby"
+                """);
+        assertTrue(e.contains("replica_lag_fallback") && e.contains("primary or error"), e);
+        assertTrue(error("""
+                        [databases.ro]
+                        hosts = ["a", "b"]
+                        max_replica_lag_bytes = -1
+                        """).contains("max_replica_lag_bytes"));
+    }
 }

@@ -176,6 +176,16 @@ public final class ProxyHarness implements AutoCloseable {
         return connect("app", "app", "app");
     }
 
+    /** The body of GET path on the admin HTTP endpoint (started with an httpListen). */
+    public String httpGet(String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pgloom.httpPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
