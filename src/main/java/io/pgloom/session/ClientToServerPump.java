@@ -33,6 +33,8 @@ final class ClientToServerPump {
     private SessionStateRefusal refusal;
 
     private FrameWriter refused;
+    /** -Dpgloom.readSpinMicros (issue 17 experiment): null, the default, when off. */
+    private final ReadSpin spin = ReadSpin.create();
 
     ClientToServerPump(ClientSession session) {
         this.session = session;
@@ -54,6 +56,7 @@ final class ClientToServerPump {
         // No read tick: the janitor ends a session whose timeout ran out by closing its socket (Timeouts).
         while (true) {
             if (r.limit() - r.position() < MessageType.HEADER_LENGTH || !wholeOrStreamable()) {
+                if (spin != null && r.limit() == r.position()) spin.await(r);
                 int n = r.fill();
                 if (n < 0) {
                     if (r.limit() > r.position()) throw SessionClosed.quiet("client_eof", "client closed mid-message");

@@ -24,6 +24,9 @@ import java.util.Set;
 import org.tinylog.Logger;
 
 final class ServerToClientPump implements Runnable {
+    /** -Dpgloom.readSpinMicros (issue 17 experiment): null, the default, when off. */
+    private final ReadSpin spin = ReadSpin.create();
+
     private final ClientSession session;
     /** The linked server and its inbound buffer; a pump that ran only inline is re-aimed at the next link. */
     private ServerConn server;
@@ -136,6 +139,7 @@ final class ServerToClientPump implements Runnable {
     boolean pump() throws IOException, SessionClosed {
         while (true) {
             if (!hasWholeOrStreamable()) {
+                if (inline && spin != null) spin.await(r);
                 int n = r.fill(); // query_timeout is the janitor's: it closes the server to wake this read
                 if (n < 0) throw new EOFException("server closed the connection");
                 continue;

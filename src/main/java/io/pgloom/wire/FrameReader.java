@@ -218,6 +218,11 @@ public final class FrameReader {
         return r;
     }
 
+    /** Bytes the socket can give without blocking (for a read spin; a TLS socket counts only decrypted ones). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     /** Grows the buffer so one message of n bytes (header included) fits whole; n was checked against the cap. */
     public void ensureCapacity(int n) {
         if (n <= buf.length) return;
