@@ -211,7 +211,8 @@ public final class ConfigLoader {
                 t.seconds("wait_for_clients_timeout", 0, MAX_SECONDS),
                 unixSocketDir(t, dir),
                 unixSocketMode(t),
-                t.string("unix_socket_group", ""));
+                t.string("unix_socket_group", ""),
+                (int) t.integer("read_spin_us", Defaults.READ_SPIN_US, 0, 1000));
         t.rejectUnknown();
         return p;
     }

@@ -50,7 +50,8 @@ public record ProxySettings(
         Duration waitForClientsTimeout,
         String unixSocketDir,
         String unixSocketMode,
-        String unixSocketGroup) {
+        String unixSocketGroup,
+        int readSpinMicros) {
     /** Whether clients may also connect through a Unix-domain socket in unix_socket_dir. */
     public boolean unixSocket() {
         return !unixSocketDir.isEmpty();

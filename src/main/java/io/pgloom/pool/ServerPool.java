@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
@@ -206,7 +207,7 @@ public final class ServerPool {
                         candidate = idle.pollFirst();
                         if (candidate != null) {
                             if (me != null) waiters.remove(me);
-                            active.add(candidate);
+                            activate(candidate);
                             candidate.state(ServerState.ACTIVE);
                             break;
                         }
@@ -324,9 +325,9 @@ public final class ServerPool {
             lastLoginFailure = null;
             c.state(ServerState.ACTIVE);
             c.generation = generation;
-            active.add(c);
+            activate(c);
             if (closed) {
-                active.remove(c);
+                deactivate(c);
                 c.closeSocket();
                 throw new ServerLoginException(
                         "pool_closed", io.pgloom.wire.SqlState.ADMIN_SHUTDOWN, "pool " + key + " is closed", null);
@@ -415,7 +416,7 @@ public final class ServerPool {
     }
 
     private void releaseLocked(ServerConn c) {
-        active.remove(c);
+        deactivate(c);
         if (closed
                 || c.generation < generation
                 || c.retired() != null
@@ -427,7 +428,7 @@ public final class ServerPool {
         }
         Waiter head = paused ? null : waiters.pollFirst(); // PAUSE: the line waits, the server parks idle
         if (head != null) {
-            active.add(c);
+            activate(c);
             c.state(ServerState.ACTIVE);
             head.handed = c;
             head.wake();
@@ -441,7 +442,7 @@ public final class ServerPool {
     public void discard(ServerConn c, String reason) {
         c.closeSocket();
         try (var h = lock.obtain()) {
-            active.remove(c);
+            deactivate(c);
             idle.remove(c);
             signalHead();
         }
@@ -466,6 +467,24 @@ public final class ServerPool {
     private void signalHead() {
         Waiter head = waiters.peekFirst();
         if (head != null) head.wake();
+    }
+
+    /** Servers linked to clients in every pool of the process (a hint of load for ReadSpin, read without a lock). */
+    private static final AtomicInteger LINKED = new AtomicInteger();
+
+    public static int linkedServers() {
+        return LINKED.get();
+    }
+
+    /** Call with the lock held: c is now linked to a client. */
+    private void activate(ServerConn c) {
+        active.add(c);
+        LINKED.incrementAndGet();
+    }
+
+    /** Call with the lock held: c is no longer linked (back idle, handed on, or closed). */
+    private void deactivate(ServerConn c) {
+        if (active.remove(c)) LINKED.decrementAndGet();
     }
 
     private int total() {

@@ -33,8 +33,8 @@ final class ClientToServerPump {
     private SessionStateRefusal refusal;
 
     private FrameWriter refused;
-    /** -Dpgloom.readSpinMicros (issue 17 experiment): null, the default, when off. */
-    private final ReadSpin spin = ReadSpin.create();
+    /** read_spin_us: null when off. */
+    private final ReadSpin spin;
 
     ClientToServerPump(ClientSession session) {
         this.session = session;
@@ -43,6 +43,7 @@ final class ClientToServerPump {
         this.maxMessage = Math.max(ClientSession.CLIENT_BUFFER, p.maxPacketSize());
         this.tracked = session.mode.sharesServers();
         this.maxPrepared = p.maxPreparedStatements();
+        this.spin = ReadSpin.create(p.readSpinMicros());
     }
 
     /** Messages the rewriter must see whole (they carry statement names), however large. */

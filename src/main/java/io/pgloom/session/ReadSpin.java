@@ -1,27 +1,37 @@
-// Experiment of issue 17, off unless -Dpgloom.readSpinMicros=N: before a read that would park the virtual thread,
-// poll the socket for up to N µs. A reply that comes sooner saves the park's wake-up chain (poller, carrier); a
-// wait that outlasts the spin costs the spin. Adaptive: each miss doubles how many reads skip the spin (up to 63),
-// a hit resets it; and at most (cores - 1) sessions spin at once, so spinners never hold every carrier.
+// read_spin_us (issue 17): before a read that would park the virtual thread, poll the socket for up to that many µs. A
+// reply that comes sooner saves the park's wake-up chain (poller, carrier); a wait that outlasts
+// the spin costs the spin. Only while the machine has spare capacity: fewer servers linked in the whole process than
+// cores (a busy proxy spends the cycles better on other sessions), at most (cores - 1) spinners at once, and
+// adaptive per session direction: each miss doubles how many reads skip the spin (up to 63), a hit resets it.
 package io.pgloom.session;
 
+import io.pgloom.pool.ServerPool;
 import io.pgloom.wire.FrameReader;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 final class ReadSpin {
-    static final long BUDGET_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("pgloom.readSpinMicros", 0));
     private static final AtomicInteger SPINNING = new AtomicInteger();
-    private static final int MAX_SPINNERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final int MAX_SPINNERS = Math.max(1, CORES - 1);
 
+    private final long budgetNanos;
     private int misses;
     private int skip;
 
-    private ReadSpin() {}
+    private ReadSpin(long budgetNanos) {
+        this.budgetNanos = budgetNanos;
+    }
 
-    /** A spinner for one read direction of one session, or null when spinning is off (the default). */
-    static ReadSpin create() {
-        return BUDGET_NANOS > 0 ? new ReadSpin() : null;
+    /** A spinner for one read direction of one session, or null when read_spin_us is 0. */
+    static ReadSpin create(int micros) {
+        return micros > 0 ? new ReadSpin(TimeUnit.MICROSECONDS.toNanos(micros)) : null;
+    }
+
+    /** Reads that will skip the spin (after misses); for tests. */
+    int skipping() {
+        return skip;
     }
 
     /** Returns when bytes are readable without parking, or the spin is spent, skipped or not allowed now. */
@@ -30,12 +40,13 @@ final class ReadSpin {
             skip--;
             return;
         }
+        if (ServerPool.linkedServers() >= CORES) return;
         if (SPINNING.incrementAndGet() > MAX_SPINNERS) {
             SPINNING.decrementAndGet();
             return;
         }
         try {
-            long deadline = System.nanoTime() + BUDGET_NANOS;
+            long deadline = System.nanoTime() + budgetNanos;
             do {
                 if (r.available() > 0) {
                     misses = 0;

@@ -24,8 +24,8 @@ import java.util.Set;
 import org.tinylog.Logger;
 
 final class ServerToClientPump implements Runnable {
-    /** -Dpgloom.readSpinMicros (issue 17 experiment): null, the default, when off. */
-    private final ReadSpin spin = ReadSpin.create();
+    /** read_spin_us, for the replies read inline: null when off. */
+    private final ReadSpin spin;
 
     private final ClientSession session;
     /** The linked server and its inbound buffer; a pump that ran only inline is re-aimed at the next link. */
@@ -64,6 +64,7 @@ final class ServerToClientPump implements Runnable {
         this.maxMessage = Math.max(64 * 1024, session.runtime.config().proxy().maxPacketSize());
         this.tracked = session.mode.sharesServers();
         this.t = session.tracker;
+        this.spin = ReadSpin.create(session.runtime.config().proxy().readSpinMicros());
     }
 
     /** Re-aims a pump that ran only inline (no thread of its own) at the session's next server. */
