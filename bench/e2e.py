@@ -12,7 +12,8 @@ Environment knobs (defaults in brackets; bench/README.md explains each):
   BENCH_AUTH [scram-sha-256] (or trust)  BENCH_PIN [0] (1 = proxies on one core, PostgreSQL and pgbench on another)
   BENCH_PIN_PROXY [0]  BENCH_PIN_REST [last CPU]  BENCH_PGBOUNCER [bench/.pgbouncer/bin/pgbouncer, else PATH]
   BENCH_VARIANTS [""] (several pgloom targets: "name=JVM options;name=JVM options", each interleaved; each runs
-                      with exactly its options, PGLOOM_NO_RELAUNCH=1, except those named "launcher...")
+                      with exactly its options, PGLOOM_NO_RELAUNCH=1, except those named "launcher...";
+                      an option "proxy.KEY=VALUE" is a [proxy] setting of that target's config instead)
   JAVA [found by scripts/find-jdk.sh]  PGLOOM_JAR [target/proxy.jar]  PGLOOM_JAVA_OPTS [""]
 """
 import datetime, hashlib, os, platform, re, resource, shutil, signal, socket, statistics, struct, subprocess, sys
@@ -145,6 +146,9 @@ def start_postgres(classpath):
 def start_pgloom(pg_port, work, name, auth_type, max_clients, opts=()):
     port = free_port()
     conf = os.path.join(work, f"{name}.toml")
+    # A variant's "proxy.KEY=VALUE" options are [proxy] settings of its config file, the rest JVM options.
+    keys = "".join(o[len("proxy."):] + "\n" for o in opts if o.startswith("proxy."))
+    opts = [o for o in opts if not o.startswith("proxy.")]
     with open(conf, "w") as f:
         f.write(f"""[proxy]
 listen = "127.0.0.1:{port}"
@@ -152,7 +156,7 @@ pool_mode = "transaction"
 auth_type = "{auth_type}"
 default_pool_size = {POOL}
 max_client_conn = {max_clients}
-[admin]
+{keys}[admin]
 http_listen = ""
 [log]
 level = "warn"

@@ -49,7 +49,7 @@ final class Defaults {
     /** Live heap after GC, as a share of the maximum heap, from which new clients are refused. */
     static final double NEW_CLIENT_HEAP_LIMIT = 0.9;
     /** Microseconds a session polls its socket before parking a read (ReadSpin), while the proxy is not busy. */
-    static final long READ_SPIN_US = 30;
+    static final long READ_SPIN_US = 60;
 
     // [trace]
     static final String TRACE_FILE = "pgloom-trace.log";

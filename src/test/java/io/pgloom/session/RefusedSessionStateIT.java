@@ -102,24 +102,18 @@ class RefusedSessionStateIT {
             c.createStatement().execute("SET search_path TO public");
             assertEquals(3, scalar(c, "SELECT 1 + 2"));
 
-            Double listens = p.pgloom()
-                    .runtime()
-                    .metrics
-                    .registry
-                    .getSampleValue(
-                            "pgloom_session_state_refusals_total",
-                            new String[] {"database", "kind"},
-                            new String[] {"app", "listen"});
-            assertEquals(2.0, listens, "both LISTENs were counted");
-            Double locks = p.pgloom()
-                    .runtime()
-                    .metrics
-                    .registry
-                    .getSampleValue(
-                            "pgloom_session_state_refusals_total",
-                            new String[] {"database", "kind"},
-                            new String[] {"app", "advisory_lock"});
-            assertEquals(7.0, locks);
+            assertEquals(2.0, refusals(p, "listen"), "both LISTENs were counted");
+            assertEquals(7.0, refusals(p, "advisory_lock"), "each execution of the locking statement");
         }
+    }
+
+    private static Double refusals(ProxyHarness p, String kind) {
+        return p.pgloom()
+                .runtime()
+                .metrics
+                .registry
+                .getSampleValue("pgloom_session_state_refusals_total", new String[] {"database", "kind"}, new String[] {
+                    "app", kind
+                });
     }
 }
