@@ -1,7 +1,8 @@
 // target = "auto" against a real primary and streaming standby through pgloom, with pgjdbc: writes land on the
 // primary, plain SELECTs on the standby (pg_is_in_recovery() true), SELECT FOR UPDATE, a writable CTE, nextval()
 // and a volatile user function on the primary, read-only transactions on the standby, a client reads its own
-// writes, named prepared statements keep their route, session mode stays on the primary; pgloom_routed_total.
+// writes (pgjdbc, and psycopg 3 by scripts/clients/psycopg_read_your_writes.py), named prepared statements keep
+// their route, session mode stays on the primary; pgloom_routed_total.
 package io.pgloom.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,12 +11,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgloom.testkit.Await;
 import io.pgloom.testkit.PostgresCluster;
 import io.pgloom.testkit.ProxyHarness;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -153,6 +162,48 @@ class ReadWriteSplitIT {
                     10,
                     "reads back on the standby once read_your_writes passed");
         }
+    }
+
+    @Test
+    void psycopgReadsItsOwnWritesThenGoesBackToTheStandby() throws Exception {
+        String python = pythonWith("psycopg");
+        Path log = Files.createTempFile("pgloom-psycopg-rw-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(python, "psycopg_read_your_writes.py")
+                .directory(Path.of("scripts", "clients").toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment()
+                .putAll(Map.of(
+                        "PGHOST", "127.0.0.1",
+                        "PGPORT", String.valueOf(proxy.port()),
+                        "PGUSER", "app",
+                        "PGPASSWORD", "app",
+                        "PGDATABASE", "auto",
+                        "PGSSLMODE", "disable"));
+        Process p = pb.start();
+        boolean done = p.waitFor(90, TimeUnit.SECONDS);
+        if (!done) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        String out = Files.readString(log);
+        assertTrue(done, "the psycopg script finished:\n" + out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains(", 0 failed"), out);
+    }
+
+    /** A python3 that can import the module (Debian's, else the PATH's), or the test skips saying so. */
+    private static String pythonWith(String module) throws Exception {
+        List<String> candidates = new ArrayList<>(List.of("/usr/bin/python3"));
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+            candidates.add(Path.of(dir, "python3").toString());
+        for (String py : candidates) {
+            if (!new File(py).canExecute()) continue;
+            Process p = new ProcessBuilder(py, "-c", "import " + module)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) return py;
+        }
+        Assumptions.assumeTrue(false, "no python3 here can import " + module + "; run scripts/install-client-libs.sh");
+        return null;
     }
 
     @Test
