@@ -5,9 +5,6 @@ package io.pgloom.pool;
 
 import io.pgloom.util.Clock;
 import io.pgloom.util.ResourceLock;
-import io.pgloom.wire.MessageType;
-import io.pgloom.wire.Messages;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,7 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
 import org.tinylog.Logger;
 
@@ -31,7 +27,7 @@ public final class ServerPool {
     private final ArrayDeque<ServerConn> idle = new ArrayDeque<>();
 
     private final List<ServerConn> active = new ArrayList<>();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final ArrayDeque<PoolWaiter> waiters = new ArrayDeque<>();
     /** PAUSE: nobody gets a server until RESUME. */
     private boolean paused;
     /** RECONNECT: servers opened before the current generation are closed when they come back. */
@@ -55,62 +51,9 @@ public final class ServerPool {
     private volatile DoubleSupplier lifetimeShares = RANDOM_LIFETIME_SHARE;
     private final AtomicLong waitTimeouts = new AtomicLong();
 
-    /**
-     * A client in line. It waits without a timeout of its own: a timed park costs a timer registration and a
-     * cancellation per wait (a third of the CPU at 64 clients over 16 servers), so the janitor's waiter tick
-     * ({@link #tickWaiters}) wakes it when its deadline passes or when it must re-check a shared cap or the reserve.
-     * It parks its own thread rather than awaiting a Condition, which would allocate a node for every wait.
-     */
-    public final class Waiter {
-        private Thread thread;
-        /** Set by whoever wakes it; a wake before the park is not lost (the park returns at once). */
-        private volatile boolean woken;
-
-        long sinceNanos;
-        /** query_wait_timeout deadline (clock nanos), or Long.MAX_VALUE for none. */
-        long deadlineNanos = Long.MAX_VALUE;
-        /** Blocked by max_db/max_user_connections or eligible for the reserve: woken every tick to look again. */
-        boolean recheck;
-
-        ServerConn handed;
-
-        private Waiter() {}
-
-        /** Ready for another wait (by one thread at a time: a client waits for one server at a time). */
-        Waiter begin(long since) {
-            thread = Thread.currentThread();
-            woken = false;
-            sinceNanos = since;
-            deadlineNanos = Long.MAX_VALUE;
-            recheck = false;
-            handed = null;
-            return this;
-        }
-
-        /** Wakes the waiting thread to look at the pool again (call with the pool lock held). */
-        void wake() {
-            woken = true;
-            LockSupport.unpark(thread);
-        }
-
-        /** Releases the pool lock, parks until woken, takes the lock again. */
-        void await() throws InterruptedException {
-            lock.unlock();
-            try {
-                while (!woken) {
-                    LockSupport.park(this);
-                    if (Thread.interrupted()) throw new InterruptedException();
-                }
-                woken = false;
-            } finally {
-                lock.lock();
-            }
-        }
-    }
-
     /** A waiter a client keeps for all its waits in this pool's line. */
-    public Waiter newWaiter() {
-        return new Waiter();
+    public PoolWaiter newWaiter() {
+        return new PoolWaiter(lock);
     }
 
     /** max_db_connections / max_user_connections caps shared with other pools. */
@@ -175,7 +118,8 @@ public final class ServerPool {
     }
 
     /** As {@link #acquire()}, queueing with the caller's own reusable waiter (null: one is made if it must wait). */
-    public ServerConn acquire(Waiter ticket) throws PoolTimeoutException, ServerLoginException, InterruptedException {
+    public ServerConn acquire(PoolWaiter ticket)
+            throws PoolTimeoutException, ServerLoginException, InterruptedException {
         PoolSettings s = settings;
         long start = clock.nanoTime();
         long waitNanos = s.queryWaitTimeout().isZero()
@@ -186,7 +130,7 @@ public final class ServerPool {
             boolean handedOver = false;
             boolean connect = false;
             boolean budgetBlocked = false;
-            Waiter me = null;
+            PoolWaiter me = null;
             lock.lock();
             try {
                 while (true) {
@@ -235,7 +179,7 @@ public final class ServerPool {
                         }
                     }
                     if (me == null) {
-                        me = (ticket != null ? ticket : new Waiter()).begin(start);
+                        me = (ticket != null ? ticket : new PoolWaiter(lock)).begin(start);
                         waiters.addLast(me);
                         warnSaturated(start);
                     }
@@ -366,38 +310,9 @@ public final class ServerPool {
         if (!s.checkDelay().isZero()
                 && idleNanos >= s.checkDelay().toNanos()
                 && !s.checkQuery().isEmpty()) {
-            return runToReady(c, s.checkQuery());
+            return ServerQueries.runToReady(c, s.checkQuery());
         }
         return true;
-    }
-
-    /**
-     * Runs a simple query on an unlinked server and reads until ReadyForQuery; true when it ended idle ('I')
-     * with no error.
-     */
-    public static boolean runToReady(ServerConn c, String sql) {
-        try {
-            c.setReadTimeout(10_000);
-            c.out.write(Messages.query(sql));
-            boolean ok = true;
-            while (true) {
-                int t = c.reader.next();
-                if (t < 0) return false;
-                if (t == MessageType.ERROR_RESPONSE) ok = false;
-                else if (t == MessageType.PARAMETER_STATUS) {
-                    var body = c.reader.body();
-                    String name = body.cstring();
-                    c.reported(name, body.cstring());
-                } else if (t == MessageType.READY_FOR_QUERY) {
-                    byte status = c.reader.buffer()[c.reader.bodyStart()];
-                    c.setReadTimeout(0);
-                    c.reader.shrink();
-                    return ok && status == MessageType.TX_IDLE;
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Returns a clean server (ReadyForQuery 'I', nothing outstanding) to the pool or to the next waiter. */
@@ -426,7 +341,7 @@ public final class ServerPool {
             signalHead();
             return;
         }
-        Waiter head = paused ? null : waiters.pollFirst(); // PAUSE: the line waits, the server parks idle
+        PoolWaiter head = paused ? null : waiters.pollFirst(); // PAUSE: the line waits, the server parks idle
         if (head != null) {
             activate(c);
             c.state(ServerState.ACTIVE);
@@ -458,14 +373,14 @@ public final class ServerPool {
         try (var h = lock.obtain()) {
             if (waiters.isEmpty()) return;
             long now = clock.nanoTime();
-            for (Waiter w : waiters) {
+            for (PoolWaiter w : waiters) {
                 if (w.recheck || now >= w.deadlineNanos) w.wake();
             }
         }
     }
 
     private void signalHead() {
-        Waiter head = waiters.peekFirst();
+        PoolWaiter head = waiters.peekFirst();
         if (head != null) head.wake();
     }
 
@@ -509,7 +424,7 @@ public final class ServerPool {
     public void paused(boolean p) {
         try (var h = lock.obtain()) {
             paused = p;
-            if (!p) for (Waiter w : waiters) w.wake();
+            if (!p) for (PoolWaiter w : waiters) w.wake();
         }
     }
 
@@ -638,7 +553,7 @@ public final class ServerPool {
             closed = true;
             all = new ArrayList<>(idle);
             idle.clear();
-            for (Waiter w : waiters) w.wake();
+            for (PoolWaiter w : waiters) w.wake();
         }
         all.forEach(ServerConn::closeSocket);
     }
@@ -656,7 +571,7 @@ public final class ServerPool {
     public PoolSnapshot snapshot() {
         try (var h = lock.obtain()) {
             long now = clock.nanoTime();
-            Waiter head = waiters.peekFirst();
+            PoolWaiter head = waiters.peekFirst();
             long maxWait = head == null ? 0 : now - head.sinceNanos;
             return new PoolSnapshot(
                     key,

@@ -23,6 +23,7 @@ import io.pgloom.pool.ServerCredentials;
 import io.pgloom.pool.ServerLogin;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
+import io.pgloom.pool.ServerQueries;
 import io.pgloom.tls.TlsState;
 import io.pgloom.util.Clock;
 import io.pgloom.wire.SqlState;
@@ -288,7 +289,7 @@ public final class ServerConnector {
         try {
             ServerConn conn = login(new PoolKey(database, user));
             try {
-                return ServerPool.runToReady(conn, "SELECT 1") ? null : "SELECT 1 failed";
+                return ServerQueries.runToReady(conn, "SELECT 1") ? null : "SELECT 1 failed";
             } finally {
                 conn.closeSocket();
             }

@@ -9,6 +9,7 @@ import io.pgloom.config.PoolMode;
 import io.pgloom.metrics.ErrorOrigin;
 import io.pgloom.pool.PoolKey;
 import io.pgloom.pool.PoolTimeoutException;
+import io.pgloom.pool.PoolWaiter;
 import io.pgloom.pool.ServerConn;
 import io.pgloom.pool.ServerLoginException;
 import io.pgloom.pool.ServerPool;
@@ -145,7 +146,7 @@ public final class ClientSession implements Runnable {
     Histogram.Child transactionSeconds;
     Histogram.Child waitSeconds;
     /** This client's place in its pool's line, made once and reused for every wait (no allocation per transaction). */
-    private ServerPool.Waiter poolTicket;
+    private PoolWaiter poolTicket;
     /**
      * target = "auto" in transaction mode: the router picks, per transaction, the primary's pool or the read pool
      * (standbys) as {@code pool}; null otherwise, and then {@code pool} never changes.
@@ -153,7 +154,7 @@ public final class ClientSession implements Runnable {
     private ReadWriteRouter router;
 
     private ServerPool writePool, readPool;
-    private ServerPool.Waiter readTicket;
+    private PoolWaiter readTicket;
 
     /** At login: a transaction-mode client of a target = "auto" database gets a read pool and a router. */
     void routeReads(DatabaseConfig db) {
@@ -507,7 +508,7 @@ public final class ClientSession implements Runnable {
         waitStartNanos = t0;
         waiting = true;
         try {
-            ServerPool.Waiter ticket;
+            PoolWaiter ticket;
             if (pool == readPool) {
                 if (readTicket == null) readTicket = pool.newWaiter();
                 ticket = readTicket;
