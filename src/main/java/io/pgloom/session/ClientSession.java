@@ -221,7 +221,12 @@ public final class ClientSession implements Runnable {
         try {
             if (!loginDone) {
                 sessions.add(this);
-                ClientLogin.run(this);
+                ReadSpin.loginStarted();
+                try {
+                    ClientLogin.run(this);
+                } finally {
+                    ReadSpin.loginEnded();
+                }
                 Logger.info(
                         "event=client_login client={} user={} database={} application_name={} remote={}:{} tls={} auth_method={} pool_mode={}",
                         this,

@@ -1,8 +1,9 @@
 // read_spin_us (issue 17): before a read that would park the virtual thread, poll the socket for up to that many µs. A
 // reply that comes sooner saves the park's wake-up chain (poller, carrier); a wait that outlasts
 // the spin costs the spin. Only while the machine has spare capacity: fewer servers linked in the whole process than
-// cores (a busy proxy spends the cycles better on other sessions), at most (cores - 1) spinners at once, and
-// adaptive per session direction: each miss doubles how many reads skip the spin (up to 63), a hit resets it.
+// cores and no login under way (a busy proxy, or one taking new connections, spends the cycles better on other
+// sessions), at most (cores - 1) spinners at once, and adaptive per session direction: each miss doubles how many
+// reads skip the spin (up to 63), a hit resets it.
 package io.pgloom.session;
 
 import io.pgloom.pool.ServerPool;
@@ -13,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 final class ReadSpin {
     private static final AtomicInteger SPINNING = new AtomicInteger();
+    /** Clients between accept and the end of their login (TLS, authentication, the welcome). */
+    private static final AtomicInteger LOGINS = new AtomicInteger();
+
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final int MAX_SPINNERS = Math.max(1, CORES - 1);
 
@@ -34,13 +38,21 @@ final class ReadSpin {
         return skip;
     }
 
+    static void loginStarted() {
+        LOGINS.incrementAndGet();
+    }
+
+    static void loginEnded() {
+        LOGINS.decrementAndGet();
+    }
+
     /** Returns when bytes are readable without parking, or the spin is spent, skipped or not allowed now. */
     void await(FrameReader r) throws IOException {
         if (skip > 0) {
             skip--;
             return;
         }
-        if (ServerPool.linkedServers() >= CORES) return;
+        if (ServerPool.linkedServers() >= CORES || LOGINS.get() > 0) return;
         if (SPINNING.incrementAndGet() > MAX_SPINNERS) {
             SPINNING.decrementAndGet();
             return;
