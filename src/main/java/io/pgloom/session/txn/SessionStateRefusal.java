@@ -12,6 +12,7 @@ import io.pgloom.wire.ProtocolException;
 import io.pgloom.wire.SqlState;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 public final class SessionStateRefusal {
@@ -131,7 +132,7 @@ public final class SessionStateRefusal {
     /** The kind of unmovable session state the query text creates, or null (settings are carried, not refused). */
     static SessionStateDetector.Kind unmovable(byte[] buf, int off, int end) {
         if (end <= off || !SessionStateDetector.mayChangeSession(buf, off, end)) return null;
-        String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
+        String text = new String(buf, off, end - off, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
         for (String stmt : text.split(";")) {
             SessionStateDetector.Kind k = SessionStateDetector.classify(stmt.strip());
             if (k != null) return k;
